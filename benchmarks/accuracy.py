@@ -1,0 +1,110 @@
+"""Detector quality per labelled development set, next to the baselines.
+
+    python -m benchmarks.accuracy [--eval-dir ../shared/eval]
+
+Every file of ../shared/eval/labelled is scored on its own (sets are never pooled) by the
+engine's detector, by plain nltk VADER and by a phrase list. GoEmotions: half of it
+trains the shipped frustration model (training/datasets.py), so only the other half is
+scored here. The airline, Amazon and EPITOME sets are never trained on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from benchmarks.metrics import Figures, figures
+from coaching import vader
+from coaching.detectors import Detectors
+from training import datasets
+
+Scorer = Callable[[datasets.Row], tuple[float, bool]]
+
+_FRUSTRATION_PHRASES = re.compile(
+    r"\b(?:angry|annoy\w*|frustrat\w*|furious|upset|disappoint\w*|terrible|horrible|awful|"
+    r"worst|ridiculous|unacceptable|useless|hate|waiting|still|again|never|manager|refund|"
+    r"cancel\w*|wtf|fuck\w*|shit\w*)\b|!!|\?\?",
+    re.IGNORECASE,
+)
+_ACK_PHRASES = re.compile(
+    r"\b(?:sorry|apolog\w*|understand|patience|frustrat\w*|must be|sounds like|i hear)\b",
+    re.IGNORECASE,
+)
+
+TARGETS = {
+    "frustration_airline": 0.75,
+    "frustration_goemotions": 0.55,
+    "acknowledgement_epitome_strict": 0.80,
+    "acknowledgement_epitome": 0.60,
+}
+
+
+def scorers(task: str) -> dict[str, Scorer]:
+    detectors = Detectors()
+
+    def engine(row: datasets.Row) -> tuple[float, bool]:
+        result = detectors.frustration(row.text) if task == "frustration" else detectors.acknowledgement(row.text)
+        return result.score, result.fired
+
+    def plain_vader(row: datasets.Row) -> tuple[float, bool]:
+        compound = vader.polarity(row.text).compound
+        if task == "frustration":
+            return -compound, compound <= -0.05
+        return compound, compound >= 0.05
+
+    phrases = _FRUSTRATION_PHRASES if task == "frustration" else _ACK_PHRASES
+
+    def phrase_list(row: datasets.Row) -> tuple[float, bool]:
+        hits = len(phrases.findall(row.text))
+        return float(hits), hits > 0
+
+    return {"engine": engine, "plain VADER": plain_vader, "phrase list": phrase_list}
+
+
+def evaluate(rows: list[datasets.Row], scorer: Scorer) -> Figures:
+    results = [scorer(r) for r in rows]
+    return figures([r.label for r in rows], [s for s, _ in results], [p for _, p in results])
+
+
+def sets(eval_dir: Path) -> list[tuple[str, str, list[datasets.Row]]]:
+    found = []
+    for path in sorted((eval_dir / "labelled").glob("*.jsonl")):
+        name = path.stem
+        task = "frustration" if name.startswith("frustration") else "acknowledgement"
+        if name == "frustration_goemotions":
+            rows = datasets.goemotions(eval_dir, half="eval")
+        else:
+            rows = datasets.labelled(name, eval_dir)
+        found.append((name, task, rows))
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--eval-dir", type=Path, default=datasets.DEFAULT_EVAL)
+    args = parser.parse_args(argv)
+    if not (args.eval_dir / "labelled").is_dir():
+        print(f"no labelled sets at {args.eval_dir}/labelled (pass --eval-dir)", file=sys.stderr)
+        return 2
+    header = f"{'set':<32} {'method':<12} {'rows':>6} {'pos':>5} {'P':>6} {'R':>6} {'F1':>6} {'ROC-AUC':>8} {'PR-AUC':>7} {'bal.acc':>7}"
+    print(header)
+    print("-" * len(header))
+    for name, task, rows in sets(args.eval_dir):
+        for method, scorer in scorers(task).items():
+            f = evaluate(rows, scorer)
+            target = TARGETS.get(name) if method == "engine" else None
+            verdict = "" if target is None else f"  target F1>={target}: {'PASS' if f.f1 >= target else 'FAIL'}"
+            label = name + (" (eval half)" if name == "frustration_goemotions" else "")
+            print(
+                f"{label:<32} {method:<12} {f.rows:>6} {f.positives:>5} {f.precision:>6.3f} {f.recall:>6.3f} "
+                f"{f.f1:>6.3f} {f.roc_auc:>8.3f} {f.pr_auc:>7.3f} {f.balanced_accuracy:>7.3f}{verdict}"
+            )
+        print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,191 @@
+"""Train the two shipped models and write them to coaching/data/.
+
+    pip install -e '.[train]'
+    python -m training.train [--eval-dir ../shared/eval] [--task frustration|acknowledgement]
+
+Features come from coaching/features.py (the same code that runs in production). A
+logistic regression learns the weights; rare n-grams are pruned so the model stays small.
+The decision threshold is chosen on out-of-fold predictions of the real support data
+(IBM customer-care tweets, labelled by us) — never on the evaluation-only sets.
+
+Training data per task:
+  frustration:      our written rows + our IBM labels + one half of GoEmotions (Apache-2.0)
+  acknowledgement:  our written rows + our IBM labels
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from sklearn.feature_extraction import DictVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import average_precision_score, f1_score, roc_auc_score
+from sklearn.model_selection import StratifiedKFold
+
+from coaching import features, vader
+from coaching.language import ENGLISH_COMMON
+from coaching.text import clean
+from training import datasets
+
+OUT = Path(__file__).resolve().parent.parent / "coaching" / "data"
+SOURCE_WEIGHT = {"written": 1.0, "ibm": 1.5, "goemotions": 0.5}
+MIN_NGRAM_COUNT = 3
+
+
+def featurize(task: str, rows: list[datasets.Row]) -> list[dict[str, float]]:
+    if task == "frustration":
+        return [features.frustration_features(clean(r.text)).values for r in rows]
+    return [features.acknowledgement_features(clean(r.text)).values for r in rows]
+
+
+# Words that say how someone feels or how the conversation goes travel across domains;
+# topic words ("gta", "paper", "google") do not, so n-grams of them are never learned.
+SUPPORT_WORDS = frozenset(
+    """still again waiting wait waited hold hours hour days day weeks week months month
+    minutes update updates reply replied response respond answer answered nobody anyone
+    someone manager supervisor refund cancel cancelled charged twice times already told
+    asked explained keep kept ever every seriously literally actually even yet since
+    patience patient understand hear sorry apologies apologise apologize apology trouble
+    inconvenience experience frustration frustrating frustrated hassle delay confusion
+    issue problem situation mistake fault happen happened should shouldn't must feel
+    feeling sounds imagine appreciate bearing""".split()
+)
+
+
+def _allowed_token(tok: str) -> bool:
+    tok = tok.removeprefix("neg_")
+    return (
+        tok in ALLOWED
+        or not tok.isascii()  # emoji
+        or tok in ("?", "!", "<s>")
+    )
+
+
+ALLOWED = SUPPORT_WORDS | ENGLISH_COMMON | frozenset(vader.lexicon())
+
+
+def _allowed_feature(key: str) -> bool:
+    kind, _, name = key.partition(":")
+    if kind == "w":
+        return _allowed_token(name)
+    if kind == "b":
+        first, _, second = name.partition("_")
+        return _allowed_token(first) and _allowed_token(second)
+    return True
+
+
+def prune(dicts: list[dict[str, float]]) -> list[dict[str, float]]:
+    counts: Counter[str] = Counter()
+    for d in dicts:
+        counts.update(k for k in d if k[:2] in ("w:", "b:"))
+    keep = {k for k, c in counts.items() if c >= MIN_NGRAM_COUNT and _allowed_feature(k)}
+    return [{k: v for k, v in d.items() if k[:2] not in ("w:", "b:") or k in keep} for d in dicts]
+
+
+def fit(x: list[dict[str, float]], y: np.ndarray, w: np.ndarray, c: float) -> tuple[DictVectorizer, LogisticRegression]:
+    vec = DictVectorizer()
+    matrix = vec.fit_transform(x)
+    clf = LogisticRegression(C=c, max_iter=5000, class_weight="balanced")
+    clf.fit(matrix, y, sample_weight=w)
+    return vec, clf
+
+
+def out_of_fold(x: list[dict[str, float]], y: np.ndarray, w: np.ndarray, c: float) -> np.ndarray:
+    scores = np.zeros(len(y))
+    for train_idx, test_idx in StratifiedKFold(5, shuffle=True, random_state=7).split(x, y):
+        vec, clf = fit([x[i] for i in train_idx], y[train_idx], w[train_idx], c)
+        scores[test_idx] = clf.predict_proba(vec.transform([x[i] for i in test_idx]))[:, 1]
+    return scores
+
+
+def best_threshold(y: np.ndarray, s: np.ndarray, objective: Callable[[float, float], float]) -> float:
+    best, best_t = -1.0, 0.5
+    for t in np.arange(0.2, 0.85, 0.01):
+        pred = s >= t
+        tp = float((pred & (y == 1)).sum())
+        p = tp / max(1.0, float(pred.sum()))
+        r = tp / max(1.0, float((y == 1).sum()))
+        value = objective(p, r)
+        if value > best:
+            best, best_t = value, float(t)
+    return round(best_t, 2)
+
+
+def f_beta(beta: float) -> Callable[[float, float], float]:
+    def score(p: float, r: float) -> float:
+        return 0.0 if p + r == 0 else (1 + beta**2) * p * r / (beta**2 * p + r)
+
+    return score
+
+
+def report(name: str, y: np.ndarray, s: np.ndarray, t: float) -> dict[str, float]:
+    pred = s >= t
+    tp = float((pred & (y == 1)).sum())
+    p = tp / max(1.0, float(pred.sum()))
+    r = tp / max(1.0, float((y == 1).sum()))
+    out = {
+        "precision": round(p, 3),
+        "recall": round(r, 3),
+        "f1": round(float(f1_score(y, pred)), 3),
+        "roc_auc": round(float(roc_auc_score(y, s)), 3),
+        "pr_auc": round(float(average_precision_score(y, s)), 3),
+        "rows": len(y),
+    }
+    print(f"  {name:<12} " + "  ".join(f"{k}={v}" for k, v in out.items()))
+    return out
+
+
+def train(task: str, eval_dir: Path, c: float, beta: float) -> None:
+    rows = datasets.written(task) + datasets.ibm(task, eval_dir)
+    if task == "frustration":
+        rows += datasets.goemotions(eval_dir, half="train")
+    x = prune(featurize(task, rows))
+    y = np.array([r.label for r in rows])
+    w = np.array([SOURCE_WEIGHT[r.source] for r in rows])
+    sources = np.array([r.source for r in rows])
+
+    oof = out_of_fold(x, y, w, c)
+    support = sources != "goemotions"
+    threshold = best_threshold(y[support], oof[support], f_beta(beta))
+    print(f"{task}: C={c} threshold={threshold} (F{beta} on out-of-fold support rows)")
+    cv = {src: report(src, y[sources == src], oof[sources == src], threshold) for src in sorted(set(sources))}
+
+    vec, clf = fit(x, y, w, c)
+    names = vec.get_feature_names_out()
+    weights = {
+        str(n): round(float(v), 4) for n, v in zip(names, clf.coef_[0], strict=True) if abs(v) >= 0.002
+    }
+    model = {
+        "name": task,
+        "bias": round(float(clf.intercept_[0]), 4),
+        "threshold": threshold,
+        "trained_on": {src: int((sources == src).sum()) for src in sorted(set(sources))},
+        "cross_validated": cv,
+        "weights": dict(sorted(weights.items())),
+    }
+    path = OUT / f"{task}_model.json"
+    path.write_text(json.dumps(model, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
+    print(f"wrote {path} ({len(weights)} weights)")
+    top = sorted(weights.items(), key=lambda kv: kv[1])
+    print("  most negative:", ", ".join(f"{k}={v}" for k, v in top[:12]))
+    print("  most positive:", ", ".join(f"{k}={v}" for k, v in top[-20:]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--eval-dir", type=Path, default=datasets.DEFAULT_EVAL)
+    parser.add_argument("--task", choices=["frustration", "acknowledgement"], action="append")
+    parser.add_argument("--c", type=float, default=0.5, help="inverse regularisation strength")
+    parser.add_argument("--beta", type=float, default=0.8, help="F-beta for the threshold (<1 favours precision)")
+    args = parser.parse_args()
+    for task in args.task or ["frustration", "acknowledgement"]:
+        train(task, args.eval_dir, args.c, args.beta)
+
+
+if __name__ == "__main__":
+    main()
