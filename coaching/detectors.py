@@ -49,4 +49,4 @@ class Detectors:
 def _rethreshold(result: Assessment, threshold: float | None) -> Assessment:
     if threshold is None:
         return result
-    return Assessment(result.score, result.score >= threshold, result.cues)
+    return Assessment(result.score, result.score >= threshold, result.cues, result.matched)

@@ -17,7 +17,7 @@ from coaching import cues, vader
 from coaching.text import CleanText
 
 _TOKEN = re.compile(
-    r"[a-z0-9]+(?:['’][a-z]+)?|[?!]+|[\U0001F300-\U0001FAFF\u2600-\u27BF]",
+    r"[a-z0-9]+(?:['’][a-z]+)?|[?!]+|[.,;:]|[\U0001F300-\U0001FAFF\u2600-\u27BF]",
     re.IGNORECASE,
 )
 _NEGATORS = frozenset(
@@ -25,7 +25,7 @@ _NEGATORS = frozenset(
     "doesnt didn't didnt isn't isnt wasn't wasnt aren't arent haven't havent hasn't hasnt "
     "shouldn't wouldn't couldn't".split()
 )
-_SCOPE_END = re.compile(r"[?!]")
+_CLAUSE_END = frozenset(".,;:")
 _CAPS_WORD = re.compile(r"\b[A-Z]{3,}\b")
 _ACRONYMS = frozenset(
     "API URL USA FAQ PDF SMS ATM PIN VPN DNS SSL HTTP HTTPS CEO ETA ASAP LOL LMAO OMG USPS UPS "
@@ -50,7 +50,10 @@ def tokens(text: str) -> list[str]:
     scope = 0
     for raw in _TOKEN.findall(text.translate(_APOSTROPHE)):
         tok = raw.lower()
-        if _SCOPE_END.match(tok):
+        if tok in _CLAUSE_END:
+            scope = 0
+            continue
+        if tok[0] in "?!":
             scope = 0
             out.append("?" if "?" in tok else "!")
             continue

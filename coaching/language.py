@@ -24,10 +24,11 @@ ENGLISH_COMMON = frozenset(
     hi hello hey help order account issue problem card app""".split()
 )
 
-_OTHER = frozenset(
-    # Spanish, Portuguese, French, German, Italian, Dutch, Indonesian function words that
-    # are not also common English words.
-    """el los las una unos por para con sin pero muy esta este esto estoy tengo hace porque
+_OTHER = (
+    frozenset(
+        # Spanish, Portuguese, French, German, Italian, Dutch, Indonesian function words that
+        # are not also common English words.
+        """el los las una unos por para con sin pero muy esta este esto estoy tengo hace porque
     donde cuando como que del al mi mis su sus nos les ya hola gracias ayuda pedido
     não nao uma com sem mas muito isso isto estou tenho obrigado obrigada voce você
     le les des une est sont avec pour pas mais très tres je tu il nous vous ils mon ma mes
@@ -37,7 +38,9 @@ _OTHER = frozenset(
     il lo gli della che non sono per con una questo questa grazie ciao aiuto
     het een niet ik je wij zijn voor met maar ook dank hallo bestelling
     yang dan tidak saya ini itu dengan untuk terima kasih""".split()
-) - ENGLISH_COMMON
+    )
+    - ENGLISH_COMMON
+)
 
 
 @lru_cache(maxsize=1)

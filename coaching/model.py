@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
+from coaching import vader
 from coaching.cues import LABELS
 from coaching.features import MessageFeatures
+from coaching.language import ENGLISH_COMMON
 from coaching.types import Cue
 
 _EXTRA_LABELS = {
@@ -33,7 +35,8 @@ _MAX_CUES = 5
 class Assessment:
     score: float
     fired: bool
-    cues: tuple[Cue, ...]
+    cues: tuple[Cue, ...]  # what pushed the score up, strongest first
+    matched: frozenset[str] = frozenset()  # every cue pattern that matched, whatever its weight
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +61,8 @@ class LinearModel:
 
     def assess(self, features: MessageFeatures) -> Assessment:
         score = _sigmoid(self.logit(features.values))
-        return Assessment(score, score >= self.threshold, self.explain(features))
+        matched = frozenset(features.evidence)
+        return Assessment(score, score >= self.threshold, self.explain(features), matched)
 
     def explain(self, features: MessageFeatures) -> tuple[Cue, ...]:
         grouped: dict[str, float] = {}
@@ -72,7 +76,7 @@ class LinearModel:
                 grouped[name] = grouped.get(name, 0.0) + contribution
             elif kind == "vader":
                 grouped["negative_tone"] = grouped.get("negative_tone", 0.0) + contribution
-            elif kind in ("w", "b"):
+            elif kind in ("w", "b") and _telling(name):
                 words.append((contribution, name.replace("neg_", "not ").replace("<s>_", "")))
         found: list[Cue] = []
         for name, weight in grouped.items():
@@ -93,6 +97,25 @@ class LinearModel:
         return tuple(found[:_MAX_CUES])
 
 
+_TELLING_FUNCTION_WORDS = frozenset({"still", "again", "already", "never", "nobody", "nothing"})
+
+
+def _telling(ngram: str) -> bool:
+    """Worth showing an agent: a word with feeling in it ("ridiculous", "still"), not
+    function words, topic words or punctuation ("this is", "day", "?")."""
+    lexicon = _lexicon()
+    for token in ngram.split("_"):
+        word = token.removeprefix("neg_")
+        if word in _TELLING_FUNCTION_WORDS or (word in lexicon and word not in ENGLISH_COMMON):
+            return True
+    return False
+
+
+@cache
+def _lexicon() -> frozenset[str]:
+    return frozenset(vader.lexicon())
+
+
 def _sigmoid(x: float) -> float:
     if x < -30:
         return 0.0
@@ -101,8 +124,13 @@ def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x))
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(name: str) -> LinearModel:
     """Load a model shipped in coaching/data (``frustration`` or ``acknowledgement``)."""
-    raw = resources.files("coaching").joinpath("data").joinpath(f"{name}_model.json").read_text("utf-8")
+    raw = (
+        resources.files("coaching")
+        .joinpath("data")
+        .joinpath(f"{name}_model.json")
+        .read_text("utf-8")
+    )
     return LinearModel.from_dict(json.loads(raw))

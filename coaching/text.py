@@ -16,12 +16,26 @@ from dataclasses import dataclass
 MAX_ANALYSED_CHARS = 2000
 
 _INVISIBLE = dict.fromkeys(
-    [0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2060, 0x2061, 0x2062, 0x2063, 0xFEFF, 0x00AD]
-    + list(range(0x202A, 0x202F))
-    + list(range(0x2066, 0x206A))
+    [
+        8203,
+        8204,
+        8205,
+        8206,
+        8207,
+        8288,
+        8289,
+        8290,
+        8291,
+        65279,
+        173,
+        *list(range(8234, 8239)),
+        *list(range(8294, 8298)),
+    ]
 )
 _SLACK_LINK = re.compile(r"<(?:https?|mailto):[^|>]*\|([^>]*)>")
-_PLATFORM_TOKEN = re.compile(r"<[@#!][^>]*>|<a?:[\w~]+:\d+>|<(?:https?|mailto):[^>]*>|<t:\d+(?::\w)?>")
+_PLATFORM_TOKEN = re.compile(
+    r"<[@#!][^>]*>|<a?:[\w~]+:\d+>|<(?:https?|mailto):[^>]*>|<t:\d+(?::\w)?>"
+)
 _URL = re.compile(r"\bhttps?://\S+|\bwww\.\S+")
 _LEADING_HANDLES = re.compile(r"^(?:\s*@\w+)+")
 _HANDLE = re.compile(r"(?<!\w)@\w+")
@@ -76,9 +90,7 @@ def _control_free(text: str) -> str:
     text = text.translate(_INVISIBLE)
     if text.isascii() and text.isprintable():
         return text
-    return "".join(
-        ch if ch in "\n\t" or unicodedata.category(ch)[0] != "C" else " " for ch in text
-    )
+    return "".join(ch if ch in "\n\t" or unicodedata.category(ch)[0] != "C" else " " for ch in text)
 
 
 def clean(raw: str) -> CleanText:

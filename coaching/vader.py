@@ -27,7 +27,7 @@ class Polarity:
 def lexicon_folder() -> str:
     import vaderSentiment
 
-    return os.path.dirname(os.path.abspath(vaderSentiment.__file__))
+    return os.path.dirname(os.path.abspath(str(vaderSentiment.__file__)))
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,71 @@
+"""How a replay looks in a terminal: the conversation, and each private nudge boxed
+with who receives it, why, and the suggested wording. Colour only where supported."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from rich.console import Console
+from rich.markup import escape
+from rich.panel import Panel
+from rich.text import Text
+
+from adapters.console.transcript import Turn
+from coaching.types import Nudge, NudgeKind
+
+_SHOWN_CHARS = 400
+_KIND_STYLE = {
+    NudgeKind.FRUSTRATION: ("yellow", "Frustration heads-up"),
+    NudgeKind.ACKNOWLEDGE: ("magenta", "Acknowledgement follow-up"),
+    NudgeKind.WAITING: ("cyan", "Waiting reminder"),
+    NudgeKind.ESCALATION: ("red", "Escalation risk"),
+}
+
+
+def _clock(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%H:%M")
+
+
+class TerminalView:
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self._conversation: str | None = None
+
+    def message(self, turn: Turn, score: tuple[str, float, bool] | None) -> None:
+        if turn.conversation != self._conversation:
+            self._conversation = turn.conversation
+            self.console.rule(f"conversation {escape(turn.conversation)}", style="dim")
+        role_style = "bold blue" if turn.role == "customer" else "bold green"
+        line = Text(f"{_clock(turn.ts)} ", style="dim")
+        line.append(f"{turn.role} {turn.author}", style=role_style)
+        if score is not None:
+            kind, value, fired = score
+            label = "frustration" if kind == "frustration" else "acknowledgement"
+            style = ("bold red" if kind == "frustration" else "bold green") if fired else "dim"
+            line.append(f"  [{label} {value:.2f}]", style=style)
+        self.console.print(line)
+        text = turn.text if len(turn.text) <= _SHOWN_CHARS else turn.text[:_SHOWN_CHARS] + " …"
+        self.console.print(Text("    " + text.replace("\n", "\n    ")), highlight=False)
+
+    def nudge(self, nudge: Nudge) -> None:
+        colour, title = _KIND_STYLE[nudge.kind]
+        body = Text()
+        body.append(nudge.headline + "\n", style="bold")
+        if nudge.reasons:
+            body.append("Why: ", style="bold")
+            body.append("; ".join(nudge.reasons) + "\n")
+        if nudge.suggestion:
+            body.append("Try: ", style="bold")
+            body.append(f"“{nudge.suggestion}”", style="italic")
+        self.console.print(
+            Panel(
+                body,
+                title=f"🔒 {title} — private to agent {escape(nudge.agent)}",
+                title_align="left",
+                border_style=colour,
+                padding=(0, 1),
+            )
+        )
+
+    def problem(self, text: str) -> None:
+        self.console.print(f"[yellow]warning:[/] {escape(text)}")

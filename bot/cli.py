@@ -1,0 +1,236 @@
+"""The ``coach`` command. Names, options and output formats here are relied on by other
+tools: add freely, never rename.
+
+Exit codes: 0 done; 1 nothing useful could be done (no readable input); 2 bad usage or
+configuration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import sys
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from rich.console import Console
+
+from config import ConfigError, LoadedConfig, load
+
+if TYPE_CHECKING:  # the CLI imports heavy modules only for the command that needs them
+    from adapters.console.transcript import Transcript, Turn
+    from bot.replay import Replayer, ReplayStats
+
+EXIT_OK, EXIT_NOTHING_DONE, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="coach",
+        description="Live, private empathy coaching for support agents in Slack and Discord.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser(
+        "demo", help="replay a bundled support conversation (no config, no network)"
+    )
+    demo.add_argument("--json", action="store_true", help="one JSON object per nudge")
+
+    replay = sub.add_parser("replay", help="replay a transcript file and show the nudges")
+    replay.add_argument(
+        "path", type=Path, help="JSONL turns, IBM customer-care JSON, USS .txt or ABCD JSON"
+    )
+    replay.add_argument("--json", action="store_true", help="one JSON object per nudge")
+    replay.add_argument("--config", type=Path, help="settings file (coaching thresholds, timers)")
+    replay.add_argument("--quiet", action="store_true", help="show nudges only, not every message")
+
+    analyze = sub.add_parser("analyze", help="score JSONL rows: frustration / acknowledgement")
+    analyze.add_argument("path", nargs="?", default="-", help="JSONL file, or - for standard input")
+    analyze.add_argument("--config", type=Path, help="settings file (thresholds)")
+
+    check = sub.add_parser("check-config", help="validate a settings file and the environment")
+    check.add_argument("--config", type=Path, help="settings file (default: built-in defaults)")
+
+    run = sub.add_parser("run", help="connect to Slack and/or Discord and coach live")
+    run.add_argument("--config", type=Path, help="settings file")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    err = Console(stderr=True, highlight=False)
+    try:
+        if args.command == "demo":
+            return _demo(args)
+        if args.command == "replay":
+            return _replay(args, err)
+        if args.command == "analyze":
+            return _analyze(args, err)
+        if args.command == "check-config":
+            return _check_config(args)
+        if args.command == "run":
+            return _run(args, err)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            err.print(f"[red]config error:[/] {problem}")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    return EXIT_USAGE
+
+
+def _config(path: Path | None) -> LoadedConfig:
+    return load(path)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from adapters.console.transcript import parse
+
+    data = resources.files("adapters").joinpath("console").joinpath("data").joinpath("demo.jsonl")
+    transcript = parse(data.read_text(encoding="utf-8"), name="demo")
+    config = load(None)
+    return _replay_turns(
+        transcript, config, args.json, quiet=False, err=Console(stderr=True), source="demo"
+    )
+
+
+def _replay(args: argparse.Namespace, err: Console) -> int:
+    from adapters.console.transcript import TranscriptError
+    from adapters.console.transcript import load as load_transcript
+
+    config = _config(args.config)
+    try:
+        transcript = load_transcript(args.path)
+    except TranscriptError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        return EXIT_NOTHING_DONE
+    return _replay_turns(transcript, config, args.json, args.quiet, err, source=args.path.stem)
+
+
+def _replay_turns(
+    transcript: Transcript,
+    config: LoadedConfig,
+    as_json: bool,
+    quiet: bool,
+    err: Console,
+    source: str,
+) -> int:
+    from adapters.console.adapter import JsonLines
+    from adapters.console.render import TerminalView
+    from adapters.console.transcript import in_order
+    from bot.policy import policy_from
+    from bot.replay import Replayer
+
+    turns, order_problems = in_order(transcript.turns)
+    for problem in transcript.problems + order_problems:
+        err.print(f"[yellow]warning:[/] {problem}", highlight=False)
+    if not turns:
+        err.print("[red]error:[/] no usable turns in the transcript")
+        return EXIT_NOTHING_DONE
+    out = Console(highlight=False)
+    view = TerminalView(out)
+    policy = policy_from(config.settings)
+    if as_json:
+        replayer = Replayer(policy, lambda turn, score: None, JsonLines(sys.stdout))
+    else:
+        replayer = Replayer(
+            policy, (lambda turn, score: None) if quiet else view.message, view.nudge
+        )
+    show_progress = len(turns) > 200 and err.is_terminal
+    stats = asyncio.run(_replay_with_progress(replayer, turns, source, err, show_progress))
+    if not as_json:
+        counts = ", ".join(f"{n} {k}" for k, n in sorted(stats.nudges.items())) or "none"
+        out.print(f"\n[bold]{stats.messages} messages replayed; nudges: {counts}[/]")
+    return EXIT_OK
+
+
+async def _replay_with_progress(
+    replayer: Replayer, turns: list[Turn], source: str, err: Console, show: bool
+) -> ReplayStats:
+    from rich.progress import Progress
+
+    if not show:
+        return await replayer.run(turns, source)
+    with Progress(console=err, transient=True) as progress:
+        task = progress.add_task("replaying", total=len(turns))
+        return await replayer.run(turns, source, on_turn=lambda: progress.advance(task))
+
+
+def _analyze(args: argparse.Namespace, err: Console) -> int:
+    from bot.analyze import AnalyzeStats, analyze_lines
+    from coaching.detectors import Detectors
+
+    config = _config(args.config)
+    detectors = Detectors(
+        config.settings.coaching.frustration_threshold,
+        config.settings.coaching.acknowledgement_threshold,
+    )
+    stats = AnalyzeStats()
+
+    def report(problem: str) -> None:
+        err.print(f"[yellow]warning:[/] {problem}", highlight=False)
+
+    try:
+        with contextlib.ExitStack() as stack:
+            source: TextIO = sys.stdin
+            if args.path != "-":
+                source = stack.enter_context(open(args.path, encoding="utf-8", errors="replace"))
+            for out in analyze_lines(source, detectors, stats, report):
+                sys.stdout.write(out + "\n")
+    except OSError as exc:
+        err.print(f"[red]error:[/] {args.path}: {exc.strerror}")
+        return EXIT_NOTHING_DONE
+    if stats.analysed == 0:
+        err.print("[red]error:[/] no row could be analysed")
+        return EXIT_NOTHING_DONE
+    return EXIT_OK
+
+
+def _check_config(args: argparse.Namespace) -> int:
+    config = _config(args.config)
+    out = Console(highlight=False)
+    s = config.settings
+    where = str(config.path) if config.path else "built-in defaults"
+    out.print(f"[green]configuration OK[/] ({where})")
+    out.print(
+        f"  slack:   {'enabled, ' + s.slack.mode + ' mode' if s.slack.enabled else 'disabled'}"
+    )
+    out.print(f"  discord: {'enabled' if s.discord.enabled else 'disabled'}")
+    out.print(
+        f"  storage: {_safe_url(config.storage_url)} (message text {'stored, redacted' if s.storage.store_text else 'not stored'}; kept {s.storage.retention_days} days)"
+    )
+    roles = s.roles
+    out.print(
+        f"  roles:   {len(roles.agents)} agents, {len(roles.supervisors)} supervisors, "
+        f"{len(roles.agent_groups) + len(roles.agent_roles)} agent groups/roles"
+    )
+    for secret in ("slack_bot_token", "slack_app_token", "slack_signing_secret", "discord_token"):
+        state = "set" if getattr(config.secrets, secret) else "not set"
+        out.print(f"  {secret.upper()}: {state}")
+    for warning in config.warnings:
+        out.print(f"[yellow]warning:[/] {warning}")
+    return EXIT_OK
+
+
+def _safe_url(url: str) -> str:
+    """A storage URL without its password."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "(unparseable URL)"
+
+
+def _run(args: argparse.Namespace, err: Console) -> int:
+    err.print(
+        "[red]error:[/] `coach run` needs a platform adapter; none is enabled in this build yet"
+    )
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,47 @@
+"""Operator metrics in Prometheus format (served at GET /metrics).
+
+Each runtime owns its registry (no process-global state), so tests and several runtimes
+in one process never mix their counts.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.events = Counter(
+            "coach_events_total", "Events processed", ["platform", "kind"], registry=r
+        )
+        self.duplicates = Counter(
+            "coach_duplicate_events_total", "Redelivered events ignored", registry=r
+        )
+        self.dropped = Counter(
+            "coach_dropped_events_total", "Events dropped: queue full", registry=r
+        )
+        self.errors = Counter(
+            "coach_event_errors_total", "Events that failed to process", registry=r
+        )
+        self.queue_depth = Gauge("coach_queue_depth", "Events waiting to be processed", registry=r)
+        self.nudges = Counter("coach_nudges_total", "Nudges created", ["kind"], registry=r)
+        self.delivered = Counter(
+            "coach_nudges_delivered_total", "Nudges delivered", ["route"], registry=r
+        )
+        self.delivery_failures = Counter(
+            "coach_delivery_failures_total", "Failed nudge deliveries", ["reason"], registry=r
+        )
+        self.latency = Histogram(
+            "coach_event_to_nudge_seconds",
+            "From event received to nudge delivery call made",
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+            registry=r,
+        )
+        self.commands = Counter(
+            "coach_commands_total", "Slash commands", ["name", "allowed"], registry=r
+        )
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

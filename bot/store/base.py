@@ -1,0 +1,105 @@
+"""The storage contract: what the runtime and the summaries need, nothing more.
+
+Two implementations share it: ``MemoryStore`` (replays, the demo, tests) and
+``SqlStore`` (SQLite by default, PostgreSQL for several replicas). Each event is
+processed inside ``transaction(conversation)``: the conversation is locked, the event id
+claimed (a second delivery is refused), and the new state, records and nudges are
+written together or not at all.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from bot.records import EventRecord, FeedbackRecord, NudgeRecord, SignalRecord
+from coaching.state import ConversationState
+from coaching.types import Nudge
+
+
+class ConversationTx(Protocol):
+    state: ConversationState | None
+    inserted: list[Nudge]  # after commit: the staged nudges that were new (to deliver)
+
+    async def claim(self, event_id: str) -> bool:
+        """Mark the event processed; False if it already was (a redelivery)."""
+        ...
+
+    def save(
+        self,
+        state: ConversationState,
+        deadline: float | None,
+        event: EventRecord | None,
+        signals: list[SignalRecord],
+        nudges: list[Nudge],
+        lease_until: float,
+    ) -> None:
+        """Stage the outcome; written when the transaction commits. New nudges are leased
+        to this process until ``lease_until`` (it delivers them itself right after)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Slice:
+    """Everything stored about a period (and optional conversation filter), for summaries."""
+
+    events: list[EventRecord] = field(default_factory=list)
+    signals: list[SignalRecord] = field(default_factory=list)
+    nudges: list[NudgeRecord] = field(default_factory=list)
+    feedback: list[FeedbackRecord] = field(default_factory=list)
+
+
+class Store(Protocol):
+    def transaction(self, conversation: str) -> AbstractAsyncContextManager[ConversationTx]: ...
+
+    async def due(self, now: float, limit: int = 500) -> list[str]:
+        """Conversations whose next timer deadline has passed."""
+        ...
+
+    async def claim_nudges(
+        self, now: float, lease: float, limit: int = 100, max_attempts: int = 8
+    ) -> list[Nudge]:
+        """Nudges waiting for (re)delivery, leased to this process for ``lease`` seconds.
+        A nudge tried ``max_attempts`` times is marked failed instead."""
+        ...
+
+    async def finish_nudge(
+        self,
+        nudge_id: str,
+        status: str,
+        route: str,
+        error: str,
+        now: float,
+        retry_at: float | None = None,
+    ) -> None: ...
+
+    async def add_feedback(self, feedback: FeedbackRecord) -> bool:
+        """Record a helpful/not-helpful click; False for an unknown nudge."""
+        ...
+
+    async def add_command(
+        self, at: float, platform: str, user: str, command: str, allowed: bool
+    ) -> None: ...
+
+    async def slice(
+        self, since: float, until: float, conversations: set[str] | None = None
+    ) -> Slice: ...
+
+    async def open_states(self) -> list[ConversationState]:
+        """Conversations not closed (for /coach status)."""
+        ...
+
+    async def inbox(self, agent: str, limit: int = 10) -> list[Nudge]:
+        """Nudges kept for an agent who could not be reached privately."""
+        ...
+
+    async def forget(self, conversation: str) -> int:
+        """Delete everything about one conversation; returns rows deleted."""
+        ...
+
+    async def purge(self, before: float) -> int:
+        """Delete records older than ``before`` (retention)."""
+        ...
+
+    async def close(self) -> None: ...

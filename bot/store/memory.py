@@ -1,0 +1,196 @@
+"""An in-process store: replays, the demo and tests. Same contract as the SQL store."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field, replace
+
+from bot.records import (
+    EventRecord,
+    FeedbackRecord,
+    NudgeRecord,
+    SignalRecord,
+    nudge_record,
+)
+from bot.store.base import Slice
+from coaching.state import ConversationState
+from coaching.types import Nudge
+
+
+@dataclass
+class _Tx:
+    store: MemoryStore
+    conversation: str
+    state: ConversationState | None
+    claimed: list[str] = field(default_factory=list)
+    inserted: list[Nudge] = field(default_factory=list)
+    staged: (
+        tuple[
+            ConversationState,
+            float | None,
+            EventRecord | None,
+            list[SignalRecord],
+            list[Nudge],
+            float,
+        ]
+        | None
+    ) = None
+
+    async def claim(self, event_id: str) -> bool:
+        if event_id in self.store.seen or event_id in self.claimed:
+            return False
+        self.claimed.append(event_id)
+        return True
+
+    def save(
+        self,
+        state: ConversationState,
+        deadline: float | None,
+        event: EventRecord | None,
+        signals: list[SignalRecord],
+        nudges: list[Nudge],
+        lease_until: float,
+    ) -> None:
+        self.staged = (state, deadline, event, signals, nudges, lease_until)
+
+
+class MemoryStore:
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+        self.states: dict[str, ConversationState] = {}
+        self.deadlines: dict[str, float] = {}
+        self.events: list[EventRecord] = []
+        self.signals: list[SignalRecord] = []
+        self.nudges: dict[str, NudgeRecord] = {}
+        self.payloads: dict[str, Nudge] = {}
+        self.leases: dict[str, float] = {}
+        self.feedback: dict[tuple[str, str], FeedbackRecord] = {}
+        self.commands: list[tuple[float, str, str, str, bool]] = []
+        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    @asynccontextmanager
+    async def transaction(self, conversation: str) -> AsyncIterator[_Tx]:
+        async with self._locks[conversation]:
+            tx = _Tx(self, conversation, self.states.get(conversation))
+            yield tx
+            self.seen.update(tx.claimed)
+            if tx.staged is None:
+                return
+            state, deadline, event, signals, nudges, lease_until = tx.staged
+            self.states[conversation] = state
+            if deadline is None:
+                self.deadlines.pop(conversation, None)
+            else:
+                self.deadlines[conversation] = deadline
+            if event is not None:
+                self.events.append(event)
+            self.signals.extend(signals)
+            for nudge in nudges:
+                if nudge.nudge_id not in self.nudges:
+                    self.nudges[nudge.nudge_id] = nudge_record(nudge)
+                    self.payloads[nudge.nudge_id] = nudge
+                    self.leases[nudge.nudge_id] = lease_until
+                    tx.inserted.append(nudge)
+
+    async def due(self, now: float, limit: int = 500) -> list[str]:
+        due = sorted((t, c) for c, t in self.deadlines.items() if t <= now)
+        return [c for _, c in due[:limit]]
+
+    async def claim_nudges(
+        self, now: float, lease: float, limit: int = 100, max_attempts: int = 8
+    ) -> list[Nudge]:
+        ready = []
+        for nudge_id, record in self.nudges.items():
+            if record.status != "pending" or self.leases.get(nudge_id, 0.0) > now:
+                continue
+            if record.attempts >= max_attempts:
+                self.nudges[nudge_id] = replace(record, status="failed", error="gave_up")
+                continue
+            self.leases[nudge_id] = now + lease
+            ready.append(self.payloads[nudge_id])
+            if len(ready) >= limit:
+                break
+        return ready
+
+    async def finish_nudge(
+        self,
+        nudge_id: str,
+        status: str,
+        route: str,
+        error: str,
+        now: float,
+        retry_at: float | None = None,
+    ) -> None:
+        record = self.nudges.get(nudge_id)
+        if record is None:
+            return
+        delivered = now if status in ("sent", "kept") else record.delivered_at
+        self.nudges[nudge_id] = replace(
+            record,
+            status=status,
+            route=route,
+            error=error,
+            delivered_at=delivered,
+            attempts=record.attempts + 1,
+        )
+        self.leases[nudge_id] = retry_at or 0.0
+
+    async def add_feedback(self, feedback: FeedbackRecord) -> bool:
+        if feedback.nudge_id not in self.nudges:
+            return False
+        self.feedback[(feedback.nudge_id, feedback.user)] = feedback
+        return True
+
+    async def add_command(
+        self, at: float, platform: str, user: str, command: str, allowed: bool
+    ) -> None:
+        self.commands.append((at, platform, user, command, allowed))
+
+    async def slice(
+        self, since: float, until: float, conversations: set[str] | None = None
+    ) -> Slice:
+        def keep(conversation: str, at: float) -> bool:
+            return since <= at < until and (conversations is None or conversation in conversations)
+
+        nudges = [n for n in self.nudges.values() if keep(n.conversation, n.created_at)]
+        ids = {n.nudge_id for n in nudges}
+        return Slice(
+            events=[e for e in self.events if keep(e.conversation, e.at)],
+            signals=[s for s in self.signals if keep(s.conversation, s.at)],
+            nudges=nudges,
+            feedback=[f for f in self.feedback.values() if f.nudge_id in ids],
+        )
+
+    async def open_states(self) -> list[ConversationState]:
+        return [s for s in self.states.values() if not s.closed]
+
+    async def inbox(self, agent: str, limit: int = 10) -> list[Nudge]:
+        kept = [r for r in self.nudges.values() if r.agent == agent and r.status == "kept"]
+        kept.sort(key=lambda r: r.created_at, reverse=True)
+        return [self.payloads[r.nudge_id] for r in kept[:limit]]
+
+    async def forget(self, conversation: str) -> int:
+        before = len(self.events) + len(self.signals) + len(self.nudges)
+        self.events = [e for e in self.events if e.conversation != conversation]
+        self.signals = [s for s in self.signals if s.conversation != conversation]
+        gone = {k for k, n in self.nudges.items() if n.conversation == conversation}
+        for k in gone:
+            self.nudges.pop(k)
+            self.payloads.pop(k, None)
+        self.feedback = {k: f for k, f in self.feedback.items() if f.nudge_id not in gone}
+        dropped_state = self.states.pop(conversation, None) is not None
+        self.deadlines.pop(conversation, None)
+        after = len(self.events) + len(self.signals) + len(self.nudges)
+        return before - after + int(dropped_state)
+
+    async def purge(self, before: float) -> int:
+        count = len(self.events) + len(self.signals)
+        self.events = [e for e in self.events if e.at >= before]
+        self.signals = [s for s in self.signals if s.at >= before]
+        return count - len(self.events) - len(self.signals)
+
+    async def close(self) -> None:
+        return None

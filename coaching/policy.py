@@ -1,0 +1,21 @@
+"""When a signal becomes a nudge: thresholds, timers and cooldowns, as plain values.
+
+config/ builds one of these from the settings file; the engine only reads it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    frustration_threshold: float | None = None  # None: the threshold shipped with the model
+    acknowledgement_threshold: float | None = None
+    waiting_after: float = 10 * 60  # seconds before the first "update owed" reminder
+    waiting_repeat: float = 30 * 60  # then again every this many seconds ...
+    waiting_max_reminders: int = 3  # ... at most this many times per wait
+    cooldown: float = 10 * 60  # the same kind of nudge to the same agent, at most this often
+    ack_grace: float = 0.0  # seconds an agent has to acknowledge across split replies
+    escalation_turns: int = 3  # rising frustration over this many customer turns
+    max_recipients: int = 3  # the most recent agents of a conversation that get nudges

@@ -1,0 +1,222 @@
+"""What the engine remembers about one conversation between events.
+
+Immutable: the engine returns a new state for every event. Every collection is bounded
+so a long-lived channel cannot grow memory without limit, and the whole state turns
+into plain JSON (``to_dict``/``from_dict``) so the runtime can persist it as it changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from coaching.types import ConversationRef, Role
+
+MAX_PEOPLE = 50
+MAX_RECENT_SCORES = 5
+MAX_UNANSWERED = 20
+MAX_MESSAGES = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """A customer message no agent has answered yet."""
+
+    message_id: str
+    event_id: str
+    customer: str
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Frustration:
+    """The latest frustrated customer message, until an agent's next reply is judged."""
+
+    message_id: str
+    event_id: str
+    customer: str
+    at: float
+    cues: tuple[str, ...]  # cue names, strongest first (drive the suggestion)
+    reasons: tuple[str, ...]  # the same cues as an agent reads them
+
+
+@dataclass(frozen=True, slots=True)
+class AckDue:
+    """An agent replied to a frustrated customer without acknowledgement; the follow-up
+    fires at ``due`` unless the same agent acknowledges first (split replies)."""
+
+    agent: str
+    event_id: str
+    due: float
+    frustration: Frustration
+
+
+@dataclass(frozen=True, slots=True)
+class MessageSeen:
+    message_id: str
+    author: str
+    role: Role
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationState:
+    conversation: ConversationRef
+    agents: tuple[str, ...] = ()  # most recent replier last
+    customers: tuple[str, ...] = ()
+    scores: Mapping[str, tuple[float, ...]] = field(default_factory=dict)  # per customer
+    unanswered: tuple[Pending, ...] = ()
+    waiting_reminders: int = 0
+    frustration: Frustration | None = None
+    ack_due: AckDue | None = None
+    escalated_at: float | None = None
+    last_nudged: Mapping[str, float] = field(default_factory=dict)  # "agent|kind" -> time
+    messages: tuple[MessageSeen, ...] = ()
+    last_activity: float = 0.0
+    closed: bool = False
+
+    @classmethod
+    def new(cls, conversation: ConversationRef) -> ConversationState:
+        return cls(conversation=conversation)
+
+    @property
+    def waiting_since(self) -> float | None:
+        return self.unanswered[0].at if self.unanswered else None
+
+    def trend(self, customer: str) -> float:
+        """Latest score minus the mean of the customer's earlier recent scores."""
+        recent = self.scores.get(customer, ())
+        if len(recent) < 2:
+            return 0.0
+        earlier = recent[:-1]
+        return recent[-1] - sum(earlier) / len(earlier)
+
+    def find_message(self, message_id: str) -> MessageSeen | None:
+        for seen in reversed(self.messages):
+            if seen.message_id == message_id:
+                return seen
+        return None
+
+    # --- transitions used by the engine -------------------------------------------------
+
+    def with_agent(self, agent: str) -> ConversationState:
+        agents = (*tuple(a for a in self.agents if a != agent), agent)
+        return replace(self, agents=agents[-MAX_PEOPLE:])
+
+    def with_customer(self, customer: str) -> ConversationState:
+        if customer in self.customers:
+            return self
+        return replace(self, customers=(*self.customers, customer)[-MAX_PEOPLE:])
+
+    def with_score(self, customer: str, score: float) -> ConversationState:
+        scores = dict(self.scores)
+        scores[customer] = (*scores.get(customer, ()), round(score, 4))[-MAX_RECENT_SCORES:]
+        if len(scores) > MAX_PEOPLE:
+            scores.pop(next(iter(scores)))
+        return replace(self, scores=scores)
+
+    def with_message(self, seen: MessageSeen) -> ConversationState:
+        return replace(self, messages=(*self.messages, seen)[-MAX_MESSAGES:])
+
+    def nudged(self, agent: str, kind: str, at: float) -> ConversationState:
+        last = dict(self.last_nudged)
+        last[f"{agent}|{kind}"] = at
+        if len(last) > MAX_PEOPLE * 4:
+            last.pop(next(iter(last)))
+        return replace(self, last_nudged=last)
+
+    def last_nudge(self, agent: str, kind: str) -> float | None:
+        return self.last_nudged.get(f"{agent}|{kind}")
+
+    # --- persistence ---------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "v": 1,
+            "conversation": self.conversation.key,
+            "agents": list(self.agents),
+            "customers": list(self.customers),
+            "scores": {k: list(v) for k, v in self.scores.items()},
+            "unanswered": [_pending_dict(p) for p in self.unanswered],
+            "waiting_reminders": self.waiting_reminders,
+            "frustration": _frustration_dict(self.frustration),
+            "ack_due": None
+            if self.ack_due is None
+            else {
+                "agent": self.ack_due.agent,
+                "event_id": self.ack_due.event_id,
+                "due": self.ack_due.due,
+                "frustration": _frustration_dict(self.ack_due.frustration),
+            },
+            "escalated_at": self.escalated_at,
+            "last_nudged": dict(self.last_nudged),
+            "messages": [[m.message_id, m.author, m.role.value, m.at] for m in self.messages],
+            "last_activity": self.last_activity,
+            "closed": self.closed,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ConversationState:
+        ack = data.get("ack_due")
+        frustration = _frustration_from(data.get("frustration"))
+        return cls(
+            conversation=ConversationRef.from_key(data["conversation"]),
+            agents=tuple(data.get("agents", ())),
+            customers=tuple(data.get("customers", ())),
+            scores={k: tuple(v) for k, v in data.get("scores", {}).items()},
+            unanswered=tuple(Pending(**p) for p in data.get("unanswered", ())),
+            waiting_reminders=int(data.get("waiting_reminders", 0)),
+            frustration=frustration,
+            ack_due=None
+            if not ack
+            else AckDue(
+                agent=ack["agent"],
+                event_id=ack["event_id"],
+                due=float(ack["due"]),
+                frustration=_require(_frustration_from(ack["frustration"])),
+            ),
+            escalated_at=data.get("escalated_at"),
+            last_nudged=dict(data.get("last_nudged", {})),
+            messages=tuple(
+                MessageSeen(m[0], m[1], Role(m[2]), float(m[3])) for m in data.get("messages", ())
+            ),
+            last_activity=float(data.get("last_activity", 0.0)),
+            closed=bool(data.get("closed", False)),
+        )
+
+
+def _pending_dict(p: Pending) -> dict[str, Any]:
+    return {"message_id": p.message_id, "event_id": p.event_id, "customer": p.customer, "at": p.at}
+
+
+def _frustration_dict(f: Frustration | None) -> dict[str, Any] | None:
+    if f is None:
+        return None
+    return {
+        "message_id": f.message_id,
+        "event_id": f.event_id,
+        "customer": f.customer,
+        "at": f.at,
+        "cues": list(f.cues),
+        "reasons": list(f.reasons),
+    }
+
+
+def _frustration_from(data: Mapping[str, Any] | None) -> Frustration | None:
+    if not data:
+        return None
+    return Frustration(
+        message_id=data["message_id"],
+        event_id=data["event_id"],
+        customer=data["customer"],
+        at=float(data["at"]),
+        cues=tuple(data["cues"]),
+        reasons=tuple(data["reasons"]),
+    )
+
+
+def _require(f: Frustration | None) -> Frustration:
+    if f is None:
+        raise ValueError("ack_due without its frustration")
+    return f

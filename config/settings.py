@@ -1,0 +1,122 @@
+"""The settings schema: every key, its type, default and limits.
+
+A TOML file (``coach ... --config PATH``) sets them; ``COACH_<SECTION>__<KEY>``
+environment variables override single keys (lists as JSON: ``'["U1","U2"]'``). Secrets
+are not settings: they come only from the environment (config/secrets.py). Unknown keys
+are errors, so a typo cannot silently fall back to a default.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CoachingSettings(_Section):
+    frustration_threshold: float | None = Field(
+        None, ge=0, le=1, description="score at which a customer counts as frustrated"
+    )
+    acknowledgement_threshold: float | None = Field(None, ge=0, le=1)
+    waiting_minutes: float = Field(10, gt=0, description="first 'update owed' reminder")
+    waiting_repeat_minutes: float = Field(30, gt=0)
+    waiting_max_reminders: int = Field(3, ge=0)
+    cooldown_minutes: float = Field(10, ge=0, description="same nudge kind to the same agent")
+    ack_grace_seconds: float = Field(0, ge=0, le=600)
+    escalation_turns: int = Field(3, ge=2, le=10)
+    max_recipients: int = Field(3, ge=1, le=20)
+
+
+class RolesSettings(_Section):
+    agents: list[str] = Field(default_factory=list, description="platform user IDs")
+    supervisors: list[str] = Field(default_factory=list, description="platform user IDs")
+    agent_groups: list[str] = Field(default_factory=list, description="Slack user-group IDs")
+    supervisor_groups: list[str] = Field(default_factory=list)
+    agent_roles: list[str] = Field(default_factory=list, description="Discord role IDs")
+    supervisor_roles: list[str] = Field(default_factory=list)
+
+
+class SlackSettings(_Section):
+    enabled: bool = False
+    mode: Literal["socket", "http"] = "socket"
+    host: str = "0.0.0.0"
+    port: int = Field(3000, ge=1, le=65535)
+    api_url: str = "https://slack.com/api/"
+    channels: list[str] = Field(default_factory=list, description="watched; empty = all")
+
+    @field_validator("api_url")
+    @classmethod
+    def _trailing_slash(cls, value: str) -> str:
+        return value if value.endswith("/") else value + "/"
+
+
+class DiscordSettings(_Section):
+    enabled: bool = False
+    api_url: str = "https://discord.com/api/v10"
+    gateway_url: str = "wss://gateway.discord.gg/"
+    guilds: list[str] = Field(default_factory=list, description="guild IDs to sync commands to")
+    channels: list[str] = Field(default_factory=list, description="channel/category IDs")
+    staff_channel: str = Field("", description="private fallback when an agent's DMs are closed")
+    conversation_minutes: float = Field(
+        30,
+        gt=0,
+        description="plain channels: a customer's messages this close form one conversation",
+    )
+
+
+class StorageSettings(_Section):
+    url: str = Field("", description="SQLAlchemy URL; empty = coach.db next to the config")
+    store_text: bool = False
+    retention_days: int = Field(90, ge=1)
+
+
+class RuntimeSettings(_Section):
+    queue_size: int = Field(10_000, ge=10)
+    workers: int = Field(8, ge=1, le=256)
+    tick_seconds: float = Field(5, gt=0, le=300)
+    shutdown_seconds: float = Field(10, gt=0, le=300)
+
+
+class HttpSettings(_Section):
+    """The operations endpoint (/healthz, /metrics) when Slack's HTTP mode does not serve it."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+
+
+class LoggingSettings(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    format: Literal["text", "json"] = "text"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="COACH_", env_nested_delimiter="__", extra="forbid", case_sensitive=False
+    )
+
+    coaching: CoachingSettings = Field(default_factory=CoachingSettings)
+    roles: RolesSettings = Field(default_factory=RolesSettings)
+    slack: SlackSettings = Field(default_factory=SlackSettings)
+    discord: DiscordSettings = Field(default_factory=DiscordSettings)
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
+    http: HttpSettings = Field(default_factory=HttpSettings)
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The file's values arrive as init arguments; the environment overrides them.
+        return env_settings, init_settings
