@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from rich.console import Console
+from rich.markup import escape
 
 from config import ConfigError, LoadedConfig, load
 
@@ -75,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run(args, err)
     except ConfigError as exc:
         for problem in exc.problems:
-            err.print(f"[red]config error:[/] {problem}")
+            err.print(f"[red]config error:[/] {escape(problem)}")
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
@@ -105,7 +106,7 @@ def _replay(args: argparse.Namespace, err: Console) -> int:
     try:
         transcript = load_transcript(args.path)
     except TranscriptError as exc:
-        err.print(f"[red]error:[/] {exc}")
+        err.print(f"[red]error:[/] {escape(str(exc))}")
         return EXIT_NOTHING_DONE
     return _replay_turns(transcript, config, args.json, args.quiet, err, source=args.path.stem)
 
@@ -126,7 +127,7 @@ def _replay_turns(
 
     turns, order_problems = in_order(transcript.turns)
     for problem in transcript.problems + order_problems:
-        err.print(f"[yellow]warning:[/] {problem}", highlight=False)
+        err.print(f"[yellow]warning:[/] {escape(problem)}")
     if not turns:
         err.print("[red]error:[/] no usable turns in the transcript")
         return EXIT_NOTHING_DONE
@@ -171,7 +172,7 @@ def _analyze(args: argparse.Namespace, err: Console) -> int:
     stats = AnalyzeStats()
 
     def report(problem: str) -> None:
-        err.print(f"[yellow]warning:[/] {problem}", highlight=False)
+        err.print(f"[yellow]warning:[/] {escape(problem)}")
 
     try:
         with contextlib.ExitStack() as stack:
@@ -181,7 +182,7 @@ def _analyze(args: argparse.Namespace, err: Console) -> int:
             for out in analyze_lines(source, detectors, stats, report):
                 sys.stdout.write(out + "\n")
     except OSError as exc:
-        err.print(f"[red]error:[/] {args.path}: {exc.strerror}")
+        err.print(f"[red]error:[/] {escape(str(args.path))}: {exc.strerror}")
         return EXIT_NOTHING_DONE
     if stats.analysed == 0:
         err.print("[red]error:[/] no row could be analysed")
@@ -194,7 +195,7 @@ def _check_config(args: argparse.Namespace) -> int:
     out = Console(highlight=False)
     s = config.settings
     where = str(config.path) if config.path else "built-in defaults"
-    out.print(f"[green]configuration OK[/] ({where})")
+    out.print(f"[green]configuration OK[/] ({escape(where)})")
     out.print(
         f"  slack:   {'enabled, ' + s.slack.mode + ' mode' if s.slack.enabled else 'disabled'}"
     )
@@ -211,7 +212,7 @@ def _check_config(args: argparse.Namespace) -> int:
         state = "set" if getattr(config.secrets, secret) else "not set"
         out.print(f"  {secret.upper()}: {state}")
     for warning in config.warnings:
-        out.print(f"[yellow]warning:[/] {warning}")
+        out.print(f"[yellow]warning:[/] {escape(warning)}")
     return EXIT_OK
 
 

@@ -16,13 +16,14 @@ Nudges go only to agents who have posted in the conversation, never to a custome
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from coaching import suggestions
 from coaching.detectors import Detectors
 from coaching.model import Assessment
+from coaching.nudging import Draft, format_duration, issue, recipients
 from coaching.policy import Policy
 from coaching.state import AckDue, ConversationState, Frustration, MessageSeen, Pending
 from coaching.types import (
@@ -43,11 +44,6 @@ from coaching.types import (
 # Cue names that end a customer's need for an update ("thanks, that fixed it").
 _CLOSING_CUES = frozenset({"gratitude", "resolved"})
 _RISING_FLOOR = 0.25
-_HEADLINES = {
-    NudgeKind.FRUSTRATION: "Heads-up: the customer sounds frustrated.",
-    NudgeKind.ACKNOWLEDGE: "Your reply didn't acknowledge how the customer feels.",
-    NudgeKind.ESCALATION: "Escalation risk: this customer may escalate.",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,10 +54,17 @@ class StepResult:
     note: str | None = None  # why an event changed nothing, for the runtime's log
 
 
+class MessageDetectors(Protocol):
+    def frustration(self, text: str) -> Assessment: ...
+    def acknowledgement(self, text: str) -> Assessment: ...
+
+
 class Engine:
-    def __init__(self, policy: Policy | None = None) -> None:
+    def __init__(
+        self, policy: Policy | None = None, detectors: MessageDetectors | None = None
+    ) -> None:
         self.policy = policy or Policy()
-        self.detectors = Detectors(
+        self.detectors: MessageDetectors = detectors or Detectors(
             self.policy.frustration_threshold, self.policy.acknowledgement_threshold
         )
 
@@ -174,27 +177,25 @@ class Engine:
             if last is None or now - last >= self.policy.cooldown:
                 state = replace(state, escalated_at=now)
                 why = tuple(c.label for c in cues if c.label not in reasons) + reasons
-                state, nudges = self._nudge_agents(
-                    state,
+                draft = Draft(
                     NudgeKind.ESCALATION,
                     event.event_id,
                     why,
                     suggestions.suggestion(NudgeKind.ESCALATION, names),
                     event.author,
-                    now,
                 )
+                state, nudges = issue(state, draft, self.policy, now)
                 return state, signals, nudges
         if not result.fired:
             return state, signals, []
-        state, nudges = self._nudge_agents(
-            state,
+        draft = Draft(
             NudgeKind.FRUSTRATION,
             event.event_id,
             reasons,
             suggestions.suggestion(NudgeKind.FRUSTRATION, names),
             event.author,
-            now,
         )
+        state, nudges = issue(state, draft, self.policy, now)
         return state, signals, nudges
 
     def _escalation(
@@ -248,16 +249,14 @@ class Engine:
             return state, []
         state = replace(state, ack_due=None)
         f = due.frustration
-        return self._nudge(
-            state,
-            due.agent,
+        draft = Draft(
             NudgeKind.ACKNOWLEDGE,
             due.event_id,
             f.reasons,
             suggestions.suggestion(NudgeKind.ACKNOWLEDGE, f.cues),
             f.customer,
-            now,
         )
+        return issue(state, draft, self.policy, now, agents=[due.agent])
 
     def _edited(self, state: ConversationState, event: MessageEdited, now: float) -> StepResult:
         seen = state.find_message(event.message_id)
@@ -293,7 +292,7 @@ class Engine:
     # --- timers ------------------------------------------------------------------------
 
     def _waiting_applies(self, state: ConversationState) -> bool:
-        return not state.closed and bool(state.unanswered) and bool(self._recipients(state))
+        return not state.closed and bool(state.unanswered) and bool(recipients(state, self.policy))
 
     def _waiting_limit(self, state: ConversationState) -> float:
         return self.policy.waiting_after + state.waiting_reminders * self.policy.waiting_repeat
@@ -323,77 +322,17 @@ class Engine:
         )
         trigger = f"{first.event_id}#wait{state.waiting_reminders + 1}"
         state = replace(state, waiting_reminders=state.waiting_reminders + 1)
-        state, more = self._nudge_agents(
-            state,
+        draft = Draft(
             NudgeKind.WAITING,
             trigger,
             (cue.label,),
             suggestions.suggestion(NudgeKind.WAITING),
             first.customer,
-            now,
             headline=f"The customer has been waiting {format_duration(waited)} for an update.",
             cooldown=False,
         )
+        state, more = issue(state, draft, self.policy, now)
         return StepResult(state, (signal,), tuple(nudges + more))
-
-    # --- nudges ------------------------------------------------------------------------
-
-    def _recipients(self, state: ConversationState) -> list[str]:
-        customers = set(state.customers)
-        agents = [a for a in reversed(state.agents) if a not in customers]
-        return agents[: self.policy.max_recipients]
-
-    def _nudge_agents(
-        self,
-        state: ConversationState,
-        kind: NudgeKind,
-        trigger: str,
-        reasons: tuple[str, ...],
-        suggestion: str,
-        customer: str,
-        now: float,
-        headline: str | None = None,
-        cooldown: bool = True,
-    ) -> tuple[ConversationState, list[Nudge]]:
-        nudges: list[Nudge] = []
-        for agent in self._recipients(state):
-            state, made = self._nudge(
-                state, agent, kind, trigger, reasons, suggestion, customer, now, headline, cooldown
-            )
-            nudges += made
-        return state, nudges
-
-    def _nudge(
-        self,
-        state: ConversationState,
-        agent: str,
-        kind: NudgeKind,
-        trigger: str,
-        reasons: tuple[str, ...],
-        suggestion: str,
-        customer: str | None,
-        now: float,
-        headline: str | None = None,
-        cooldown: bool = True,
-    ) -> tuple[ConversationState, list[Nudge]]:
-        if agent in state.customers:
-            return state, []  # never a nudge to anyone who wrote as a customer
-        last = state.last_nudge(agent, kind.value)
-        if cooldown and last is not None and now - last < self.policy.cooldown:
-            return state, []
-        nudge = Nudge(
-            nudge_id=nudge_id(state.conversation.key, kind, trigger, agent),
-            conversation=state.conversation,
-            agent=agent,
-            kind=kind,
-            headline=headline or _HEADLINES[kind],
-            reasons=reasons,
-            suggestion=suggestion,
-            customer=customer,
-            trigger_event=trigger,
-            created_at=now,
-        )
-        return state.nudged(agent, kind.value, now), [nudge]
 
     @staticmethod
     def _signal(
@@ -410,18 +349,3 @@ class Engine:
             event.event_id,
             at,
         )
-
-
-def nudge_id(conversation_key: str, kind: NudgeKind, trigger: str, agent: str) -> str:
-    raw = f"{conversation_key}|{kind.value}|{trigger}|{agent}".encode()
-    return hashlib.sha256(raw).hexdigest()[:24]
-
-
-def format_duration(seconds: float) -> str:
-    minutes = int(seconds // 60)
-    if minutes < 60:
-        return f"{max(minutes, 1)} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    return f"{hours // 24} days"

@@ -50,14 +50,19 @@ def _known_english() -> frozenset[str]:
     return ENGLISH_COMMON | frozenset(w for w in lexicon() if w.isalpha())
 
 
+_NON_LATIN_LETTER = re.compile(r"[^\W\d_a-zA-Z\u00c0-\u024f]")
+
+
 def is_english(text: str) -> bool:
-    letters = [ch for ch in text if ch.isalpha()]
-    if not letters:
-        return True  # nothing to judge: the detectors will find nothing anyway
-    latin = sum(1 for ch in letters if ch.isascii() or "\u00c0" <= ch <= "\u024f")
-    if latin / len(letters) < 0.6:
-        return False
     words = [w.lower() for w in _WORD.findall(text)]
+    if not words:
+        return True  # nothing to judge: the detectors will find nothing anyway
+    if text.isascii():
+        non_latin = 0
+    else:
+        non_latin = len(_NON_LATIN_LETTER.findall(text))
+        if non_latin and non_latin / max(1, sum(map(len, words))) > 0.4:
+            return False
     if len(words) < 3:
         return not any(w in _OTHER for w in words) or any(w in ENGLISH_COMMON for w in words)
     known = _known_english()

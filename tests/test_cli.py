@@ -1,0 +1,174 @@
+"""The `coach` command end to end: formats other tools rely on, and bad input."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_demo_shows_each_kind_of_private_nudge(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "demo", "--json")
+    assert code == 0
+    nudges = [json.loads(line) for line in out.splitlines()]
+    kinds = {n["kind"] for n in nudges}
+    assert {"frustration", "acknowledge", "waiting"} <= kinds
+    for n in nudges:
+        assert n["agent"] in {"sam", "priya"}  # agents only, never the customers dana or lee
+        assert n["reasons"] and n["text"] and n["conversation"]
+
+
+def test_demo_in_a_terminal_prints_messages_and_nudges(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "demo")
+    assert code == 0
+    assert "customer dana" in out and "private to agent sam" in out
+    assert "Why:" in out and "Try:" in out
+
+
+def test_console_script_is_installed() -> None:
+    coach = shutil.which("coach") or str(Path(sys.executable).parent / "coach")
+    result = subprocess.run([coach, "demo", "--json"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip()
+
+
+def write_jsonl(path: Path, rows: list[object]) -> Path:
+    path.write_text("\n".join(r if isinstance(r, str) else json.dumps(r) for r in rows) + "\n")
+    return path
+
+
+def test_replay_json_rows(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write_jsonl(
+        tmp_path / "t.jsonl",
+        [
+            {
+                "conversation": "c1",
+                "role": "agent",
+                "author": "sam",
+                "text": "Hi, how can I help?",
+                "ts": 0,
+            },
+            {
+                "conversation": "c1",
+                "role": "customer",
+                "author": "kim",
+                "text": "This is the THIRD time I'm asking, I've been waiting for 3 hours!!",
+                "ts": 60,
+            },
+            {
+                "conversation": "c1",
+                "role": "agent",
+                "author": "sam",
+                "text": "Please send your order number.",
+                "ts": 120,
+            },
+            "{broken",
+        ],
+    )
+    code, out, err = run(capsys, "replay", str(path), "--json")
+    assert code == 0
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [r["kind"] for r in rows] == ["frustration", "acknowledge"]
+    assert {"conversation", "agent", "kind", "reasons", "text"} <= rows[0].keys()
+    assert rows[0]["conversation"] == "c1" and rows[0]["agent"] == "sam"
+    assert "line 4: not valid JSON" in err
+
+
+def test_replay_of_a_missing_or_empty_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "replay", str(tmp_path / "nope.jsonl"))
+    assert code == 1 and "no such file" in err
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    code, _, err = run(capsys, "replay", str(empty))
+    assert code == 1 and "empty" in err
+    bad = write_jsonl(tmp_path / "bad.jsonl", ["{oops", {"role": "nobody", "text": "x", "ts": 1}])
+    code, _, err = run(capsys, "replay", str(bad))
+    assert code == 1 and "line 1" in err and "line 2" in err
+
+
+def test_analyze_keeps_one_row_per_input_row_in_order(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_jsonl(
+        tmp_path / "in.jsonl",
+        [
+            {"id": "a", "role": "customer", "text": "WHERE IS MY ORDER??? third time asking"},
+            {
+                "id": "b",
+                "role": "agent",
+                "text": "I'm so sorry you've had to chase this.",
+                "context": "where is it",
+            },
+            {"role": "customer", "text": "No worries, take your time"},
+            "not json",
+            {"id": "e", "role": "robot", "text": "beep"},
+            {
+                "id": "f",
+                "conversation": "x",
+                "role": "agent",
+                "text": "Sorry, we can't offer refunds.",
+            },
+        ],
+    )
+    code, out, err = run(capsys, "analyze", str(path))
+    assert code == 0
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [r["id"] for r in rows] == ["a", "b", 3, 4, "e", "f"]
+    a, b, c, d, e, f = rows
+    assert a["frustrated"] is True and a["acknowledgement"] is None and a["cues"]
+    assert b["acknowledges"] is True and isinstance(b["acknowledgement"], float)
+    assert c["frustrated"] is False
+    assert d["error"] and e["error"]
+    assert f["acknowledges"] is False
+    for r in (a, b, c, f):
+        assert set(r) == {
+            "id",
+            "role",
+            "frustration",
+            "frustrated",
+            "acknowledgement",
+            "acknowledges",
+            "cues",
+        }
+    assert "line 4" in err and "line 5" in err
+
+
+def test_analyze_reads_stdin(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import io
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO('{"role": "customer", "text": "hello"}\n'))
+    code, out, _ = run(capsys, "analyze", "-")
+    assert code == 0 and json.loads(out)["id"] == 1
+
+
+def test_analyze_with_nothing_usable_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_jsonl(tmp_path / "bad.jsonl", ["nope", "[]"])
+    code, out, _ = run(capsys, "analyze", str(path))
+    assert code == 1 and len(out.splitlines()) == 2
+
+
+def test_check_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "check-config")
+    assert code == 0 and "configuration OK" in out
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[slack]\nmode = "carrier-pigeon"\n')
+    code, _, err = run(capsys, "check-config", "--config", str(bad))
+    assert code == 2 and "[slack] mode" in err

@@ -1,0 +1,88 @@
+"""Table tests: each support cue fires on what it is named for, and not on look-alikes."""
+
+from __future__ import annotations
+
+import pytest
+
+from coaching import cues
+from coaching.features import frustration_features
+from coaching.text import clean
+
+FRUSTRATION = [
+    ("waiting", "I've been waiting for 3 hours", True),
+    ("waiting", "I've been on hold since lunch", True),
+    ("waiting", "Can you wait a second while I check?", False),
+    ("no_response", "Nobody has replied to my ticket", True),
+    ("no_response", "No reply to my email since Monday", True),
+    ("still", "still nothing from your team", True),
+    ("repeat_contact", "This is the third time I'm contacting you", True),
+    ("repeat_contact", "I already explained this to your colleague", True),
+    ("repeat_contact", "How many times do I have to ask?", True),
+    ("repeat_contact", "This is my first time ordering", False),
+    ("escalation", "I want to speak to a manager", True),
+    ("escalation", "I'm filing a chargeback with my bank", True),
+    ("escalation", "cancel my subscription now", True),
+    ("escalation", "I'll be leaving a review about this", True),
+    ("escalation", "Can you check my order status?", False),
+    ("sarcasm", "Great, just great.", True),
+    ("sarcasm", "I love waiting on hold for 2 hours", True),
+    ("sarcasm", "thanks for nothing", True),
+    ("sarcasm", "Thanks, that was great help", False),
+    ("negated_positive", "this is not ok", True),
+    ("negated_positive", "your support was not helpful at all", True),
+    ("negated_positive", "not a problem", False),
+    ("profanity", "wtf is going on", True),
+    ("profanity", "this is f***ing ridiculous", True),
+    ("profanity", "the shipping was fast", False),
+    ("negative_emoji", "my order is late 😡", True),
+    ("negative_emoji", "sure thing 🙄", True),
+    ("negative_emoji", "thanks 😊", False),
+    ("giving_up", "forget it, I give up", True),
+    ("reassurance", "No worries, take your time", True),
+    ("gratitude", "thank you so much", True),
+    ("resolved", "that fixed it", True),
+]
+
+ACKNOWLEDGEMENT = [
+    ("apology_for_experience", "I'm so sorry you've had to wait this long", True),
+    ("apology_for_experience", "Sorry for the trouble with your order", True),
+    ("validation", "That's completely fair, this shouldn't have happened", True),
+    ("validation", "You're right, we dropped the ball", True),
+    ("names_feeling", "That must have been so disappointing", True),
+    ("names_feeling", "I can imagine how frustrating this is", True),
+    ("thanks_for_patience", "Thanks so much for your patience", True),
+    ("refusal_apology", "Sorry, we can't offer refunds", True),
+    ("clarifying_apology", "Sorry, could you repeat the order number?", True),
+    ("understand_request", "I understand your request", True),
+    ("names_feeling", "I understand your request", False),
+    ("validation", "Please send your account ID", False),
+]
+
+
+@pytest.mark.parametrize(("cue", "text", "fires"), FRUSTRATION)
+def test_frustration_cue(cue: str, text: str, fires: bool) -> None:
+    assert (cue in cues.find(cues.FRUSTRATION_CUES, text)) is fires
+
+
+@pytest.mark.parametrize(("cue", "text", "fires"), ACKNOWLEDGEMENT)
+def test_acknowledgement_cue(cue: str, text: str, fires: bool) -> None:
+    assert (cue in cues.find(cues.ACKNOWLEDGEMENT_CUES, text)) is fires
+
+
+@pytest.mark.parametrize(
+    ("text", "feature", "fires"),
+    [
+        ("WHERE IS MY ORDER", "cue:shouting", True),
+        ("I need the API docs and a PDF invoice", "cue:shouting", False),
+        ("WHERE IS MY ORDER???", "cue:repeated_punctuation", True),
+        ("Where is my order?", "cue:repeated_punctuation", False),
+        ("Wonderful service, still waiting 5 days for a reply", "cue:praise_with_complaint", True),
+    ],
+)
+def test_computed_cues(text: str, feature: str, fires: bool) -> None:
+    assert (feature in frustration_features(clean(text)).values) is fires
+
+
+def test_cue_evidence_quotes_the_words_that_fired() -> None:
+    found = cues.find(cues.FRUSTRATION_CUES, "This is the third time I'm writing")
+    assert found["repeat_contact"].lower() == "third time"

@@ -1,0 +1,147 @@
+"""The runtime: ordering, de-duplication, timers, the outbox and its retries."""
+
+from __future__ import annotations
+
+import asyncio
+
+from adapters.base import DeliveryResult, DeliveryStatus
+from bot.clock import VirtualClock
+from bot.runtime import Runtime
+from bot.store.memory import MemoryStore
+from coaching.engine import Engine
+from coaching.policy import Policy
+from coaching.types import Nudge
+from tests.helpers import Script, ScriptedDetectors
+
+ANGRY, PLAIN = "angry", "plain"
+
+
+class RecordingDelivery:
+    def __init__(self, results: list[DeliveryResult] | None = None) -> None:
+        self.sent: list[Nudge] = []
+        self.results = list(results or [])
+
+    async def deliver(self, nudge: Nudge) -> DeliveryResult:
+        self.sent.append(nudge)
+        if self.results:
+            return self.results.pop(0)
+        return DeliveryResult(DeliveryStatus.SENT, route="test")
+
+
+def make(delivery: RecordingDelivery, clock: VirtualClock, **kwargs: object) -> Runtime:
+    engine = Engine(Policy(waiting_after=600), ScriptedDetectors({ANGRY: 0.9}, {PLAIN: 0.1}))
+    return Runtime(engine, MemoryStore(), {"test": delivery}, clock, **kwargs)  # type: ignore[arg-type]
+
+
+async def test_redelivered_event_is_processed_once_and_nudges_once() -> None:
+    delivery, clock = RecordingDelivery(), VirtualClock(100)
+    runtime = make(delivery, clock)
+    s = Script()
+    await runtime.process(s.msg("agent", "sam", PLAIN, 0))
+    angry = s.msg("customer", "cust", ANGRY, 10)
+    first = await runtime.process(angry)
+    again = await runtime.process(angry)
+    assert len(first.nudges) == 1 and again.duplicate and not again.nudges
+    assert len(delivery.sent) == 1
+    assert runtime.metrics.duplicates._value.get() == 1
+
+
+async def test_workers_keep_each_conversation_in_order() -> None:
+    delivery, clock = RecordingDelivery(), VirtualClock(0)
+    runtime = make(delivery, clock, workers=4)
+    await runtime.start()
+    s = Script()
+    events = [s.msg("agent", "sam", PLAIN, 0)] + [
+        s.msg("customer", "cust", ANGRY, i) for i in range(1, 30)
+    ]
+    for event in events:
+        assert await runtime.submit(event)
+    await runtime.drain()
+    await runtime.stop()
+    state = (await runtime.store.open_states())[0]
+    assert [m.message_id for m in state.messages] == [e.message_id for e in events]
+    assert len(delivery.sent) == 1  # one heads-up; the rest fall within the cooldown
+
+
+async def test_full_queue_drops_and_counts() -> None:
+    delivery, clock = RecordingDelivery(), VirtualClock(0)
+    runtime = make(delivery, clock, workers=1, queue_size=10)
+    s = Script()
+    accepted = [await runtime.submit(s.msg("customer", "cust", PLAIN, i)) for i in range(12)]
+    assert accepted.count(False) == 2
+    assert runtime.metrics.dropped._value.get() == 2
+
+
+async def test_timers_fire_waiting_reminders() -> None:
+    delivery, clock = RecordingDelivery(), VirtualClock(0)
+    runtime = make(delivery, clock)
+    s = Script()
+    await runtime.process(s.msg("agent", "sam", PLAIN, 0))
+    await runtime.process(s.msg("customer", "cust", PLAIN, 10))
+    clock.advance_to(300)
+    assert await runtime.fire_timers() == 0
+    clock.advance_to(611)
+    assert await runtime.fire_timers() == 1
+    assert delivery.sent[-1].kind.value == "waiting"
+
+
+async def test_rate_limited_delivery_is_retried_after_retry_after_without_loss() -> None:
+    delivery = RecordingDelivery(
+        [DeliveryResult(DeliveryStatus.RETRY, retry_after=30, error="ratelimited")]
+    )
+    clock = VirtualClock(0)
+    runtime = make(delivery, clock)
+    s = Script()
+    await runtime.process(s.msg("agent", "sam", PLAIN, 0))
+    await runtime.process(s.msg("customer", "cust", ANGRY, 1))
+    assert len(delivery.sent) == 1
+    clock.advance_to(20)
+    assert await runtime.retry_deliveries() == 0  # Retry-After not over yet
+    clock.advance_to(40)
+    assert await runtime.retry_deliveries() == 1
+    store = runtime.store
+    assert isinstance(store, MemoryStore)
+    record = next(iter(store.nudges.values()))
+    assert record.status == "sent" and record.attempts == 2
+    assert delivery.sent[0].nudge_id == delivery.sent[1].nudge_id
+
+
+async def test_delivery_that_raises_does_not_stop_processing() -> None:
+    class Broken:
+        async def deliver(self, nudge: Nudge) -> DeliveryResult:
+            raise RuntimeError("adapter bug")
+
+    clock = VirtualClock(0)
+    engine = Engine(Policy(), ScriptedDetectors({ANGRY: 0.9}))
+    runtime = Runtime(engine, MemoryStore(), {"test": Broken()}, clock)
+    s = Script()
+    await runtime.process(s.msg("agent", "sam", PLAIN, 0))
+    outcome = await runtime.process(s.msg("customer", "cust", ANGRY, 1))
+    assert len(outcome.nudges) == 1
+    assert runtime.metrics.delivery_failures.labels("RuntimeError")._value.get() == 1
+
+
+async def test_stop_drains_queued_work_within_the_deadline() -> None:
+    delivery, clock = RecordingDelivery(), VirtualClock(0)
+    runtime = make(delivery, clock)
+    await runtime.start()
+    s = Script()
+    await runtime.submit(s.msg("agent", "sam", PLAIN, 0))
+    await runtime.submit(s.msg("customer", "cust", ANGRY, 1))
+    await runtime.stop(deadline=5)
+    assert len(delivery.sent) == 1
+    await asyncio.sleep(0)
+
+
+async def test_stored_text_is_redacted_and_only_when_configured() -> None:
+    clock = VirtualClock(0)
+    s = Script()
+    for store_text in (False, True):
+        runtime = make(RecordingDelivery(), clock, store_text=store_text)
+        await runtime.process(
+            s.msg("customer", "cust", "mail me at jo@example.com or 555-123-4567", 0)
+        )
+        store = runtime.store
+        assert isinstance(store, MemoryStore)
+        text = store.events[0].text
+        assert text == (None if not store_text else "mail me at [email] or [phone]")
