@@ -227,10 +227,24 @@ def _safe_url(url: str) -> str:
 
 
 def _run(args: argparse.Namespace, err: Console) -> int:
-    err.print(
-        "[red]error:[/] `coach run` needs a platform adapter; none is enabled in this build yet"
-    )
-    return EXIT_USAGE
+    from bot import logsetup
+    from bot.app import run
+    from config.load import missing_for_run
+
+    config = _config(args.config)
+    settings = config.settings
+    if not (settings.slack.enabled or settings.discord.enabled):
+        err.print(
+            "[red]error:[/] nothing to run: set [slack] enabled = true and/or [discord] enabled = true"
+        )
+        return EXIT_USAGE
+    missing = missing_for_run(config)
+    for problem in missing:
+        err.print(f"[red]error:[/] {escape(problem)}")
+    if missing:
+        return EXIT_USAGE
+    logsetup.configure(settings.logging.level, settings.logging.format, config.secrets.all_values())
+    return asyncio.run(run(config))
 
 
 if __name__ == "__main__":

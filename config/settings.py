@@ -45,7 +45,7 @@ class SlackSettings(_Section):
     enabled: bool = False
     mode: Literal["socket", "http"] = "socket"
     host: str = "0.0.0.0"
-    port: int = Field(3000, ge=1, le=65535)
+    port: int = Field(3000, ge=0, le=65535, description="0 = any free port (logged)")
     api_url: str = "https://slack.com/api/"
     channels: list[str] = Field(default_factory=list, description="watched; empty = all")
 

@@ -1,0 +1,228 @@
+"""The Slack adapter: slack-bolt's AsyncApp in Socket Mode or HTTP (Events API) mode.
+
+Listeners only translate and hand over: a message becomes an engine event submitted to
+the runtime's queue (Bolt has already acknowledged it), a ``/coach`` command is answered
+privately within Slack's 3 s, a helpful/not-helpful click is recorded. Signature
+verification stays on in HTTP mode; Bolt's log line that dumps the whole body of a
+badly signed request is rewritten without the body.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.base import CommandHandler, EventSink, FeedbackHandler, Roles
+from adapters.slack import blocks, commands
+from adapters.slack.delivery import SlackDelivery
+from adapters.slack.translate import translate
+from coaching.types import Role
+
+log = logging.getLogger("coach.slack")
+
+Route = tuple[str, str, Callable[[web.Request], Awaitable[web.StreamResponse]]]
+COMMAND_BUDGET = 2.0  # seconds to answer /coach inline; slower answers follow by response_url
+GROUP_REFRESH = 300.0
+
+
+@dataclass(frozen=True)
+class SlackOptions:
+    bot_token: str
+    mode: str = "socket"
+    app_token: str = ""
+    signing_secret: str = ""
+    host: str = "0.0.0.0"
+    port: int = 3000
+    api_url: str = "https://slack.com/api/"
+    channels: frozenset[str] = field(default_factory=frozenset)
+
+
+class BoltLogFilter(logging.Filter):
+    """Bolt logs the full body of a badly signed request at INFO: keep only the fact. It
+    also warns that SLACK_BOT_TOKEN is unused when given a client (ours carries it)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if message.startswith("Invalid request signature detected"):
+            record.msg, record.args = "Invalid request signature detected (body not logged)", None
+        return not message.startswith("As you gave `client` as well")
+
+
+class GroupDirectory:
+    """Members of the configured Slack user groups, refreshed in the background."""
+
+    def __init__(self, client: AsyncWebClient, groups: frozenset[str]) -> None:
+        self.client, self.groups = client, groups
+        self.members: dict[str, frozenset[str]] = {}
+
+    async def refresh(self) -> None:
+        for group in self.groups:
+            try:
+                result = await self.client.usergroups_users_list(usergroup=group)
+                self.members[group] = frozenset(result.get("users") or ())
+            except SlackApiError as exc:
+                log.warning("user group %s not readable: %s", group, exc.response.get("error"))
+
+    def of(self, user: str) -> frozenset[str]:
+        return frozenset(g for g, members in self.members.items() if user in members)
+
+
+class SlackAdapter:
+    platform = "slack"
+
+    def __init__(
+        self,
+        options: SlackOptions,
+        roles: Roles,
+        sink: EventSink,
+        command_handler: CommandHandler,
+        feedback: FeedbackHandler,
+        extra_routes: Sequence[Route] = (),
+    ) -> None:
+        self.options, self.roles, self.sink = options, roles, sink
+        self.command_handler, self.feedback = command_handler, feedback
+        self.extra_routes = list(extra_routes)
+        self.client = AsyncWebClient(token=options.bot_token, base_url=options.api_url)
+        bolt_logger = logging.getLogger("coach.slack.bolt")
+        if not any(isinstance(f, BoltLogFilter) for f in bolt_logger.filters):
+            bolt_logger.addFilter(BoltLogFilter())
+        self.app = AsyncApp(
+            client=self.client,
+            signing_secret=options.signing_secret or "unused-in-socket-mode",
+            logger=bolt_logger,
+            request_verification_enabled=options.mode == "http",
+        )
+        self.delivery = SlackDelivery(self.client)
+        self.groups = GroupDirectory(self.client, roles.agent_groups | roles.supervisor_groups)
+        self._socket: AsyncSocketModeHandler | None = None
+        self._runner: web.AppRunner | None = None
+        self._refresher: asyncio.Task[None] | None = None
+        self.started_at: float | None = None
+        self._register()
+
+    # --- listeners -----------------------------------------------------------------------
+
+    def _role_of(self, user: str, external: bool) -> Role:
+        if external:
+            return Role.CUSTOMER
+        return Role.AGENT if self.roles.is_agent(user, self.groups.of(user)) else Role.CUSTOMER
+
+    def _register(self) -> None:
+        self.app.event("message")(self._on_event)
+        self.app.event("reaction_added")(self._on_event)
+        self.app.command("/coach")(self._on_command)
+        self.app.action(blocks.HELPFUL)(self._on_feedback)
+        self.app.action(blocks.NOT_HELPFUL)(self._on_feedback)
+
+    async def _on_event(self, body: dict[str, Any]) -> None:
+        result = translate(body, self._role_of, self.options.channels)
+        if result.event is None:
+            log.debug("slack event %s skipped: %s", body.get("event_id"), result.reason)
+            return
+        await self.sink.submit(result.event)
+
+    async def _on_command(self, ack: Any, body: dict[str, Any], respond: Any) -> None:
+        user = str(body.get("user_id", ""))
+        request = commands.parse(
+            str(body.get("text", "")), str(body.get("team_id", "")), user, self.groups.of(user)
+        )
+        work = asyncio.ensure_future(self.command_handler(request))
+        try:
+            report = await asyncio.wait_for(asyncio.shield(work), COMMAND_BUDGET)
+        except TimeoutError:
+            await ack(response_type="ephemeral", text="Working on it…")
+            report = await work
+            await respond(
+                response_type="ephemeral",
+                replace_original=True,
+                text=report.as_text()[:3000],
+                blocks=blocks.report_blocks(report),
+            )
+            return
+        await ack(
+            response_type="ephemeral",
+            text=report.as_text()[:3000],
+            blocks=blocks.report_blocks(report),
+        )
+
+    async def _on_feedback(self, ack: Any, body: dict[str, Any], respond: Any) -> None:
+        await ack()
+        actions = body.get("actions") or [{}]
+        action = actions[0] if isinstance(actions, list) and actions else {}
+        nudge_id = str(action.get("value", ""))
+        user = str((body.get("user") or {}).get("id", ""))
+        helpful = action.get("action_id") == blocks.HELPFUL
+        if not nudge_id or not user:
+            log.info("feedback click without a nudge id or user ignored")
+            return
+        await self.feedback(nudge_id, user, helpful)
+        try:
+            await respond(
+                replace_original=True,
+                response_type="ephemeral",
+                text="Thanks, noted: " + ("helpful." if helpful else "not helpful."),
+            )
+        except Exception as exc:  # the click is recorded; updating the tip is cosmetic
+            log.info("could not update the rated tip: %s", type(exc).__name__)
+
+    # --- lifecycle -----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self.groups.refresh()
+        self._refresher = asyncio.create_task(self._refresh_groups())
+        if self.options.mode == "socket":
+            self._socket = AsyncSocketModeHandler(self.app, self.options.app_token)
+            await self._socket.connect_async()  # type: ignore[no-untyped-call]
+            log.info("slack: connected in Socket Mode")
+        else:
+            web_app = self.app.web_app(path="/slack/events", port=self.options.port)
+            for method, path, handler in self.extra_routes:
+                web_app.router.add_route(method, path, handler)
+            self._runner = web.AppRunner(web_app, access_log=None)
+            await self._runner.setup()
+            site = web.TCPSite(self._runner, self.options.host, self.options.port)
+            await site.start()
+            log.info(
+                "slack: listening on %s:%s (/slack/events)", self.options.host, self.options.port
+            )
+        self.started_at = time.time()
+
+    async def stop(self) -> None:
+        if self._refresher is not None:
+            self._refresher.cancel()
+        if self._socket is not None:
+            await self._socket.close_async()  # type: ignore[no-untyped-call]
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _refresh_groups(self) -> None:
+        while True:
+            await asyncio.sleep(GROUP_REFRESH)
+            await self.groups.refresh()
+
+    def health(self) -> dict[str, Any]:
+        connected = self.started_at is not None
+        if self._socket is not None:
+            connected = connected and bool(self._socket.client.is_connected())
+        return {"mode": self.options.mode, "connected": connected}
+
+    @property
+    def bound_port(self) -> int | None:
+        """The port actually listened on (useful when configured as 0)."""
+        if self._runner is None:
+            return None
+        for site in self._runner.sites:
+            server = getattr(site, "_server", None)
+            if server is not None and server.sockets:
+                return int(server.sockets[0].getsockname()[1])
+        return None

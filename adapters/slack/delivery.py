@@ -1,0 +1,102 @@
+"""Private delivery of nudges in Slack.
+
+First choice: ``chat.postEphemeral`` in the conversation's thread (only the agent sees
+it). When Slack cannot show it there (the agent left the channel, the channel is
+archived...), a DM from the bot. Never ``chat.postMessage`` in a shared channel. Rate
+limits (429) and server errors are temporary: the outbox retries after ``Retry-After``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.base import DeliveryResult, DeliveryStatus
+from adapters.slack.blocks import nudge_blocks
+from coaching.types import Nudge
+
+log = logging.getLogger("coach.slack")
+
+# chat.postEphemeral errors after which a DM is the way to reach the agent.
+FALL_BACK_TO_DM = frozenset(
+    {
+        "user_not_in_channel",
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "restricted_action",
+        "ekm_access_denied",
+        "cannot_reply_to_message",
+        "thread_not_found",
+    }
+)
+
+
+class SlackDelivery:
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+
+    async def deliver(self, nudge: Nudge) -> DeliveryResult:
+        blocks = nudge_blocks(nudge)
+        try:
+            await self.client.chat_postEphemeral(
+                channel=nudge.conversation.channel,
+                user=nudge.agent,
+                thread_ts=nudge.conversation.thread,
+                text=nudge.text,
+                blocks=blocks,
+            )
+            return DeliveryResult(DeliveryStatus.SENT, route="ephemeral")
+        except SlackApiError as exc:
+            error = str(exc.response.get("error", ""))
+            if error not in FALL_BACK_TO_DM:
+                return _failure(exc, "ephemeral")
+            log.info("nudge %s: ephemeral refused (%s); sending by DM", nudge.nudge_id, error)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            return DeliveryResult(DeliveryStatus.RETRY, route="ephemeral", error=type(exc).__name__)
+        return await self._direct_message(nudge, blocks)
+
+    async def _direct_message(
+        self, nudge: Nudge, blocks: list[dict[str, object]]
+    ) -> DeliveryResult:
+        try:
+            opened = await self.client.conversations_open(users=nudge.agent)
+            channel = opened["channel"]["id"]
+            await self.client.chat_postMessage(channel=channel, text=nudge.text, blocks=blocks)
+            return DeliveryResult(DeliveryStatus.SENT, route="dm")
+        except SlackApiError as exc:
+            return _failure(exc, "dm")
+        except (aiohttp.ClientError, TimeoutError, KeyError, TypeError) as exc:
+            return DeliveryResult(DeliveryStatus.RETRY, route="dm", error=type(exc).__name__)
+
+
+def _failure(exc: SlackApiError, route: str) -> DeliveryResult:
+    status = exc.response.status_code
+    error = str(exc.response.get("error", "")) or f"http_{status}"
+    if status == 429 or error == "ratelimited":
+        retry_after = _retry_after(exc)
+        return DeliveryResult(
+            DeliveryStatus.RETRY, route=route, retry_after=retry_after, error="ratelimited"
+        )
+    if status >= 500 or error in (
+        "internal_error",
+        "fatal_error",
+        "service_unavailable",
+        "request_timeout",
+    ):
+        return DeliveryResult(DeliveryStatus.RETRY, route=route, error=error)
+    return DeliveryResult(DeliveryStatus.FAILED, route=route, error=error)
+
+
+def _retry_after(exc: SlackApiError) -> float:
+    headers = exc.response.headers or {}
+    for key, value in headers.items():
+        if key.lower() == "retry-after":
+            try:
+                return max(0.0, float(value if isinstance(value, str) else value[0]))
+            except (TypeError, ValueError, IndexError):
+                break
+    return 1.0

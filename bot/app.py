@@ -1,0 +1,150 @@
+"""``coach run``: wire configuration, store, runtime, commands and platform adapters,
+then run until SIGTERM/SIGINT and shut down in order (stop intake, drain, close)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from adapters.base import NudgeDelivery, Roles
+from bot import ops
+from bot.clock import Clock, SystemClock
+from bot.commands import CommandService
+from bot.metrics import Metrics
+from bot.policy import policy_from
+from bot.runtime import Runtime
+from bot.store import open_store
+from bot.store.base import Store
+from coaching.engine import Engine
+from config import LoadedConfig
+from config.settings import RolesSettings
+
+log = logging.getLogger("coach.app")
+PURGE_EVERY = 3600.0
+
+
+class Adapter(Protocol):
+    platform: str
+    delivery: NudgeDelivery
+
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+    def health(self) -> dict[str, Any]: ...
+
+
+def roles_from(settings: RolesSettings) -> Roles:
+    return Roles(
+        agents=frozenset(settings.agents),
+        supervisors=frozenset(settings.supervisors),
+        agent_groups=frozenset(settings.agent_groups),
+        supervisor_groups=frozenset(settings.supervisor_groups),
+        agent_roles=frozenset(settings.agent_roles),
+        supervisor_roles=frozenset(settings.supervisor_roles),
+    )
+
+
+@dataclass
+class Bot:
+    """Everything ``coach run`` starts, in start order."""
+
+    config: LoadedConfig
+    store: Store
+    runtime: Runtime
+    commands: CommandService
+    adapters: list[Adapter] = field(default_factory=list)
+    ops_server: ops.OpsServer | None = None
+    _purger: asyncio.Task[None] | None = None
+
+    @classmethod
+    async def build(cls, config: LoadedConfig, clock: Clock | None = None) -> Bot:
+        settings = config.settings
+        clock = clock or SystemClock()
+        metrics = Metrics()
+        store = await open_store(config.storage_url, store_text=settings.storage.store_text)
+        policy = policy_from(settings)
+        runtime = Runtime(
+            Engine(policy),
+            store,
+            {},
+            clock,
+            metrics,
+            workers=settings.runtime.workers,
+            queue_size=settings.runtime.queue_size,
+            tick_seconds=settings.runtime.tick_seconds,
+            store_text=settings.storage.store_text,
+        )
+        roles = roles_from(settings.roles)
+        commands = CommandService(store, roles, clock, metrics, policy.waiting_after)
+        bot = cls(config, store, runtime, commands)
+        handlers = ops.routes(metrics, bot.health, lambda: int(metrics.queue_depth._value.get()))
+        serves_ops = False
+        if settings.slack.enabled:
+            from bot.wiring import slack_adapter
+
+            adapter = slack_adapter(config, roles, runtime, commands, handlers)
+            serves_ops = settings.slack.mode == "http"
+            bot.adapters.append(adapter)
+        if settings.discord.enabled:
+            from bot.wiring import discord_adapter
+
+            bot.adapters.append(discord_adapter(config, roles, runtime, commands, store))
+        for adapter in bot.adapters:
+            runtime.deliveries[adapter.platform] = adapter.delivery
+        if settings.http.enabled and not serves_ops:
+            bot.ops_server = ops.OpsServer(settings.http.host, settings.http.port, handlers)
+        return bot
+
+    def health(self) -> dict[str, dict[str, Any]]:
+        return {a.platform: a.health() for a in self.adapters}
+
+    async def start(self) -> None:
+        await self.runtime.start()
+        if self.ops_server is not None:
+            await self.ops_server.start()
+        for adapter in self.adapters:
+            await adapter.start()
+        self._purger = asyncio.create_task(self._purge_loop())
+
+    async def stop(self) -> None:
+        """Stop intake first, then finish queued work within the deadline, then close."""
+        if self._purger is not None:
+            self._purger.cancel()
+        for adapter in reversed(self.adapters):
+            with contextlib.suppress(Exception):
+                await adapter.stop()
+        await self.runtime.stop(self.config.settings.runtime.shutdown_seconds)
+        if self.ops_server is not None:
+            await self.ops_server.stop()
+        await self.store.close()
+
+    async def _purge_loop(self) -> None:
+        keep = self.config.settings.storage.retention_days * 86_400
+        while True:
+            try:
+                removed = await self.store.purge(self.runtime.clock.now() - keep)
+                if removed:
+                    log.info("retention: purged %d old records", removed)
+            except Exception:
+                log.exception("retention purge failed")
+            await asyncio.sleep(PURGE_EVERY)
+
+
+async def run(config: LoadedConfig) -> int:
+    bot = await Bot.build(config)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        await bot.start()
+        log.info("coach is running (%s)", ", ".join(a.platform for a in bot.adapters))
+        await stop.wait()
+        log.info("shutting down")
+    finally:
+        await bot.stop()
+    return 0

@@ -1,0 +1,103 @@
+"""Supervisor and agent commands, shared by every platform.
+
+Adapters parse their platform's syntax into a ``CommandRequest``; this decides who may
+see what (by immutable IDs and groups from configuration), reads the store, audits the
+command, and answers with a ``Report``. A refusal reveals nothing about others.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+from adapters.base import CommandRequest, Report, Roles, Scope, ScopeKind
+from bot import reports
+from bot.clock import Clock
+from bot.metrics import Metrics
+from bot.store.base import Slice, Store
+from bot.summary import compute
+from coaching.types import ConversationRef
+
+log = logging.getLogger("coach.commands")
+
+
+class CommandService:
+    def __init__(
+        self, store: Store, roles: Roles, clock: Clock, metrics: Metrics, waiting_after: float
+    ) -> None:
+        self.store = store
+        self.roles = roles
+        self.clock = clock
+        self.metrics = metrics
+        self.waiting_after = waiting_after
+
+    async def handle(self, request: CommandRequest) -> Report:
+        supervisor = self.roles.is_supervisor(request.user, request.user_groups)
+        allowed = self._allowed(request, supervisor)
+        await self.store.add_command(
+            self.clock.now(), request.platform, request.user, request.name, allowed
+        )
+        self.metrics.commands.labels(request.name, str(allowed).lower()).inc()
+        log.info(
+            "command %s by %s (%s)", request.name, request.user, "allowed" if allowed else "refused"
+        )
+        if request.problem:
+            return Report(title=request.problem, lines=reports.help_report(supervisor).lines)
+        if not allowed:
+            return reports.REFUSAL
+        if request.name in ("summary", "me"):
+            scope = (
+                request.scope if request.name == "summary" else Scope(ScopeKind.AGENT, request.user)
+            )
+            return await self.summary(request, scope)
+        if request.name == "status":
+            states = [
+                s for s in await self.store.open_states() if _in_workspace(s.conversation, request)
+            ]
+            return reports.status_report(states, self.clock.now(), self.waiting_after)
+        if request.name == "inbox":
+            return reports.inbox_report(await self.store.inbox(request.user))
+        return reports.help_report(supervisor)
+
+    def _allowed(self, request: CommandRequest, supervisor: bool) -> bool:
+        if request.name in ("help", "me", "inbox") or request.problem:
+            return True
+        if request.name == "summary" and request.scope == Scope(ScopeKind.AGENT, request.user):
+            return True  # anyone may see their own record
+        return supervisor and request.name in ("summary", "status")
+
+    async def summary(self, request: CommandRequest, scope: Scope) -> Report:
+        now = self.clock.now()
+        data = await self.store.slice(now - request.period.seconds, now + 1)
+        data = restrict(data, request, scope)
+        return reports.summary_report(compute(data, now), scope, request.period)
+
+
+def _in_workspace(ref: ConversationRef, request: CommandRequest) -> bool:
+    return ref.platform == request.platform and ref.workspace == request.workspace
+
+
+def restrict(data: Slice, request: CommandRequest, scope: Scope) -> Slice:
+    """Only the conversations (and, for an agent, the nudges) the scope covers."""
+    keys = {e.conversation for e in data.events}
+    refs = {k: ConversationRef.from_key(k) for k in keys}
+    keep = {k for k, ref in refs.items() if _in_workspace(ref, request)}
+    if scope.kind is ScopeKind.CHANNEL:
+        keep = {k for k in keep if refs[k].channel == scope.id}
+    elif scope.kind is ScopeKind.CONVERSATION:
+        keep = {k for k in keep if k == scope.id}
+    elif scope.kind is ScopeKind.AGENT:
+        keep = {
+            e.conversation for e in data.events if e.author == scope.id and e.role == "agent"
+        } & keep
+    nudges = [n for n in data.nudges if n.conversation in keep]
+    if scope.kind is ScopeKind.AGENT:
+        nudges = [n for n in nudges if n.agent == scope.id]
+    ids = {n.nudge_id for n in nudges}
+    return replace(
+        data,
+        events=[e for e in data.events if e.conversation in keep],
+        signals=[s for s in data.signals if s.conversation in keep],
+        nudges=nudges,
+        feedback=[f for f in data.feedback if f.nudge_id in ids],
+    )

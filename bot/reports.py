@@ -1,0 +1,131 @@
+"""Figures and states -> platform-neutral ``Report``s (each adapter renders them)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from adapters.base import Period, Report, Scope, ScopeKind
+from bot.summary import Figures, duration, median, percent
+from coaching.nudging import format_duration
+from coaching.state import ConversationState
+from coaching.types import ConversationRef, Nudge
+
+_KIND_NAMES = {
+    "frustration": "frustration heads-ups",
+    "acknowledge": "acknowledgement follow-ups",
+    "waiting": "waiting reminders",
+    "escalation": "escalation warnings",
+}
+
+
+def scope_label(scope: Scope) -> str:
+    if scope.kind is ScopeKind.AGENT:
+        return f"agent <@{scope.id}>"
+    if scope.kind is ScopeKind.CHANNEL:
+        return f"channel <#{scope.id}>"
+    if scope.kind is ScopeKind.CONVERSATION:
+        ref = ConversationRef.from_key(scope.id)
+        return f"a conversation in <#{ref.channel}>"
+    return "the whole team"
+
+
+def summary_report(figures: Figures, scope: Scope, period: Period) -> Report:
+    f = figures
+    nudges = sum(f.nudges.values())
+    by_kind = ", ".join(f"{n} {_KIND_NAMES.get(k, k)}" for k, n in sorted(f.nudges.items()))
+    fields = (
+        ("Conversations", str(f.conversations)),
+        ("Customer messages", str(f.customer_messages)),
+        ("Frustration episodes", str(f.episodes)),
+        ("Acknowledged in the next reply", percent(f.acknowledged_next, f.episodes)),
+        ("Median time to acknowledgement", duration(median(f.ack_seconds))),
+        ("Median first response", duration(median(f.first_response))),
+        ("Median resolution", duration(median(f.resolution))),
+        ("Calmed down / stayed frustrated", f"{f.calmed} / {f.stayed}"),
+        ("Escalation signals", str(f.escalations)),
+        ("Nudges sent", f"{nudges}" + (f" ({by_kind})" if by_kind else "")),
+        ("Rated helpful", percent(f.helpful, f.rated)),
+    )
+    lines = []
+    if f.followed_after_ack or f.followed_after_no_ack:
+        lines.append(
+            "Did acknowledging help? Customers calmed down after "
+            f"{percent(f.calmed_after_ack, f.followed_after_ack)} of acknowledging replies vs "
+            f"{percent(f.calmed_after_no_ack, f.followed_after_no_ack)} of the others."
+        )
+    if f.cues:
+        top = ", ".join(f"{name.replace('_', ' ')} ({n})" for name, n in f.cues.most_common(5))
+        lines.append(f"Most frequent frustration cues: {top}.")
+    if not f.conversations:
+        lines.append("Nothing recorded for this scope and period yet.")
+    chart = tuple((day, float(n)) for day, n in sorted(f.episodes_by_day.items()))
+    return Report(
+        title=f"Coaching summary: {scope_label(scope)}, last {period.value}",
+        fields=fields,
+        lines=tuple(lines),
+        chart=chart if len(chart) > 1 else (),
+        chart_title="Frustration episodes per day (UTC)",
+        footer="Definitions: `coach` README, section Summaries. Only you can see this.",
+    )
+
+
+def status_report(states: Sequence[ConversationState], now: float, waiting_after: float) -> Report:
+    at_risk: list[tuple[float, str]] = []
+    for state in states:
+        reasons = []
+        risk = 0.0
+        since = state.waiting_since
+        if since is not None and now - since >= waiting_after:
+            reasons.append(f"waiting {format_duration(now - since)}")
+            risk += (now - since) / waiting_after
+        if state.frustration is not None:
+            reasons.append("frustrated, not answered yet")
+            risk += 2
+        if state.escalated_at is not None and now - state.escalated_at < 3600:
+            reasons.append("escalation risk")
+            risk += 3
+        if reasons:
+            agents = ", ".join(f"<@{a}>" for a in reversed(state.agents[-2:])) or "no agent yet"
+            where = f"<#{state.conversation.channel}> thread {state.conversation.thread}"
+            at_risk.append((risk, f"{where}: {'; '.join(reasons)} ({agents})"))
+    at_risk.sort(reverse=True)
+    lines = tuple(line for _, line in at_risk[:15])
+    return Report(
+        title=f"Conversations at risk right now: {len(at_risk)}",
+        lines=lines or ("No live conversation needs attention.",),
+        footer="Only you can see this.",
+    )
+
+
+def inbox_report(nudges: Sequence[Nudge]) -> Report:
+    if not nudges:
+        return Report(title="Your coaching inbox is empty.", footer="Only you can see this.")
+    lines = tuple(
+        f"<#{n.conversation.channel}> — {n.headline} Why: {'; '.join(n.reasons)}. Try: “{n.suggestion}”"
+        for n in nudges
+    )
+    return Report(
+        title=f"Your last {len(nudges)} kept tips", lines=lines, footer="Only you can see this."
+    )
+
+
+def help_report(is_supervisor: bool) -> Report:
+    lines = [
+        "`/coach me [24h|7d|30d]` — your own coaching record",
+        "`/coach inbox` — tips that could not reach you privately",
+        "`/coach help` — this help",
+    ]
+    if is_supervisor:
+        lines[:0] = [
+            "`/coach summary [@agent | #channel | thread link] [24h|7d|30d]` — figures for a scope",
+            "`/coach status` — live conversations at risk right now",
+        ]
+    return Report(
+        title="coach: private empathy coaching", lines=tuple(lines), footer="Only you can see this."
+    )
+
+
+REFUSAL = Report(
+    title="Sorry, that's only available to supervisors.",
+    lines=("Try `/coach me` for your own coaching record.",),
+)

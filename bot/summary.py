@@ -1,0 +1,194 @@
+"""Supervisor summaries, computed from stored rows alone (no engine, no platform).
+
+Definitions (the README repeats them for supervisors):
+- episode: a frustrated customer message while no episode is open in that conversation;
+  it stays open until an agent replies. That first reply is "the agent's next reply".
+- acknowledged in the next reply: that reply acknowledges the customer's feelings.
+- time to acknowledgement: from the episode's first message to the first acknowledging
+  agent reply (if any), median over acknowledged episodes.
+- calmed down / stayed frustrated: the customer's last message after the episode's
+  first agent reply is not / is frustrated (no later message: not counted either way).
+- first response: from a conversation's first customer message to the first agent reply.
+- resolution: from the first customer message to the conversation being closed, or to
+  the last agent reply when the conversation has then been quiet for a day.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from bot.records import EventRecord, SignalRecord
+from bot.store.base import Slice
+
+QUIET_FOR_RESOLVED = 86_400.0
+
+
+@dataclass
+class Figures:
+    conversations: int = 0
+    customer_messages: int = 0
+    agent_replies: int = 0
+    episodes: int = 0
+    acknowledged_next: int = 0
+    ack_seconds: list[float] = field(default_factory=list)
+    calmed: int = 0
+    stayed: int = 0
+    calmed_after_ack: int = 0
+    followed_after_ack: int = 0
+    calmed_after_no_ack: int = 0
+    followed_after_no_ack: int = 0
+    first_response: list[float] = field(default_factory=list)
+    resolution: list[float] = field(default_factory=list)
+    escalations: int = 0
+    nudges: Counter[str] = field(default_factory=Counter)
+    rated: int = 0
+    helpful: int = 0
+    cues: Counter[str] = field(default_factory=Counter)
+    episodes_by_day: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def ack_rate(self) -> float | None:
+        return self.acknowledged_next / self.episodes if self.episodes else None
+
+    @property
+    def helpful_rate(self) -> float | None:
+        return self.helpful / self.rated if self.rated else None
+
+
+@dataclass
+class _Message:
+    event: EventRecord
+    frustrated: bool = False
+    acknowledges: bool = False
+
+
+def compute(data: Slice, now: float) -> Figures:
+    figures = Figures()
+    by_conversation = _messages(data.events, data.signals)
+    figures.conversations = len(by_conversation)
+    closed = {e.conversation: e.at for e in data.events if e.kind == "closed"}
+    for conversation, messages in by_conversation.items():
+        _conversation(messages, figures)
+        first = _first_customer(messages)
+        if first is None:
+            continue
+        if conversation in closed:
+            if closed[conversation] >= first:
+                figures.resolution.append(closed[conversation] - first)
+        elif (
+            messages[-1].event.role == "agent" and now - messages[-1].event.at >= QUIET_FOR_RESOLVED
+        ):
+            figures.resolution.append(messages[-1].event.at - first)
+    for signal in data.signals:
+        if signal.kind == "escalation" and signal.fired:
+            figures.escalations += 1
+        if signal.kind == "frustration" and signal.fired:
+            figures.cues.update(c for c in signal.cues if c != "wording")
+    for nudge in data.nudges:
+        figures.nudges[nudge.kind] += 1
+    for feedback in data.feedback:
+        figures.rated += 1
+        figures.helpful += int(feedback.helpful)
+    return figures
+
+
+def _messages(
+    events: Iterable[EventRecord], signals: Iterable[SignalRecord]
+) -> dict[str, list[_Message]]:
+    verdicts: dict[str, bool] = {}
+    for s in signals:
+        if s.kind in ("frustration", "acknowledgement"):
+            verdicts[s.event_id] = s.fired  # an edit's signal replaces the message's
+    deleted = {(e.conversation, e.message_id) for e in events if e.kind == "deleted"}
+    grouped: dict[str, list[_Message]] = defaultdict(list)
+    for e in sorted(events, key=lambda e: e.at):
+        if e.kind != "posted" or (e.conversation, e.message_id) in deleted:
+            continue
+        fired = verdicts.get(e.event_id, False)
+        grouped[e.conversation].append(
+            _Message(
+                e,
+                frustrated=fired and e.role == "customer",
+                acknowledges=fired and e.role == "agent",
+            )
+        )
+    return grouped
+
+
+def _first_customer(messages: list[_Message]) -> float | None:
+    return next((m.event.at for m in messages if m.event.role == "customer"), None)
+
+
+def _conversation(messages: list[_Message], figures: Figures) -> None:
+    first_customer = _first_customer(messages)
+    responded = False
+    open_at: float | None = None  # the open episode's first message
+    open_customer = ""
+    judged: list[tuple[str, int, bool]] = []  # (customer, index of the reply, acknowledged)
+    acknowledged_open: list[float] = []  # episodes waiting for any acknowledgement
+    for index, m in enumerate(messages):
+        e = m.event
+        if e.role == "customer":
+            figures.customer_messages += 1
+            if m.frustrated and open_at is None:
+                open_at, open_customer = e.at, e.author
+                figures.episodes += 1
+                acknowledged_open.append(e.at)
+                figures.episodes_by_day[_day(e.at)] += 1
+        elif e.role == "agent":
+            figures.agent_replies += 1
+            if first_customer is not None and not responded and e.at >= first_customer:
+                figures.first_response.append(e.at - first_customer)
+                responded = True
+            if m.acknowledges and acknowledged_open:
+                figures.ack_seconds.extend(e.at - start for start in acknowledged_open)
+                acknowledged_open = []
+            if open_at is not None:
+                figures.acknowledged_next += int(m.acknowledges)
+                judged.append((open_customer, index, m.acknowledges))
+                open_at = None
+    for customer, index, acknowledged in judged:
+        later = [
+            m
+            for m in messages[index + 1 :]
+            if m.event.role == "customer" and m.event.author == customer
+        ]
+        if not later:
+            continue
+        calm = not later[-1].frustrated
+        figures.calmed += int(calm)
+        figures.stayed += int(not calm)
+        if acknowledged:
+            figures.followed_after_ack += 1
+            figures.calmed_after_ack += int(calm)
+        else:
+            figures.followed_after_no_ack += 1
+            figures.calmed_after_no_ack += int(calm)
+
+
+def _day(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%m-%d")
+
+
+def median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 172_800:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86_400:.1f} days"
+
+
+def percent(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.0f}% ({part}/{whole})" if whole else "–"

@@ -1,0 +1,46 @@
+"""Settings and secrets -> platform adapters (imported only for enabled platforms)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from adapters.base import Roles
+from bot.commands import CommandService
+from bot.ops import Handler
+from bot.runtime import Runtime
+from bot.store.base import Store
+from config import LoadedConfig
+
+
+def slack_adapter(
+    config: LoadedConfig,
+    roles: Roles,
+    runtime: Runtime,
+    commands: CommandService,
+    ops_routes: list[tuple[str, str, Handler]],
+) -> Any:
+    from adapters.slack.app import SlackAdapter, SlackOptions
+
+    s, secrets = config.settings.slack, config.secrets
+    options = SlackOptions(
+        bot_token=secrets.slack_bot_token.reveal() if secrets.slack_bot_token else "",
+        mode=s.mode,
+        app_token=secrets.slack_app_token.reveal() if secrets.slack_app_token else "",
+        signing_secret=secrets.slack_signing_secret.reveal()
+        if secrets.slack_signing_secret
+        else "",
+        host=s.host,
+        port=s.port,
+        api_url=s.api_url,
+        channels=frozenset(s.channels),
+    )
+    routes = ops_routes if s.mode == "http" else []
+    return SlackAdapter(options, roles, runtime, commands.handle, runtime.record_feedback, routes)
+
+
+def discord_adapter(
+    config: LoadedConfig, roles: Roles, runtime: Runtime, commands: CommandService, store: Store
+) -> Any:
+    from adapters.discord.app import build_adapter
+
+    return build_adapter(config, roles, runtime, commands, store)
