@@ -17,6 +17,10 @@ from typing import Protocol
 from coaching.types import Event, Nudge
 
 
+class AdapterFailed(Exception):
+    """A platform refused to start the adapter; the message tells the user what to do."""
+
+
 class EventSink(Protocol):
     async def submit(self, event: Event) -> bool:
         """Queue an event for processing; False when it had to be dropped."""

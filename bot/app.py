@@ -10,7 +10,7 @@ import signal
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from adapters.base import NudgeDelivery, Roles
+from adapters.base import AdapterFailed, NudgeDelivery, Roles
 from bot import ops
 from bot.clock import Clock, SystemClock
 from bot.commands import CommandService
@@ -91,7 +91,7 @@ class Bot:
         if settings.discord.enabled:
             from bot.wiring import discord_adapter
 
-            bot.adapters.append(discord_adapter(config, roles, runtime, commands, store))
+            bot.adapters.append(discord_adapter(config, roles, runtime, commands))
         for adapter in bot.adapters:
             runtime.deliveries[adapter.platform] = adapter.delivery
         if settings.http.enabled and not serves_ops:
@@ -145,6 +145,9 @@ async def run(config: LoadedConfig) -> int:
         log.info("coach is running (%s)", ", ".join(a.platform for a in bot.adapters))
         await stop.wait()
         log.info("shutting down")
+    except AdapterFailed as exc:
+        log.error("%s", exc)
+        return 2
     finally:
         await bot.stop()
     return 0

@@ -8,7 +8,6 @@ from adapters.base import Roles
 from bot.commands import CommandService
 from bot.ops import Handler
 from bot.runtime import Runtime
-from bot.store.base import Store
 from config import LoadedConfig
 
 
@@ -39,8 +38,18 @@ def slack_adapter(
 
 
 def discord_adapter(
-    config: LoadedConfig, roles: Roles, runtime: Runtime, commands: CommandService, store: Store
+    config: LoadedConfig, roles: Roles, runtime: Runtime, commands: CommandService
 ) -> Any:
-    from adapters.discord.app import build_adapter
+    from adapters.discord.app import DiscordAdapter, DiscordOptions
 
-    return build_adapter(config, roles, runtime, commands, store)
+    d, token = config.settings.discord, config.secrets.discord_token
+    options = DiscordOptions(
+        token=token.reveal() if token else "",
+        api_url=d.api_url,
+        gateway_url=d.gateway_url,
+        guilds=frozenset(d.guilds),
+        channels=frozenset(d.channels),
+        staff_channel=d.staff_channel,
+        conversation_minutes=d.conversation_minutes,
+    )
+    return DiscordAdapter(options, roles, runtime, commands.handle, runtime.record_feedback)
