@@ -75,10 +75,13 @@ class Period(StrEnum):
     DAY = "24h"
     WEEK = "7d"
     MONTH = "30d"
+    ALL = "all"  # everything kept (the command line; replays of old transcripts)
 
     @property
     def seconds(self) -> float:
-        return {"24h": 86_400.0, "7d": 7 * 86_400.0, "30d": 30 * 86_400.0}[self.value]
+        return {"24h": 86_400.0, "7d": 7 * 86_400.0, "30d": 30 * 86_400.0}.get(
+            self.value, float("inf")
+        )
 
 
 class ScopeKind(StrEnum):

@@ -47,6 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--json", action="store_true", help="one JSON object per nudge")
     replay.add_argument("--config", type=Path, help="settings file (coaching thresholds, timers)")
     replay.add_argument("--quiet", action="store_true", help="show nudges only, not every message")
+    replay.add_argument(
+        "--summary", action="store_true", help="print only the supervisor summary of the replay"
+    )
 
     analyze = sub.add_parser("analyze", help="score JSONL rows: frustration / acknowledgement")
     analyze.add_argument("path", nargs="?", default="-", help="JSONL file, or - for standard input")
@@ -108,7 +111,40 @@ def _replay(args: argparse.Namespace, err: Console) -> int:
     except TranscriptError as exc:
         err.print(f"[red]error:[/] {escape(str(exc))}")
         return EXIT_NOTHING_DONE
+    if args.summary:
+        return _replay_summary(transcript, config, args.json, err, source=args.path.stem)
     return _replay_turns(transcript, config, args.json, args.quiet, err, source=args.path.stem)
+
+
+def _replay_summary(
+    transcript: Transcript, config: LoadedConfig, as_json: bool, err: Console, source: str
+) -> int:
+    import json
+
+    from adapters.base import Period, Scope
+    from adapters.console.render import TerminalView
+    from adapters.console.transcript import in_order
+    from bot.policy import policy_from
+    from bot.replay import Replayer
+    from bot.reports import summary_report
+    from bot.summary import compute
+
+    turns, order_problems = in_order(transcript.turns)
+    for problem in transcript.problems + order_problems:
+        err.print(f"[yellow]warning:[/] {escape(problem)}")
+    if not turns:
+        err.print("[red]error:[/] no usable turns in the transcript")
+        return EXIT_NOTHING_DONE
+    replayer = Replayer(policy_from(config.settings), lambda turn, score: None, lambda nudge: None)
+    show_progress = len(turns) > 200 and err.is_terminal
+    asyncio.run(_replay_with_progress(replayer, turns, source, err, show_progress))
+    data = asyncio.run(replayer.store.slice(float("-inf"), float("inf")))
+    figures = compute(data, replayer.clock.now())
+    if as_json:
+        sys.stdout.write(json.dumps(figures.as_dict(), ensure_ascii=False) + "\n")
+    else:
+        TerminalView(Console(highlight=False)).report(summary_report(figures, Scope(), Period.ALL))
+    return EXIT_OK
 
 
 def _replay_turns(

@@ -58,15 +58,27 @@ def summary_report(figures: Figures, scope: Scope, period: Period) -> Report:
         lines.append(f"Most frequent frustration cues: {top}.")
     if not f.conversations:
         lines.append("Nothing recorded for this scope and period yet.")
-    chart = tuple((day, float(n)) for day, n in sorted(f.episodes_by_day.items()))
+    chart, chart_title = _trend(f)
     return Report(
-        title=f"Coaching summary: {scope_label(scope)}, last {period.value}",
+        title=f"Coaching summary: {scope_label(scope)}, "
+        + ("all recorded time" if period is Period.ALL else f"last {period.value}"),
         fields=fields,
         lines=tuple(lines),
         chart=chart if len(chart) > 1 else (),
-        chart_title="Frustration episodes per day (UTC)",
+        chart_title=chart_title,
         footer="Definitions: `coach` README, section Summaries. Only you can see this.",
     )
+
+
+def _trend(f: Figures) -> tuple[tuple[tuple[str, float], ...], str]:
+    """Episodes per day, or per month when the period spans more than a month of days."""
+    days = sorted(f.episodes_by_day.items())
+    if len(days) <= 31:
+        return tuple((day[5:], float(n)) for day, n in days), "Frustration episodes per day (UTC)"
+    months: dict[str, float] = {}
+    for day, n in days:
+        months[day[:7]] = months.get(day[:7], 0.0) + n
+    return tuple(months.items())[-24:], "Frustration episodes per month (UTC)"
 
 
 def status_report(states: Sequence[ConversationState], now: float, waiting_after: float) -> Report:

@@ -50,13 +50,38 @@ class Figures:
     cues: Counter[str] = field(default_factory=Counter)
     episodes_by_day: Counter[str] = field(default_factory=Counter)
 
-    @property
-    def ack_rate(self) -> float | None:
-        return self.acknowledged_next / self.episodes if self.episodes else None
+    def as_dict(self) -> dict[str, object]:
+        """Numbers for export (``coach summary --json``): comparable week to week."""
+        return {
+            "conversations": self.conversations,
+            "customer_messages": self.customer_messages,
+            "agent_replies": self.agent_replies,
+            "frustration_episodes": self.episodes,
+            "acknowledged_in_next_reply": self.acknowledged_next,
+            "acknowledged_in_next_reply_share": _share(self.acknowledged_next, self.episodes),
+            "median_seconds_to_acknowledgement": median(self.ack_seconds),
+            "median_first_response_seconds": median(self.first_response),
+            "median_resolution_seconds": median(self.resolution),
+            "resolved_conversations": len(self.resolution),
+            "calmed_down": self.calmed,
+            "stayed_frustrated": self.stayed,
+            "calmed_after_acknowledging_reply_share": _share(
+                self.calmed_after_ack, self.followed_after_ack
+            ),
+            "calmed_after_other_reply_share": _share(
+                self.calmed_after_no_ack, self.followed_after_no_ack
+            ),
+            "escalation_signals": self.escalations,
+            "nudges": dict(sorted(self.nudges.items())),
+            "nudges_rated": self.rated,
+            "rated_helpful_share": _share(self.helpful, self.rated),
+            "top_cues": dict(self.cues.most_common(10)),
+            "episodes_by_day": dict(sorted(self.episodes_by_day.items())),
+        }
 
-    @property
-    def helpful_rate(self) -> float | None:
-        return self.helpful / self.rated if self.rated else None
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
 
 
 @dataclass
@@ -171,7 +196,7 @@ def _conversation(messages: list[_Message], figures: Figures) -> None:
 
 
 def _day(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%m-%d")
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d")
 
 
 def median(values: list[float]) -> float | None:

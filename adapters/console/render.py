@@ -8,8 +8,10 @@ from datetime import UTC, datetime
 from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
+from rich.table import Table
 from rich.text import Text
 
+from adapters.base import Report, bar_lines
 from adapters.console.transcript import Turn
 from coaching.types import Nudge, NudgeKind
 
@@ -66,6 +68,19 @@ class TerminalView:
                 padding=(0, 1),
             )
         )
+
+    def report(self, report: Report) -> None:
+        table = Table(show_header=False, box=None, padding=(0, 2))
+        for label, value in report.fields:
+            table.add_row(Text(label, style="bold"), Text(value))
+        self.console.print(Text(report.title, style="bold underline"))
+        self.console.print(table)
+        for line in report.lines:
+            self.console.print(Text(line))
+        if report.chart:
+            self.console.print(Text(report.chart_title, style="bold"))
+            for line in bar_lines(report.chart):
+                self.console.print(Text(line))
 
     def problem(self, text: str) -> None:
         self.console.print(f"[yellow]warning:[/] {escape(text)}")

@@ -13,6 +13,7 @@ A bad line never stops the rest: it becomes a problem naming the line.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -160,13 +161,26 @@ def _ibm_turns(conv: dict[str, Any], conversation: str, number: int) -> Iterator
     final = conv.get("agentURL") or {}
     if final.get("url_utterance"):
         header = conv["dialogHeader"]
-        start = parse_ts(header["conversationDateTime"])
-        h, m, s = str(header.get("duration", "0:0:0")).split(":")
-        end = start + int(h) * 3600 + int(m) * 60 + float(s)
+        length = _duration(str(header.get("duration", "")))
+        if length is None:
+            end = last + SYNTHETIC_GAP
+        else:
+            end = max(parse_ts(header["conversationDateTime"]) + length, last)
         author = str(header.get("company") or "agent")
-        yield Turn(
-            conversation, "agent", author, str(final["url_utterance"]), max(end, last), number
-        )
+        yield Turn(conversation, "agent", author, str(final["url_utterance"]), end, number)
+
+
+_DURATION = re.compile(r"^(?:(\d+)-)?(\d+):(\d+):(\d+(?:\.\d*)?)$")
+
+
+def _duration(text: str) -> float | None:
+    """IBM's "[days-]HH:MM:SS[.f]". Negative or unreadable durations are unknown (None):
+    the final reply is then placed a minute after the last turn."""
+    match = _DURATION.match(text.strip())
+    if not match:
+        return None
+    days, hours, minutes, seconds = match.groups()
+    return int(days or 0) * 86_400 + int(hours) * 3600 + int(minutes) * 60 + float(seconds)
 
 
 def _uss(raw: str, name: str) -> Transcript:

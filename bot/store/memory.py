@@ -173,24 +173,43 @@ class MemoryStore:
         return [self.payloads[r.nudge_id] for r in kept[:limit]]
 
     async def forget(self, conversation: str) -> int:
-        before = len(self.events) + len(self.signals) + len(self.nudges)
+        before = self._rows()
         self.events = [e for e in self.events if e.conversation != conversation]
         self.signals = [s for s in self.signals if s.conversation != conversation]
         gone = {k for k, n in self.nudges.items() if n.conversation == conversation}
+        self._drop_nudges(gone)
+        self.states.pop(conversation, None)
+        self.deadlines.pop(conversation, None)
+        return before - self._rows()
+
+    async def purge(self, before: float) -> int:
+        """Delete events, signals, nudges, feedback and commands older than ``before``, and
+        the state of conversations last active before it that are closed or idle (no
+        timer pending after ``before``)."""
+        count = self._rows()
+        self.events = [e for e in self.events if e.at >= before]
+        self.signals = [s for s in self.signals if s.at >= before]
+        self._drop_nudges({k for k, n in self.nudges.items() if n.created_at < before})
+        self.feedback = {k: f for k, f in self.feedback.items() if f.at >= before}
+        self.commands = [c for c in self.commands if c[0] >= before]
+        for key, state in list(self.states.items()):
+            deadline = self.deadlines.get(key)
+            idle = state.closed or deadline is None or deadline < before
+            if state.last_activity < before and idle:
+                self.states.pop(key)
+                self.deadlines.pop(key, None)
+        return count - self._rows()
+
+    def _drop_nudges(self, gone: set[str]) -> None:
         for k in gone:
             self.nudges.pop(k)
             self.payloads.pop(k, None)
+            self.leases.pop(k, None)
         self.feedback = {k: f for k, f in self.feedback.items() if f.nudge_id not in gone}
-        dropped_state = self.states.pop(conversation, None) is not None
-        self.deadlines.pop(conversation, None)
-        after = len(self.events) + len(self.signals) + len(self.nudges)
-        return before - after + int(dropped_state)
 
-    async def purge(self, before: float) -> int:
-        count = len(self.events) + len(self.signals)
-        self.events = [e for e in self.events if e.at >= before]
-        self.signals = [s for s in self.signals if s.at >= before]
-        return count - len(self.events) - len(self.signals)
+    def _rows(self) -> int:
+        lists = len(self.events) + len(self.signals) + len(self.commands)
+        return lists + len(self.nudges) + len(self.feedback) + len(self.states)
 
     async def close(self) -> None:
         return None
