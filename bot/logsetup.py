@@ -59,3 +59,13 @@ def configure(level: str = "INFO", fmt: str = "text", secrets: Iterable[str] = (
     quiet = logging.DEBUG if level == "DEBUG" else logging.WARNING
     for name in ("slack_bolt", "slack_sdk", "discord", "aiohttp.access", "sqlalchemy", "asyncio"):
         logging.getLogger(name).setLevel(quiet)
+
+
+def describe(exc: BaseException) -> str:
+    """An exception for logs above DEBUG: its type and where it was raised, never its
+    message (which may quote message text). The full traceback goes to DEBUG."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    where = f" at {tb.tb_frame.f_code.co_filename.rsplit('/', 2)[-1]}:{tb.tb_lineno}" if tb else ""
+    return f"{type(exc).__name__}{where}"

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from adapters.base import DeliveryResult, DeliveryStatus, NudgeDelivery
 from bot.clock import Clock
+from bot.logsetup import describe
 from bot.metrics import Metrics
 from bot.records import FeedbackRecord, event_record, signal_record
 from bot.redact import redact
@@ -158,7 +159,8 @@ class Runtime:
         except TimeoutError:
             result = DeliveryResult(DeliveryStatus.RETRY, error="timeout")
         except Exception as exc:  # an adapter bug must not stop the worker
-            log.exception("delivery of nudge %s raised", nudge.nudge_id)
+            log.error("delivery of nudge %s raised %s", nudge.nudge_id, describe(exc))
+            log.debug("delivery traceback", exc_info=True)
             result = DeliveryResult(DeliveryStatus.RETRY, error=type(exc).__name__)
         await self._finish(nudge, result)
 
@@ -217,9 +219,10 @@ class Runtime:
             self.metrics.queue_depth.dec()
             try:
                 await self.process(event, received)
-            except Exception:
+            except Exception as exc:
                 self.metrics.errors.inc()
-                log.exception("event %s failed", event.event_id)
+                log.error("event %s failed: %s", event.event_id, describe(exc))
+                log.debug("event traceback", exc_info=True)
             finally:
                 queue.task_done()
 
@@ -228,7 +231,8 @@ class Runtime:
             try:
                 await self.fire_timers()
                 await self.retry_deliveries()
-            except Exception:
-                log.exception("timer loop iteration failed")
+            except Exception as exc:
+                log.error("timer loop iteration failed: %s", describe(exc))
+                log.debug("timer traceback", exc_info=True)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), self.tick_seconds)
