@@ -99,7 +99,9 @@ class Store(Protocol):
         ...
 
     async def purge(self, before: float) -> int:
-        """Delete records older than ``before`` (retention)."""
+        """Delete records older than ``before`` (retention): events, signals, nudges,
+        feedback and commands, and the state of conversations last active before it that
+        are closed or idle (no timer pending after ``before``); returns rows deleted."""
         ...
 
     async def close(self) -> None: ...

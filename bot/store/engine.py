@@ -8,6 +8,8 @@ read starts with a plain BEGIN. PostgreSQL: pooled connections checked before us
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+log = logging.getLogger("coach.store")
 
 WRITE = "coach_write"  # execution option: this connection writes (SQLite: BEGIN IMMEDIATE)
 
@@ -48,9 +52,24 @@ def _ensure_folder(database: str) -> None:
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None  # the driver must not BEGIN by itself
+    if _journal_mode(dbapi_connection) == "wal":  # persistent: set by the first connection
+        return
+    try:
+        _journal_mode(dbapi_connection, "WAL")
+    except sqlite3.OperationalError:
+        # Another connection switching at the same moment holds the lock (no busy wait
+        # for this PRAGMA); fine if it succeeded, and WAL is an optimisation anyway.
+        if _journal_mode(dbapi_connection) != "wal":
+            log.warning("SQLite database not in WAL mode: readers may wait for writers")
+
+
+def _journal_mode(dbapi_connection: Any, mode: str = "") -> str:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.close()
+    try:
+        cursor.execute(f"PRAGMA journal_mode={mode}" if mode else "PRAGMA journal_mode")
+        return str(cursor.fetchone()[0]).lower()
+    finally:
+        cursor.close()
 
 
 def _sqlite_begin(conn: Connection) -> None:
