@@ -43,6 +43,7 @@ log = logging.getLogger("coach.runtime")
 DELIVERY_LEASE = 30.0  # seconds a process owns a nudge it is delivering
 DELIVERY_TIMEOUT = 10.0
 MAX_ATTEMPTS = 8
+MAX_BACKOFF = 300.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +81,7 @@ class Runtime:
         ]
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = asyncio.Event()
+        self._tries: dict[str, int] = {}  # failed delivery attempts, for the backoff
 
     # --- intake ------------------------------------------------------------------------
 
@@ -166,6 +168,8 @@ class Runtime:
 
     async def _finish(self, nudge: Nudge, result: DeliveryResult) -> None:
         now = self.clock.now()
+        if result.status is not DeliveryStatus.RETRY:
+            self._tries.pop(nudge.nudge_id, None)
         if result.status in (DeliveryStatus.SENT, DeliveryStatus.KEPT):
             self.metrics.delivered.labels(result.route or result.status.value).inc()
             await self.store.finish_nudge(
@@ -175,7 +179,10 @@ class Runtime:
         self.metrics.delivery_failures.labels(result.error or result.status.value).inc()
         log.warning("nudge %s not delivered: %s", nudge.nudge_id, result.error or result.status)
         if result.status is DeliveryStatus.RETRY:
-            backoff = result.retry_after if result.retry_after is not None else 5.0
+            tries = self._tries[nudge.nudge_id] = self._tries.get(nudge.nudge_id, 0) + 1
+            backoff = result.retry_after
+            if backoff is None:  # no Retry-After: exponential, 5 s doubling up to 5 min
+                backoff = min(MAX_BACKOFF, 5.0 * 2 ** (tries - 1))
             await self.store.finish_nudge(
                 nudge.nudge_id, "pending", result.route, result.error, now, retry_at=now + backoff
             )

@@ -101,7 +101,7 @@ class Engine:
             and self._waiting_applies(state)
             and state.waiting_reminders < self.policy.waiting_max_reminders
         ):
-            deadlines.append(since + self._waiting_limit(state))
+            deadlines.append(self._waiting_due(state, since))
         return min(deadlines) if deadlines else None
 
     # --- messages ----------------------------------------------------------------------
@@ -223,7 +223,9 @@ class Engine:
         self, state: ConversationState, event: MessagePosted, now: float
     ) -> StepResult:
         result = self.detectors.acknowledgement(event.text)
-        state = replace(state.with_agent(event.author), unanswered=(), waiting_reminders=0)
+        state = replace(
+            state.with_agent(event.author), unanswered=(), waiting_reminders=0, reminded_at=None
+        )
         signal = self._signal(SignalKind.ACKNOWLEDGEMENT, event, event.author, result)
         nudges: list[Nudge] = []
         due = state.ack_due
@@ -294,8 +296,13 @@ class Engine:
     def _waiting_applies(self, state: ConversationState) -> bool:
         return not state.closed and bool(state.unanswered) and bool(recipients(state, self.policy))
 
-    def _waiting_limit(self, state: ConversationState) -> float:
-        return self.policy.waiting_after + state.waiting_reminders * self.policy.waiting_repeat
+    def _waiting_due(self, state: ConversationState, since: float) -> float:
+        """The first reminder comes ``waiting_after`` into the wait; each next one
+        ``waiting_repeat`` after the previous (not after the start: after downtime,
+        reminders must not fire back to back)."""
+        if state.reminded_at is None:
+            return since + self.policy.waiting_after
+        return state.reminded_at + self.policy.waiting_repeat
 
     def _tick(self, state: ConversationState, now: float) -> StepResult:
         state, nudges = self._flush_ack(state, now, force=False)
@@ -304,7 +311,7 @@ class Engine:
             since is None
             or not self._waiting_applies(state)
             or state.waiting_reminders >= self.policy.waiting_max_reminders
-            or now - since < self._waiting_limit(state)
+            or now < self._waiting_due(state, since)
         ):
             return StepResult(state, (), tuple(nudges))
         first = state.unanswered[0]
@@ -321,7 +328,7 @@ class Engine:
             now,
         )
         trigger = f"{first.event_id}#wait{state.waiting_reminders + 1}"
-        state = replace(state, waiting_reminders=state.waiting_reminders + 1)
+        state = replace(state, waiting_reminders=state.waiting_reminders + 1, reminded_at=now)
         draft = Draft(
             NudgeKind.WAITING,
             trigger,

@@ -68,6 +68,7 @@ class ConversationState:
     scores: Mapping[str, tuple[float, ...]] = field(default_factory=dict)  # per customer
     unanswered: tuple[Pending, ...] = ()
     waiting_reminders: int = 0
+    reminded_at: float | None = None  # when the last waiting reminder went out
     frustration: Frustration | None = None
     ack_due: AckDue | None = None
     escalated_at: float | None = None
@@ -140,6 +141,7 @@ class ConversationState:
             "scores": {k: list(v) for k, v in self.scores.items()},
             "unanswered": [_pending_dict(p) for p in self.unanswered],
             "waiting_reminders": self.waiting_reminders,
+            "reminded_at": self.reminded_at,
             "frustration": _frustration_dict(self.frustration),
             "ack_due": None
             if self.ack_due is None
@@ -167,6 +169,7 @@ class ConversationState:
             scores={k: tuple(v) for k, v in data.get("scores", {}).items()},
             unanswered=tuple(Pending(**p) for p in data.get("unanswered", ())),
             waiting_reminders=int(data.get("waiting_reminders", 0)),
+            reminded_at=data.get("reminded_at"),
             frustration=frustration,
             ack_due=None
             if not ack

@@ -164,7 +164,7 @@ def test_waiting_customer_reminds_agents_once_per_limit_then_stops() -> None:
             Tick(CONV, 650),  # 550 s: not yet
             Tick(CONV, 701),  # 601 s: first reminder
             Tick(CONV, 1000),  # nothing new
-            Tick(CONV, 1901),  # 600 + 1200: second reminder
+            Tick(CONV, 1901),  # 1200 after the first reminder: second reminder
             Tick(CONV, 9999),  # max reached
         ],
         policy,
@@ -173,6 +173,17 @@ def test_waiting_customer_reminds_agents_once_per_limit_then_stops() -> None:
     first, second = results[3].nudges[0], results[5].nudges[0]
     assert first.nudge_id != second.nudge_id
     assert "10 min" in first.headline
+
+
+def test_reminders_after_downtime_are_spaced_not_back_to_back() -> None:
+    policy = Policy(waiting_after=600, waiting_repeat=1200, waiting_max_reminders=3)
+    s = Script()
+    results = run(
+        [s.msg("agent", "sam", PLAIN, 0), s.msg("customer", "cust", CALM, 100),
+         Tick(CONV, 50_000), Tick(CONV, 50_005), Tick(CONV, 51_201)],
+        policy,
+    )
+    assert [kinds(r.nudges) for r in results[2:]] == [["waiting"], [], ["waiting"]]
 
 
 def test_agent_reply_stops_the_waiting_clock() -> None:

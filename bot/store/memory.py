@@ -125,8 +125,8 @@ class MemoryStore:
         retry_at: float | None = None,
     ) -> None:
         record = self.nudges.get(nudge_id)
-        if record is None:
-            return
+        if record is None or record.status != "pending":
+            return  # a late answer never overrides a final status
         delivered = now if status in ("sent", "kept") else record.delivered_at
         self.nudges[nudge_id] = replace(
             record,

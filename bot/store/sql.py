@@ -224,7 +224,13 @@ class SqlStore:
         if status not in _KEEPS_PAYLOAD:
             values["payload"] = None
         async with self._writing() as conn:
-            await conn.execute(sa.update(nudges).where(c.nudge_id == nudge_id).values(values))
+            # Only a pending nudge changes: a late answer from a delivery that outlived its
+            # lease must not turn another replica's "sent" back into "pending".
+            await conn.execute(
+                sa.update(nudges)
+                .where(c.nudge_id == nudge_id, c.status == "pending")
+                .values(values)
+            )
 
     async def add_feedback(self, record: FeedbackRecord) -> bool:
         row: dict[str, Any] = {"nudge_id": record.nudge_id, "user": record.user}
