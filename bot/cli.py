@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import sys
 from collections.abc import Sequence
 from importlib import resources
@@ -60,12 +61,18 @@ def _parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="connect to Slack and/or Discord and coach live")
     run.add_argument("--config", type=Path, help="settings file")
+
+    invite = sub.add_parser(
+        "discord-invite", help="print the URL that adds the Discord bot to a server"
+    )
+    invite.add_argument("--client-id", help="Application ID (default: read from DISCORD_TOKEN)")
+    invite.add_argument("--guild", help="preselect this server (guild ID)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    err = Console(stderr=True, highlight=False)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
         if args.command == "demo":
             return _demo(args)
@@ -77,6 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check_config(args)
         if args.command == "run":
             return _run(args, err)
+        if args.command == "discord-invite":
+            return _discord_invite(args, err)
     except ConfigError as exc:
         for problem in exc.problems:
             err.print(f"[red]config error:[/] {escape(problem)}")
@@ -97,7 +106,7 @@ def _demo(args: argparse.Namespace) -> int:
     transcript = parse(data.read_text(encoding="utf-8"), name="demo")
     config = load(None)
     return _replay_turns(
-        transcript, config, args.json, quiet=False, err=Console(stderr=True), source="demo"
+        transcript, config, args.json, quiet=False, err=Console(stderr=True, soft_wrap=True), source="demo"
     )
 
 
@@ -281,6 +290,20 @@ def _run(args: argparse.Namespace, err: Console) -> int:
         return EXIT_USAGE
     logsetup.configure(settings.logging.level, settings.logging.format, config.secrets.all_values())
     return asyncio.run(run(config))
+
+
+def _discord_invite(args: argparse.Namespace, err: Console) -> int:
+    from adapters.discord.invite import client_id_from_token, describe
+    from config.secrets import Secrets
+
+    token = Secrets.from_environ(os.environ).discord_token
+    client_id = args.client_id or (client_id_from_token(token.reveal()) if token else None)
+    code, text = describe(client_id, args.guild)
+    if code:
+        err.print(escape(text))
+    else:
+        print(text)
+    return code
 
 
 if __name__ == "__main__":

@@ -84,7 +84,8 @@ class FakeSlack:
         if self.rate_limit.get(method, 0) > 0:
             self.rate_limit[method] -= 1
             return web.json_response(
-                {"ok": False, "error": "ratelimited"}, status=429,
+                {"ok": False, "error": "ratelimited"},
+                status=429,
                 headers={"Retry-After": str(self.retry_after)},
             )
         if self.server_error.get(method, 0) > 0:
@@ -94,7 +95,13 @@ class FakeSlack:
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
-            return {"ok": True, "user_id": BOT_USER, "bot_id": BOT_ID, "team_id": TEAM, "user": "coach"}
+            return {
+                "ok": True,
+                "user_id": BOT_USER,
+                "bot_id": BOT_ID,
+                "team_id": TEAM,
+                "user": "coach",
+            }
         if method == "chat.postEphemeral":
             if args.get("user") in self.not_in_channel:
                 return {"ok": False, "error": "user_not_in_channel"}
@@ -119,7 +126,9 @@ class FakeSlack:
     async def _socket(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(autoping=True)
         await ws.prepare(request)
-        self._sockets.append(ws)
+        async with self._changed:
+            self._sockets.append(ws)
+            self._changed.notify_all()
         await ws.send_json({"type": "hello", "num_connections": 1, "debug_info": {}})
         async for message in ws:
             if message.type == aiohttp.WSMsgType.TEXT:
@@ -130,31 +139,36 @@ class FakeSlack:
 
     # --- driving and waiting -------------------------------------------------------------
 
-    async def send_socket(self, envelope_type: str, payload: dict[str, Any], envelope_id: str) -> None:
-        while not self._sockets:
-            await asyncio.sleep(0.01)
+    async def send_socket(
+        self, envelope_type: str, payload: dict[str, Any], envelope_id: str
+    ) -> None:
+        await self.wait_until(lambda: self._sockets)
         await self._sockets[-1].send_json(
-            {"envelope_id": envelope_id, "type": envelope_type, "payload": payload,
-             "accepts_response_payload": envelope_type != "events_api"}
+            {
+                "envelope_id": envelope_id,
+                "type": envelope_type,
+                "payload": payload,
+                "accepts_response_payload": envelope_type != "events_api",
+            }
         )
 
     def of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
 
-    async def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+    async def wait_for(self, method: str, count: int = 1, within: float = 5.0) -> list[Call]:
         async def enough() -> None:
             async with self._changed:
                 await self._changed.wait_for(lambda: len(self.of(method)) >= count)
 
-        await asyncio.wait_for(enough(), timeout)
+        await asyncio.wait_for(enough(), within)
         return self.of(method)
 
-    async def wait_until(self, predicate: Any, timeout: float = 5.0) -> None:
+    async def wait_until(self, predicate: Any, within: float = 5.0) -> None:
         async def ready() -> None:
             async with self._changed:
                 await self._changed.wait_for(predicate)
 
-        await asyncio.wait_for(ready(), timeout)
+        await asyncio.wait_for(ready(), within)
 
 
 async def _arguments(request: web.Request) -> dict[str, Any]:
@@ -178,36 +192,75 @@ def sign(secret: str, body: bytes, timestamp: int | None = None) -> dict[str, st
 
 
 def message_event(
-    event_id: str, user: str, text: str, ts: str, thread_ts: str | None = None,
-    channel: str = "C1", user_team: str = TEAM, **extra: Any,
+    event_id: str,
+    user: str,
+    text: str,
+    ts: str,
+    thread_ts: str | None = None,
+    channel: str = "C1",
+    user_team: str = TEAM,
+    **extra: Any,
 ) -> dict[str, Any]:
     event: dict[str, Any] = {
-        "type": "message", "channel": channel, "channel_type": "channel", "user": user,
-        "text": text, "ts": ts, "team": TEAM, "user_team": user_team, "event_ts": ts, **extra,
+        "type": "message",
+        "channel": channel,
+        "channel_type": "channel",
+        "user": user,
+        "text": text,
+        "ts": ts,
+        "team": TEAM,
+        "user_team": user_team,
+        "event_ts": ts,
+        **extra,
     }
     if thread_ts:
         event["thread_ts"] = thread_ts
     return {
-        "token": "legacy", "team_id": TEAM, "api_app_id": "A1", "type": "event_callback",
-        "event": event, "event_id": event_id, "event_time": int(float(ts)),
+        "token": "legacy",
+        "team_id": TEAM,
+        "api_app_id": "A1",
+        "type": "event_callback",
+        "event": event,
+        "event_id": event_id,
+        "event_time": int(float(ts)),
         "authorizations": [{"team_id": TEAM, "user_id": BOT_USER, "is_bot": True}],
     }
 
 
 def command_body(text: str, user: str, response_url: str) -> bytes:
-    return urllib.parse.urlencode({
-        "token": "legacy", "team_id": TEAM, "channel_id": "C1", "user_id": user,
-        "command": "/coach", "text": text, "response_url": response_url, "trigger_id": "t1",
-        "api_app_id": "A1",
-    }).encode()
+    return urllib.parse.urlencode(
+        {
+            "token": "legacy",
+            "team_id": TEAM,
+            "channel_id": "C1",
+            "user_id": user,
+            "command": "/coach",
+            "text": text,
+            "response_url": response_url,
+            "trigger_id": "t1",
+            "api_app_id": "A1",
+        }
+    ).encode()
 
 
 def action_body(user: str, action_id: str, value: str, response_url: str) -> bytes:
     payload = {
-        "type": "block_actions", "team": {"id": TEAM}, "user": {"id": user}, "api_app_id": "A1",
-        "token": "legacy", "container": {"type": "message", "is_ephemeral": True},
-        "trigger_id": "t2", "response_url": response_url,
-        "actions": [{"action_id": action_id, "block_id": "coach_feedback", "value": value,
-                     "type": "button", "action_ts": str(time.time())}],
+        "type": "block_actions",
+        "team": {"id": TEAM},
+        "user": {"id": user},
+        "api_app_id": "A1",
+        "token": "legacy",
+        "container": {"type": "message", "is_ephemeral": True},
+        "trigger_id": "t2",
+        "response_url": response_url,
+        "actions": [
+            {
+                "action_id": action_id,
+                "block_id": "coach_feedback",
+                "value": value,
+                "type": "button",
+                "action_ts": str(time.time()),
+            }
+        ],
     }
     return urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()

@@ -1,0 +1,191 @@
+"""Gateway events -> engine events, in the order the gateway delivered them.
+
+discord.py runs each event handler as its own task; a handler that has to look a
+channel up would let a later message overtake an earlier one. So handlers only put the
+event on one bounded queue, and a single worker resolves, translates and submits them
+in order (the runtime then keeps per-conversation order). Nothing here blocks the
+gateway; a full queue drops the event with a warning (like the runtime's own queue).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import discord
+
+from adapters.base import EventSink, Roles
+from adapters.discord import translate
+from adapters.discord.conversations import PlainChannelConversations, Recent
+from adapters.discord.places import Places
+from adapters.discord.translate import Place, Post
+from coaching.types import ConversationRef, Event, Role
+
+log = logging.getLogger("coach.discord")
+
+
+@dataclass(frozen=True, slots=True)
+class _Posted:
+    guild: str
+    channel: str
+    post: Post
+
+
+@dataclass(frozen=True, slots=True)
+class _Edited:
+    guild: str
+    channel: str
+    post: Post
+
+
+@dataclass(frozen=True, slots=True)
+class _Deleted:
+    guild: str
+    channel: str
+    message_id: str
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class _Archived:
+    guild: str
+    thread: str
+    parent: str
+    at: float
+
+
+_Item = _Posted | _Edited | _Deleted | _Archived
+
+
+class Intake:
+    def __init__(
+        self,
+        sink: EventSink,
+        roles: Roles,
+        places: Places,
+        watched: frozenset[str],
+        window: float,
+        queue_size: int = 10_000,
+    ) -> None:
+        self.sink, self.roles, self.places, self.watched = sink, roles, places, watched
+        self.plain = PlainChannelConversations(window)
+        self.self_id: str | None = None
+        self.dropped = 0
+        self._roles_seen: Recent[str, Role] = Recent(50_000)  # message -> its author's role
+        self._queue: asyncio.Queue[_Item] = asyncio.Queue(queue_size)
+        self._worker: asyncio.Task[None] | None = None
+
+    # --- from discord.py's handlers (never await) ----------------------------------------
+
+    def message(self, message: discord.Message) -> None:
+        guild = message.guild.id if message.guild else getattr(message.channel, "guild_id", None)
+        if guild is None:
+            return  # a DM to the bot: not a support conversation
+        post = translate.post_from_message(message)
+        if not post.written_by_a_person or post.author == self.self_id:
+            log.debug("discord message %s skipped: bot or system message", post.message_id)
+            return
+        self._put(_Posted(str(guild), str(message.channel.id), post))
+
+    def edit(self, data: Mapping[str, Any], guild_id: int | None, channel_id: int) -> None:
+        post = translate.edit_from_payload(data)
+        if guild_id is None or post is None or not post.written_by_a_person:
+            return
+        self._put(_Edited(str(guild_id), str(channel_id), post))
+
+    def delete(self, message_id: int, guild_id: int | None, channel_id: int) -> None:
+        if guild_id is not None:
+            self._put(_Deleted(str(guild_id), str(channel_id), str(message_id), time.time()))
+
+    def archived(self, guild: int, thread: int, parent: int, archived_at: Any) -> None:
+        """A thread or forum post was archived (closed by a helper, or inactive): the
+        conversation is over. Its archive time makes the event ID, so replays collapse."""
+        at = translate.timestamp(archived_at) or time.time()
+        self._put(_Archived(str(guild), str(thread), str(parent), at))
+
+    def _put(self, item: _Item) -> None:
+        try:
+            self._queue.put_nowait(item)
+        except asyncio.QueueFull:
+            self.dropped += 1
+            log.warning("discord intake queue full: %s dropped", type(item).__name__.strip("_"))
+
+    # --- the worker ----------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._worker is None:
+            self._worker = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._worker
+            self._worker = None
+
+    @property
+    def depth(self) -> int:
+        return self._queue.qsize()
+
+    async def _run(self) -> None:
+        while True:
+            item = await self._queue.get()
+            try:
+                event = await self._translate(item)
+                if event is not None:
+                    await self.sink.submit(event)
+            except Exception:  # one bad event must not stop the intake
+                log.exception("discord %s could not be processed", type(item).__name__.strip("_"))
+
+    async def _translate(self, item: _Item) -> Event | None:
+        if isinstance(item, _Archived):
+            place = self.places.thread_place(item.guild, item.thread, item.parent)
+            if not place.watched(self.watched):
+                return None
+            return translate.closed(place.conversation(item.thread), item.at)
+        place = await self.places.resolve(item.guild, item.channel)
+        if not place.watched(self.watched):
+            log.debug("discord channel %s not watched", item.channel)
+            return None
+        if isinstance(item, _Posted):
+            return self._posted(place, item.post)
+        message_id = item.post.message_id if isinstance(item, _Edited) else item.message_id
+        ref = self._known_conversation(place, message_id)
+        if ref is None:
+            log.debug("discord edit/deletion of unknown message %s skipped", message_id)
+            return None
+        if isinstance(item, _Deleted):
+            return translate.deleted(ref, item.message_id, item.at)
+        role = self._roles_seen.get(message_id) or self._role(item.post)
+        return translate.edited(ref, item.post, role)
+
+    def _posted(self, place: Place, post: Post) -> Event | None:
+        role = self._role(post)
+        thread = place.thread or self.plain.assign(
+            place.channel,
+            post.message_id,
+            post.author,
+            role is Role.CUSTOMER,
+            post.at,
+            post.reply_to,
+            post.reply_to_author,
+            post.mentions,
+        )
+        if thread is None:
+            log.debug("discord message %s: a helper outside any conversation", post.message_id)
+            return None
+        self._roles_seen.set(post.message_id, role)
+        return translate.posted(place.conversation(thread), post, role)
+
+    def _known_conversation(self, place: Place, message_id: str) -> ConversationRef | None:
+        thread = place.thread or self.plain.lookup(message_id)
+        return place.conversation(thread) if thread is not None else None
+
+    def _role(self, post: Post) -> Role:
+        agent = self.roles.is_agent(post.author, post.role_ids)
+        return Role.AGENT if agent else Role.CUSTOMER
