@@ -32,6 +32,7 @@ class Adapter(Protocol):
     delivery: NudgeDelivery
 
     async def start(self) -> None: ...
+    async def stop_intake(self) -> None: ...
     async def stop(self) -> None: ...
     def health(self) -> dict[str, Any]: ...
 
@@ -110,13 +111,17 @@ class Bot:
         self._purger = asyncio.create_task(self._purge_loop())
 
     async def stop(self) -> None:
-        """Stop intake first, then finish queued work within the deadline, then close."""
+        """Stop intake first, then finish queued work (and deliver its nudges) within the
+        deadline, then disconnect and close."""
         if self._purger is not None:
             self._purger.cancel()
+        for adapter in self.adapters:
+            with contextlib.suppress(Exception):
+                await adapter.stop_intake()
+        await self.runtime.stop(self.config.settings.runtime.shutdown_seconds)
         for adapter in reversed(self.adapters):
             with contextlib.suppress(Exception):
                 await adapter.stop()
-        await self.runtime.stop(self.config.settings.runtime.shutdown_seconds)
         if self.ops_server is not None:
             await self.ops_server.stop()
         await self.store.close()

@@ -106,7 +106,12 @@ def _demo(args: argparse.Namespace) -> int:
     transcript = parse(data.read_text(encoding="utf-8"), name="demo")
     config = load(None)
     return _replay_turns(
-        transcript, config, args.json, quiet=False, err=Console(stderr=True, soft_wrap=True), source="demo"
+        transcript,
+        config,
+        args.json,
+        quiet=False,
+        err=Console(stderr=True, soft_wrap=True),
+        source="demo",
     )
 
 

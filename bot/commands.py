@@ -42,7 +42,9 @@ class CommandService:
             "command %s by %s (%s)", request.name, request.user, "allowed" if allowed else "refused"
         )
         if request.problem:
-            return Report(title=request.problem, lines=reports.help_report(supervisor).lines)
+            return Report(
+                title=request.problem, lines=reports.help_report(supervisor, request.platform).lines
+            )
         if not allowed:
             return reports.REFUSAL
         if request.name in ("summary", "me"):
@@ -57,7 +59,7 @@ class CommandService:
             return reports.status_report(states, self.clock.now(), self.waiting_after)
         if request.name == "inbox":
             return reports.inbox_report(await self.store.inbox(request.user))
-        return reports.help_report(supervisor)
+        return reports.help_report(supervisor, request.platform)
 
     def _allowed(self, request: CommandRequest, supervisor: bool) -> bool:
         if request.name in ("help", "me", "inbox") or request.problem:

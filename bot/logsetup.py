@@ -57,7 +57,15 @@ def configure(level: str = "INFO", fmt: str = "text", secrets: Iterable[str] = (
     # Libraries that log request bodies at INFO/DEBUG (Slack's bad-signature dump prints the
     # whole body) stay at WARNING unless the operator asks for DEBUG.
     quiet = logging.DEBUG if level == "DEBUG" else logging.WARNING
-    for name in ("slack_bolt", "slack_sdk", "discord", "aiohttp.access", "sqlalchemy", "asyncio"):
+    for name in (
+        "slack_bolt",
+        "slack_sdk",
+        "discord",
+        "aiohttp.access",
+        "sqlalchemy",
+        "asyncio",
+        "alembic",
+    ):
         logging.getLogger(name).setLevel(quiet)
 
 

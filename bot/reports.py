@@ -66,7 +66,7 @@ def summary_report(figures: Figures, scope: Scope, period: Period) -> Report:
         lines=tuple(lines),
         chart=chart if len(chart) > 1 else (),
         chart_title=chart_title,
-        footer="Definitions: `coach` README, section Summaries. Only you can see this.",
+        footer="Definitions: coach README, section Summaries. Only you can see this.",
     )
 
 
@@ -121,16 +121,18 @@ def inbox_report(nudges: Sequence[Nudge]) -> Report:
     )
 
 
-def help_report(is_supervisor: bool) -> Report:
+def help_report(is_supervisor: bool, platform: str = "slack") -> Report:
+    period = "[24h|7d|30d]" if platform == "slack" else "[period]"
     lines = [
-        "`/coach me [24h|7d|30d]` — your own coaching record",
-        "`/coach inbox` — tips that could not reach you privately",
-        "`/coach help` — this help",
+        f"/coach me {period} — your own coaching record",
+        "/coach inbox — tips that could not reach you privately",
+        "/coach help — this help",
     ]
     if is_supervisor:
+        scope = "[@agent | #channel | thread link]" if platform == "slack" else "[agent] [channel]"
         lines[:0] = [
-            "`/coach summary [@agent | #channel | thread link] [24h|7d|30d]` — figures for a scope",
-            "`/coach status` — live conversations at risk right now",
+            f"/coach summary {scope} {period} — figures for a scope",
+            "/coach status — live conversations at risk right now",
         ]
     return Report(
         title="coach: private empathy coaching", lines=tuple(lines), footer="Only you can see this."
@@ -139,5 +141,5 @@ def help_report(is_supervisor: bool) -> Report:
 
 REFUSAL = Report(
     title="Sorry, that's only available to supervisors.",
-    lines=("Try `/coach me` for your own coaching record.",),
+    lines=("Try /coach me for your own coaching record.",),
 )

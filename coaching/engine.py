@@ -237,7 +237,13 @@ class Engine:
         if frustration is not None:
             state = replace(state, frustration=None)
             if not result.fired:
-                due = AckDue(event.author, event.event_id, now + self.policy.ack_grace, frustration)
+                due = AckDue(
+                    event.author,
+                    event.event_id,
+                    now + self.policy.ack_grace,
+                    frustration,
+                    event.message_id,
+                )
                 state = replace(state, ack_due=due)
                 state, more = self._flush_ack(state, now, force=False)
                 nudges += more
@@ -277,7 +283,7 @@ class Engine:
             result = self.detectors.acknowledgement(event.text)
             signal = self._signal(SignalKind.ACKNOWLEDGEMENT, event, event.author, result)
             due = state.ack_due
-            if due is not None and due.event_id == event.event_id.split("#")[0] and result.fired:
+            if due is not None and due.message_id == event.message_id and result.fired:
                 state = replace(state, ack_due=None)
             return StepResult(state, (signal,))
         return StepResult(state, note="edit by a bot ignored")

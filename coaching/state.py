@@ -50,6 +50,7 @@ class AckDue:
     event_id: str
     due: float
     frustration: Frustration
+    message_id: str = ""  # the reply: editing it to acknowledge cancels the follow-up
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +150,7 @@ class ConversationState:
                 "agent": self.ack_due.agent,
                 "event_id": self.ack_due.event_id,
                 "due": self.ack_due.due,
+                "message_id": self.ack_due.message_id,
                 "frustration": _frustration_dict(self.ack_due.frustration),
             },
             "escalated_at": self.escalated_at,
@@ -177,6 +179,7 @@ class ConversationState:
                 agent=ack["agent"],
                 event_id=ack["event_id"],
                 due=float(ack["due"]),
+                message_id=str(ack.get("message_id", "")),
                 frustration=_require(_frustration_from(ack["frustration"])),
             ),
             escalated_at=data.get("escalated_at"),

@@ -179,8 +179,13 @@ def test_reminders_after_downtime_are_spaced_not_back_to_back() -> None:
     policy = Policy(waiting_after=600, waiting_repeat=1200, waiting_max_reminders=3)
     s = Script()
     results = run(
-        [s.msg("agent", "sam", PLAIN, 0), s.msg("customer", "cust", CALM, 100),
-         Tick(CONV, 50_000), Tick(CONV, 50_005), Tick(CONV, 51_201)],
+        [
+            s.msg("agent", "sam", PLAIN, 0),
+            s.msg("customer", "cust", CALM, 100),
+            Tick(CONV, 50_000),
+            Tick(CONV, 50_005),
+            Tick(CONV, 51_201),
+        ],
         policy,
     )
     assert [kinds(r.nudges) for r in results[2:]] == [["waiting"], [], ["waiting"]]
@@ -325,6 +330,23 @@ def test_edit_that_turns_an_unanswered_message_angry_warns_the_agent() -> None:
     edited = MessageEdited("ev-edit", CONV, posted.message_id, "cust", Role.CUSTOMER, ANGRY, 20)
     results = run([s.msg("agent", "sam", PLAIN, 0), posted, edited])
     assert kinds(results[-1].nudges) == ["frustration"]
+
+
+def test_editing_the_reply_to_acknowledge_within_grace_cancels_the_follow_up() -> None:
+    s = Script()
+    reply = s.msg("agent", "sam", PLAIN, 100)
+    edit = MessageEdited("platform-edit-id", CONV, reply.message_id, "sam", Role.AGENT, ACK, 110)
+    results = run(
+        [
+            s.msg("agent", "sam", PLAIN, 0),
+            s.msg("customer", "cust", ANGRY, 60),
+            reply,
+            edit,
+            Tick(CONV, 500),
+        ],
+        Policy(ack_grace=60),
+    )
+    assert all(r.nudges == () for r in results[2:])
 
 
 def test_edit_or_delete_of_an_unknown_message_changes_nothing_and_says_so() -> None:

@@ -121,6 +121,10 @@ class DiscordAdapter:
             self.client.gateway.connected = False
             log.error("discord: the client stopped: %s", _explain(exc))
 
+    async def stop_intake(self) -> None:
+        """Take no more events; hand queued ones to the runtime. Delivery still works."""
+        await self.intake.stop()
+
     async def stop(self) -> None:
         await self.intake.stop()
         if not self.client.is_closed():

@@ -79,6 +79,7 @@ class Intake:
         self._roles_seen: Recent[str, Role] = Recent(50_000)  # message -> its author's role
         self._queue: asyncio.Queue[_Item] = asyncio.Queue(queue_size)
         self._worker: asyncio.Task[None] | None = None
+        self._closing = False
 
     # --- from discord.py's handlers (never await) ----------------------------------------
 
@@ -109,6 +110,8 @@ class Intake:
         self._put(_Archived(str(guild), str(thread), str(parent), at))
 
     def _put(self, item: _Item) -> None:
+        if self._closing:
+            return  # shutting down: the platform will redeliver or it is lost by design
         try:
             self._queue.put_nowait(item)
         except asyncio.QueueFull:
@@ -121,7 +124,12 @@ class Intake:
         if self._worker is None:
             self._worker = asyncio.create_task(self._run())
 
-    async def stop(self) -> None:
+    async def stop(self, drain_within: float = 5.0) -> None:
+        """Stop taking events, hand over what is queued (within the limit), then stop."""
+        self._closing = True
+        if self._worker is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._queue.join(), drain_within)
         if self._worker is not None:
             self._worker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -139,8 +147,15 @@ class Intake:
                 event = await self._translate(item)
                 if event is not None:
                     await self.sink.submit(event)
-            except Exception:  # one bad event must not stop the intake
-                log.exception("discord %s could not be processed", type(item).__name__.strip("_"))
+            except Exception as exc:  # one bad event must not stop the intake
+                log.error(
+                    "discord %s could not be processed: %s",
+                    type(item).__name__.strip("_"),
+                    type(exc).__name__,
+                )
+                log.debug("intake traceback", exc_info=True)
+            finally:
+                self._queue.task_done()
 
     async def _translate(self, item: _Item) -> Event | None:
         if isinstance(item, _Archived):

@@ -197,13 +197,21 @@ class SlackAdapter:
             )
         self.started_at = time.time()
 
-    async def stop(self) -> None:
+    async def stop_intake(self) -> None:
+        """Take no more events (close the socket / the HTTP server); the Web API client
+        keeps working, so nudges made while the runtime drains are still delivered."""
         if self._refresher is not None:
             self._refresher.cancel()
+            self._refresher = None
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
+            self._socket = None
         if self._runner is not None:
             await self._runner.cleanup()
+            self._runner = None
+
+    async def stop(self) -> None:
+        await self.stop_intake()
 
     async def _refresh_groups(self) -> None:
         while True:
