@@ -62,6 +62,10 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="connect to Slack and/or Discord and coach live")
     run.add_argument("--config", type=Path, help="settings file")
 
+    from bot import cli_store
+
+    cli_store.add_parsers(sub)
+
     invite = sub.add_parser(
         "discord-invite", help="print the URL that adds the Discord bot to a server"
     )
@@ -84,6 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check_config(args)
         if args.command == "run":
             return _run(args, err)
+        if args.command in ("summary", "forget", "purge"):
+            return _stored(args)
         if args.command == "discord-invite":
             return _discord_invite(args, err)
     except ConfigError as exc:
@@ -238,6 +244,19 @@ def _analyze(args: argparse.Namespace, err: Console) -> int:
         err.print("[red]error:[/] no row could be analysed")
         return EXIT_NOTHING_DONE
     return EXIT_OK
+
+
+def _stored(args: argparse.Namespace) -> int:
+    import time
+
+    from bot import cli_store
+
+    config = _config(Path(args.config) if args.config else None)
+    if args.command == "summary":
+        return asyncio.run(cli_store.summary(args, config, time.time()))
+    if args.command == "forget":
+        return asyncio.run(cli_store.forget(args, config))
+    return asyncio.run(cli_store.purge(args, config, time.time()))
 
 
 def _check_config(args: argparse.Namespace) -> int:

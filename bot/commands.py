@@ -71,7 +71,7 @@ class CommandService:
     async def summary(self, request: CommandRequest, scope: Scope) -> Report:
         now = self.clock.now()
         data = await self.store.slice(now - request.period.seconds, now + 1)
-        data = restrict(data, request, scope)
+        data = restrict(data, scope, request.platform, request.workspace)
         return reports.summary_report(compute(data, now), scope, request.period)
 
 
@@ -79,19 +79,27 @@ def _in_workspace(ref: ConversationRef, request: CommandRequest) -> bool:
     return ref.platform == request.platform and ref.workspace == request.workspace
 
 
-def restrict(data: Slice, request: CommandRequest, scope: Scope) -> Slice:
-    """Only the conversations (and, for an agent, the nudges) the scope covers."""
-    keys = {e.conversation for e in data.events}
-    refs = {k: ConversationRef.from_key(k) for k in keys}
-    keep = {k for k, ref in refs.items() if _in_workspace(ref, request)}
+def restrict(
+    data: Slice, scope: Scope, platform: str | None = None, workspace: str | None = None
+) -> Slice:
+    """Only the conversations (and, for an agent, the nudges) the scope covers, within a
+    platform workspace when given."""
+    refs = {k: ConversationRef.from_key(k) for k in {e.conversation for e in data.events}}
+    keep = {
+        k
+        for k, ref in refs.items()
+        if (platform is None or ref.platform == platform)
+        and (workspace is None or ref.workspace == workspace)
+    }
     if scope.kind is ScopeKind.CHANNEL:
         keep = {k for k in keep if refs[k].channel == scope.id}
     elif scope.kind is ScopeKind.CONVERSATION:
         keep = {k for k in keep if k == scope.id}
     elif scope.kind is ScopeKind.AGENT:
-        keep = {
+        agent_in = {
             e.conversation for e in data.events if e.author == scope.id and e.role == "agent"
-        } & keep
+        }
+        keep &= agent_in
     nudges = [n for n in data.nudges if n.conversation in keep]
     if scope.kind is ScopeKind.AGENT:
         nudges = [n for n in nudges if n.agent == scope.id]

@@ -1,0 +1,89 @@
+"""``coach summary``, ``coach forget`` and ``coach purge``: the stored records, from the
+command line (same figures as ``/coach summary``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from rich.console import Console
+
+from adapters.base import Period, Scope, ScopeKind
+from adapters.console.render import TerminalView
+from bot.commands import restrict
+from bot.reports import summary_report
+from bot.store import open_store
+from bot.summary import compute
+from config import LoadedConfig
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    summary = sub.add_parser("summary", help="coaching figures from the configured store")
+    summary.add_argument("--config", help="settings file (its [storage] url is read)")
+    target = summary.add_mutually_exclusive_group()
+    target.add_argument("--agent", help="an agent's user ID")
+    target.add_argument("--channel", help="a channel ID")
+    target.add_argument(
+        "--conversation", help="a conversation key platform:workspace:channel:thread"
+    )
+    summary.add_argument("--period", choices=[p.value for p in Period], default="7d")
+    summary.add_argument("--platform", choices=["slack", "discord", "console"])
+    summary.add_argument("--workspace", help="Slack team ID or Discord guild ID")
+    summary.add_argument("--json", action="store_true", help="numbers as one JSON object")
+
+    forget = sub.add_parser("forget", help="delete everything stored about one conversation")
+    forget.add_argument("conversation", help="conversation key platform:workspace:channel:thread")
+    forget.add_argument("--config", help="settings file")
+
+    purge = sub.add_parser("purge", help="delete records older than the retention period")
+    purge.add_argument("--config", help="settings file")
+    purge.add_argument("--days", type=int, help="override [storage] retention_days")
+
+
+def scope_of(args: argparse.Namespace) -> Scope:
+    if args.agent:
+        return Scope(ScopeKind.AGENT, args.agent)
+    if args.channel:
+        return Scope(ScopeKind.CHANNEL, args.channel)
+    if args.conversation:
+        return Scope(ScopeKind.CONVERSATION, args.conversation)
+    return Scope()
+
+
+async def summary(args: argparse.Namespace, config: LoadedConfig, now: float) -> int:
+    store = await open_store(config.storage_url, store_text=config.settings.storage.store_text)
+    try:
+        period = Period(args.period)
+        data = await store.slice(now - period.seconds, now + 1)
+    finally:
+        await store.close()
+    scope = scope_of(args)
+    figures = compute(restrict(data, scope, args.platform, args.workspace), now)
+    if args.json:
+        out = {"scope": {"kind": scope.kind.value, "id": scope.id}, "period": period.value}
+        sys.stdout.write(json.dumps({**out, **figures.as_dict()}, ensure_ascii=False) + "\n")
+    else:
+        TerminalView(Console(highlight=False)).report(summary_report(figures, scope, period))
+    return 0
+
+
+async def forget(args: argparse.Namespace, config: LoadedConfig) -> int:
+    store = await open_store(config.storage_url)
+    try:
+        removed = await store.forget(args.conversation)
+    finally:
+        await store.close()
+    print(f"forgot conversation {args.conversation}: {removed} records deleted")
+    return 0 if removed else 1
+
+
+async def purge(args: argparse.Namespace, config: LoadedConfig, now: float) -> int:
+    days = args.days if args.days is not None else config.settings.storage.retention_days
+    store = await open_store(config.storage_url)
+    try:
+        removed = await store.purge(now - days * 86_400)
+    finally:
+        await store.close()
+    print(f"purged {removed} records older than {days} days")
+    return 0
