@@ -11,9 +11,11 @@ scored here. The airline, Amazon and EPITOME sets are never trained on.
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 from collections.abc import Callable
+from importlib import resources
 from pathlib import Path
 
 from benchmarks.metrics import Figures, figures
@@ -46,7 +48,11 @@ def scorers(task: str) -> dict[str, Scorer]:
     detectors = Detectors()
 
     def engine(row: datasets.Row) -> tuple[float, bool]:
-        result = detectors.frustration(row.text) if task == "frustration" else detectors.acknowledgement(row.text)
+        result = (
+            detectors.frustration(row.text)
+            if task == "frustration"
+            else detectors.acknowledgement(row.text)
+        )
         return result.score, result.fired
 
     def plain_vader(row: datasets.Row) -> tuple[float, bool]:
@@ -96,14 +102,33 @@ def main(argv: list[str] | None = None) -> int:
         for method, scorer in scorers(task).items():
             f = evaluate(rows, scorer)
             target = TARGETS.get(name) if method == "engine" else None
-            verdict = "" if target is None else f"  target F1>={target}: {'PASS' if f.f1 >= target else 'FAIL'}"
+            verdict = (
+                ""
+                if target is None
+                else f"  target F1>={target}: {'PASS' if f.f1 >= target else 'FAIL'}"
+            )
             label = name + (" (eval half)" if name == "frustration_goemotions" else "")
             print(
                 f"{label:<32} {method:<12} {f.rows:>6} {f.positives:>5} {f.precision:>6.3f} {f.recall:>6.3f} "
                 f"{f.f1:>6.3f} {f.roc_auc:>8.3f} {f.pr_auc:>7.3f} {f.balanced_accuracy:>7.3f}{verdict}"
             )
         print()
+    cross_validation_report()
     return 0
+
+
+def cross_validation_report() -> None:
+    """The out-of-fold figures training recorded in each shipped model (training rows only)."""
+    print("out-of-fold figures recorded by training/train.py (5 folds, shipped threshold):")
+    for task in ("frustration", "acknowledgement"):
+        path = resources.files("coaching").joinpath("data").joinpath(f"{task}_model.json")
+        data = json.loads(path.read_text("utf-8"))
+        print(f"  {task} (threshold {data['threshold']}, {len(data['weights'])} weights)")
+        for source, f in data.get("cross_validated", {}).items():
+            print(
+                f"    {source:<12} rows {f['rows']:>5}  P {f['precision']:.3f}  R {f['recall']:.3f}"
+                f"  F1 {f['f1']:.3f}  ROC-AUC {f['roc_auc']:.3f}  PR-AUC {f['pr_auc']:.3f}"
+            )
 
 
 if __name__ == "__main__":

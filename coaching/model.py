@@ -17,7 +17,7 @@ from typing import Any
 
 from coaching import vader
 from coaching.cues import LABELS
-from coaching.features import MessageFeatures
+from coaching.features import CUE_FAMILIES, MessageFeatures
 from coaching.language import ENGLISH_COMMON
 from coaching.types import Cue
 
@@ -74,6 +74,12 @@ class LinearModel:
             kind, _, name = key.partition(":")
             if kind == "cue":
                 grouped[name] = grouped.get(name, 0.0) + contribution
+            elif kind == "any":
+                # A family's shared feature counts for the member cue that fired.
+                member = next(
+                    (m for m in CUE_FAMILIES.get(name, ()) if m in features.evidence), name
+                )
+                grouped[member] = grouped.get(member, 0.0) + contribution
             elif kind == "vader":
                 grouped["negative_tone"] = grouped.get("negative_tone", 0.0) + contribution
             elif kind in ("w", "b") and _telling(name):

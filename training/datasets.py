@@ -25,6 +25,7 @@ class Row:
     text: str
     label: int
     context: str = ""
+    sure: bool = True  # our labeller's confidence (IBM labels carry it)
 
 
 def _jsonl(path: Path) -> Iterator[dict[str, object]]:
@@ -67,7 +68,8 @@ def ibm(task: str, eval_dir: Path = DEFAULT_EVAL, sure_only: bool = False) -> li
             continue
         _, text = turns[str(r["id"])]
         context = turns.get(str(r.get("context_id")), ("", ""))[1]
-        rows.append(Row("ibm", str(r["id"]), text, int(r["label"]), context))  # type: ignore[call-overload]
+        sure = bool(r.get("sure", True))
+        rows.append(Row("ibm", str(r["id"]), text, int(r["label"]), context, sure))  # type: ignore[call-overload]
     return rows
 
 
