@@ -125,6 +125,9 @@ class Engine:
         result = self.detectors.frustration(event.text)
         state = state.with_customer(event.author).with_score(event.author, result.score)
         signals = [self._signal(SignalKind.FRUSTRATION, event, event.author, result)]
+        if state.last_agent_at is not None and event.sent_at < state.last_agent_at:
+            # Delivered late: an agent has already replied after it. Score it, nothing more.
+            return StepResult(state, tuple(signals), note="message older than the last agent reply")
         nudges: list[Nudge] = []
         # The agent's turn ended without acknowledgement: the follow-up is due now.
         state, due = self._flush_ack(state, now, force=True)
@@ -223,8 +226,14 @@ class Engine:
         self, state: ConversationState, event: MessagePosted, now: float
     ) -> StepResult:
         result = self.detectors.acknowledgement(event.text)
+        last = state.last_agent_at
         state = replace(
-            state.with_agent(event.author), unanswered=(), waiting_reminders=0, reminded_at=None
+            state.with_agent(event.author),
+            # Only what came before this reply is answered by it (deliveries can be late).
+            unanswered=tuple(p for p in state.unanswered if p.at > event.sent_at),
+            waiting_reminders=0,
+            reminded_at=None,
+            last_agent_at=event.sent_at if last is None else max(last, event.sent_at),
         )
         signal = self._signal(SignalKind.ACKNOWLEDGEMENT, event, event.author, result)
         nudges: list[Nudge] = []
@@ -234,7 +243,7 @@ class Engine:
         elif due is not None and due.agent != event.author:
             state, nudges = self._flush_ack(state, now, force=True)
         frustration = state.frustration
-        if frustration is not None:
+        if frustration is not None and frustration.at <= event.sent_at:
             state = replace(state, frustration=None)
             if not result.fired:
                 due = AckDue(

@@ -70,6 +70,7 @@ class ConversationState:
     unanswered: tuple[Pending, ...] = ()
     waiting_reminders: int = 0
     reminded_at: float | None = None  # when the last waiting reminder went out
+    last_agent_at: float | None = None  # the latest agent reply's own time
     frustration: Frustration | None = None
     ack_due: AckDue | None = None
     escalated_at: float | None = None
@@ -143,6 +144,7 @@ class ConversationState:
             "unanswered": [_pending_dict(p) for p in self.unanswered],
             "waiting_reminders": self.waiting_reminders,
             "reminded_at": self.reminded_at,
+            "last_agent_at": self.last_agent_at,
             "frustration": _frustration_dict(self.frustration),
             "ack_due": None
             if self.ack_due is None
@@ -172,6 +174,7 @@ class ConversationState:
             unanswered=tuple(Pending(**p) for p in data.get("unanswered", ())),
             waiting_reminders=int(data.get("waiting_reminders", 0)),
             reminded_at=data.get("reminded_at"),
+            last_agent_at=data.get("last_agent_at"),
             frustration=frustration,
             ack_due=None
             if not ack

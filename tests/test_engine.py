@@ -428,3 +428,23 @@ def test_nudge_text_names_reasons_and_wording() -> None:
     ]
     assert nudge.kind is NudgeKind.FRUSTRATION
     assert "Why:" in nudge.text and "Try:" in nudge.text
+
+
+def test_out_of_order_delivery_is_judged_by_the_messages_own_times() -> None:
+    s = Script()
+    early_angry = s.msg("customer", "cust", ANGRY, 50)
+    reply = s.msg("agent", "sam", PLAIN, 60)
+    results = run([s.msg("agent", "sam", PLAIN, 0), reply, early_angry, Tick(CONV, 10_000)])
+    # The customer's message was written before the reply but delivered after it: it is
+    # scored, but it is not "unanswered" and earns no heads-up or waiting reminder.
+    assert results[2].signals[0].fired and results[2].nudges == () and results[2].note
+    assert results[3].nudges == ()
+
+    s = Script()
+    angry = s.msg("customer", "cust", ANGRY, 100)
+    stale_reply = s.msg("agent", "sam", PLAIN, 90)  # written before the angry message
+    results = run(
+        [s.msg("agent", "sam", PLAIN, 0), angry, stale_reply, s.msg("agent", "sam", ACK, 120)]
+    )
+    assert kinds(results[2].nudges) == []  # a reply older than the message cannot answer it
+    assert kinds(results[3].nudges) == []  # the real next reply acknowledges
