@@ -39,6 +39,7 @@ class FakeSlack:
         self.rate_limit: dict[str, int] = {}  # method -> how many 429s to answer first
         self.server_error: dict[str, int] = {}  # method -> how many 500s to answer first
         self.retry_after = 1
+        self.delay: dict[str, float] = {}  # method -> seconds to wait before answering
         self.groups: dict[str, list[str]] = {}
         self.socket_acks: list[dict[str, Any]] = []
         self._changed = asyncio.Condition()
@@ -81,6 +82,8 @@ class FakeSlack:
         method = request.match_info["method"]
         args = await _arguments(request)
         await self._record(Call(method, args))
+        if self.delay.get(method):
+            await asyncio.sleep(self.delay[method])  # a slow Slack: the client must time out
         if self.rate_limit.get(method, 0) > 0:
             self.rate_limit[method] -= 1
             return web.json_response(

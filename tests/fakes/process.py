@@ -1,0 +1,130 @@
+"""`coach run` as a child process pointed at a loopback Slack fake (HTTP mode), for
+fault tests and the load benchmark: start, wait until healthy, read metrics, SIGTERM or
+SIGKILL it, start it again on the same database."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import aiohttp
+
+from tests.fakes.slack import FakeSlack, sign
+
+SECRET = "process-signing-secret"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class CoachProcess:
+    def __init__(
+        self,
+        fake: FakeSlack,
+        folder: Path,
+        agents: list[str],
+        extra: str = "",
+        storage_url: str = "",
+    ) -> None:
+        self.port = free_port()
+        self.folder = folder
+        self.config = folder / "coach.toml"
+        storage = f'url = "{storage_url}"' if storage_url else ""
+        self.config.write_text(
+            f"""[slack]
+enabled = true
+mode = "http"
+host = "127.0.0.1"
+port = {self.port}
+api_url = "{fake.api_url}"
+[roles]
+agents = {json.dumps(agents)}
+[storage]
+{storage}
+[http]
+enabled = false
+[runtime]
+queue_size = 100000
+tick_seconds = 1
+[logging]
+level = "WARNING"
+{extra}
+"""
+        )
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def database(self) -> Path:
+        return self.folder / "coach.db"
+
+    def start(self) -> None:
+        env = {**os.environ, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET}
+        with (self.folder / "coach.log").open("ab") as log:  # a pipe could fill and block it
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "bot.cli", "run", "--config", str(self.config)],
+                env=env,
+                cwd=self.folder,
+                stderr=log,
+            )
+
+    async def ready(self, session: aiohttp.ClientSession, within: float = 30.0) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while loop.time() < deadline:
+            assert self.process is not None and self.process.poll() is None, "coach run exited"
+            try:
+                async with session.get(self.url + "/healthz") as r:
+                    if r.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.05)  # polling a process that is starting: nothing to wait on
+        raise TimeoutError("coach run did not become healthy")
+
+    async def post_event(
+        self,
+        session: aiohttp.ClientSession,
+        payload: dict[str, object],
+        headers: dict[str, str] | None = None,
+    ) -> int:
+        raw = json.dumps(payload).encode()
+        all_headers = {"Content-Type": "application/json", **sign(SECRET, raw), **(headers or {})}
+        async with session.post(self.url + "/slack/events", data=raw, headers=all_headers) as r:
+            await r.read()
+            return r.status
+
+    async def metric(self, session: aiohttp.ClientSession, name: str) -> float:
+        async with session.get(self.url + "/metrics") as r:
+            text = await r.text()
+        return sum(
+            float(line.rsplit(" ", 1)[1])
+            for line in text.splitlines()
+            if line.startswith(name) and not line.startswith("#")
+        )
+
+    def rss_kb(self) -> int:
+        assert self.process is not None
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        return 0
+
+    async def stop(self, sig: int = signal.SIGTERM, within: float = 30.0) -> tuple[int, str]:
+        """Send ``sig`` and wait for the exit (without blocking this loop: the Slack fake
+        lives here and must keep answering while the bot drains); returns (exit code,
+        the log so far)."""
+        assert self.process is not None
+        process, self.process = self.process, None
+        process.send_signal(sig)
+        code = await asyncio.to_thread(process.wait, within)
+        return code, (self.folder / "coach.log").read_text(errors="replace")
