@@ -30,9 +30,14 @@ def rows(eval_dir: Path, limit: int) -> list[dict[str, str]]:
     labelled = eval_dir / "labelled"
     found: list[dict[str, str]] = []
     if labelled.is_dir():
-        for name, role in (("frustration_airline", "customer"), ("acknowledgement_epitome", "agent")):
+        for name, role in (
+            ("frustration_airline", "customer"),
+            ("acknowledgement_epitome", "agent"),
+        ):
             with (labelled / f"{name}.jsonl").open(encoding="utf-8") as fh:
-                found += [{"role": role, "text": json.loads(line)["text"]} for line in fh][: limit // 2]
+                found += [{"role": role, "text": json.loads(line)["text"]} for line in fh][
+                    : limit // 2
+                ]
         return found
     demo = resources.files("adapters").joinpath("console").joinpath("data").joinpath("demo.jsonl")
     turns = [json.loads(line) for line in demo.read_text(encoding="utf-8").splitlines()]
@@ -77,9 +82,15 @@ def main(argv: list[str] | None = None) -> int:
     engine_rate = n / statistics.median(engine_times)
     vader_rate = n / statistics.median(vader_times)
     ratio = statistics.median(e / v for e, v in zip(engine_times, vader_times, strict=True))
-    print(f"messages: {n} ({'eval sets' if (args.eval_dir / 'labelled').is_dir() else 'demo'}), rounds: {args.rounds}")
-    print(f"plain nltk VADER:     {vader_rate:10,.0f} messages/s  ({1e6 / vader_rate:6.1f} µs/message)")
-    print(f"coach analyze path:   {engine_rate:10,.0f} messages/s  ({1e6 / engine_rate:6.1f} µs/message)")
+    print(
+        f"messages: {n} ({'eval sets' if (args.eval_dir / 'labelled').is_dir() else 'demo'}), rounds: {args.rounds}"
+    )
+    print(
+        f"plain nltk VADER:     {vader_rate:10,.0f} messages/s  ({1e6 / vader_rate:6.1f} µs/message)"
+    )
+    print(
+        f"coach analyze path:   {engine_rate:10,.0f} messages/s  ({1e6 / engine_rate:6.1f} µs/message)"
+    )
     verdict = "PASS" if ratio <= 2.0 else "FAIL"
     print(f"cost ratio engine/VADER (median of rounds): {ratio:.2f}x  target <= 2.0x: {verdict}")
     return 0
