@@ -13,18 +13,13 @@ import contextlib
 import os
 import sys
 from collections.abc import Sequence
-from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
 from rich.console import Console
 from rich.markup import escape
 
 from config import ConfigError, LoadedConfig, load
-
-if TYPE_CHECKING:  # the CLI imports heavy modules only for the command that needs them
-    from adapters.console.transcript import Transcript, Turn
-    from bot.replay import Replayer, ReplayStats
 
 EXIT_OK, EXIT_NOTHING_DONE, EXIT_USAGE = 0, 1, 2
 
@@ -79,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
         if args.command == "demo":
-            return _demo(args)
+            return _demo(args, err)
         if args.command == "replay":
             return _replay(args, err)
         if args.command == "analyze":
@@ -105,115 +100,17 @@ def _config(path: Path | None) -> LoadedConfig:
     return load(path)
 
 
-def _demo(args: argparse.Namespace) -> int:
-    from adapters.console.transcript import parse
+def _demo(args: argparse.Namespace, err: Console) -> int:
+    from bot import cli_replay
 
-    data = resources.files("adapters").joinpath("console").joinpath("data").joinpath("demo.jsonl")
-    transcript = parse(data.read_text(encoding="utf-8"), name="demo")
-    config = load(None)
-    return _replay_turns(
-        transcript,
-        config,
-        args.json,
-        quiet=False,
-        err=Console(stderr=True, soft_wrap=True),
-        source="demo",
-    )
+    return cli_replay.demo(args.json, load(None), err)
 
 
 def _replay(args: argparse.Namespace, err: Console) -> int:
-    from adapters.console.transcript import TranscriptError
-    from adapters.console.transcript import load as load_transcript
+    from bot import cli_replay
 
     config = _config(args.config)
-    try:
-        transcript = load_transcript(args.path)
-    except TranscriptError as exc:
-        err.print(f"[red]error:[/] {escape(str(exc))}")
-        return EXIT_NOTHING_DONE
-    if args.summary:
-        return _replay_summary(transcript, config, args.json, err, source=args.path.stem)
-    return _replay_turns(transcript, config, args.json, args.quiet, err, source=args.path.stem)
-
-
-def _replay_summary(
-    transcript: Transcript, config: LoadedConfig, as_json: bool, err: Console, source: str
-) -> int:
-    import json
-
-    from adapters.base import Period, Scope
-    from adapters.console.render import TerminalView
-    from adapters.console.transcript import in_order
-    from bot.policy import policy_from
-    from bot.replay import Replayer
-    from bot.reports import summary_report
-    from bot.summary import compute
-
-    turns, order_problems = in_order(transcript.turns)
-    for problem in transcript.problems + order_problems:
-        err.print(f"[yellow]warning:[/] {escape(problem)}")
-    if not turns:
-        err.print("[red]error:[/] no usable turns in the transcript")
-        return EXIT_NOTHING_DONE
-    replayer = Replayer(policy_from(config.settings), lambda turn, score: None, lambda nudge: None)
-    show_progress = len(turns) > 200 and err.is_terminal
-    asyncio.run(_replay_with_progress(replayer, turns, source, err, show_progress))
-    data = asyncio.run(replayer.store.slice(float("-inf"), float("inf")))
-    figures = compute(data, replayer.clock.now())
-    if as_json:
-        sys.stdout.write(json.dumps(figures.as_dict(), ensure_ascii=False) + "\n")
-    else:
-        TerminalView(Console(highlight=False)).report(summary_report(figures, Scope(), Period.ALL))
-    return EXIT_OK
-
-
-def _replay_turns(
-    transcript: Transcript,
-    config: LoadedConfig,
-    as_json: bool,
-    quiet: bool,
-    err: Console,
-    source: str,
-) -> int:
-    from adapters.console.adapter import JsonLines
-    from adapters.console.render import TerminalView
-    from adapters.console.transcript import in_order
-    from bot.policy import policy_from
-    from bot.replay import Replayer
-
-    turns, order_problems = in_order(transcript.turns)
-    for problem in transcript.problems + order_problems:
-        err.print(f"[yellow]warning:[/] {escape(problem)}")
-    if not turns:
-        err.print("[red]error:[/] no usable turns in the transcript")
-        return EXIT_NOTHING_DONE
-    out = Console(highlight=False)
-    view = TerminalView(out)
-    policy = policy_from(config.settings)
-    if as_json:
-        replayer = Replayer(policy, lambda turn, score: None, JsonLines(sys.stdout))
-    else:
-        replayer = Replayer(
-            policy, (lambda turn, score: None) if quiet else view.message, view.nudge
-        )
-    show_progress = len(turns) > 200 and err.is_terminal
-    stats = asyncio.run(_replay_with_progress(replayer, turns, source, err, show_progress))
-    if not as_json:
-        counts = ", ".join(f"{n} {k}" for k, n in sorted(stats.nudges.items())) or "none"
-        out.print(f"\n[bold]{stats.messages} messages replayed; nudges: {counts}[/]")
-    return EXIT_OK
-
-
-async def _replay_with_progress(
-    replayer: Replayer, turns: list[Turn], source: str, err: Console, show: bool
-) -> ReplayStats:
-    from rich.progress import Progress
-
-    if not show:
-        return await replayer.run(turns, source)
-    with Progress(console=err, transient=True) as progress:
-        task = progress.add_task("replaying", total=len(turns))
-        return await replayer.run(turns, source, on_turn=lambda: progress.advance(task))
+    return cli_replay.replay(args.path, config, args.json, args.quiet, args.summary, err)
 
 
 def _analyze(args: argparse.Namespace, err: Console) -> int:

@@ -7,12 +7,13 @@ ones chosen at training time and can be overridden by configuration.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from coaching import features, model
 from coaching.language import is_english
 from coaching.model import Assessment
-from coaching.text import clean
+from coaching.text import CleanText, clean
 from coaching.types import Cue
 
 UNSUPPORTED_LANGUAGE = Cue("unsupported_language", "not English: not judged", 0.0)
@@ -26,24 +27,32 @@ class Detectors:
     acknowledgement_threshold: float | None = None
 
     def frustration(self, text: str) -> Assessment:
-        text_ = clean(text)
-        if not text_.text:
-            return _SILENT
-        if not is_english(text_.text):
-            return _UNSUPPORTED
-        m = model.load("frustration")
-        result = m.assess(features.frustration_features(text_))
-        return _rethreshold(result, self.frustration_threshold)
+        return _assess(
+            text, "frustration", features.frustration_features, self.frustration_threshold
+        )
 
     def acknowledgement(self, text: str) -> Assessment:
-        text_ = clean(text)
-        if not text_.text:
-            return _SILENT
-        if not is_english(text_.text):
-            return _UNSUPPORTED
-        m = model.load("acknowledgement")
-        result = m.assess(features.acknowledgement_features(text_))
-        return _rethreshold(result, self.acknowledgement_threshold)
+        return _assess(
+            text,
+            "acknowledgement",
+            features.acknowledgement_features,
+            self.acknowledgement_threshold,
+        )
+
+
+def _assess(
+    text: str,
+    model_name: str,
+    extract: Callable[[CleanText], features.MessageFeatures],
+    threshold: float | None,
+) -> Assessment:
+    cleaned = clean(text)
+    if not cleaned.text:
+        return _SILENT
+    if not is_english(cleaned.text):
+        return _UNSUPPORTED
+    result = model.load(model_name).assess(extract(cleaned))
+    return _rethreshold(result, threshold)
 
 
 def _rethreshold(result: Assessment, threshold: float | None) -> Assessment:
