@@ -102,8 +102,9 @@ class Runtime:
         received = time.perf_counter() if received is None else received
         now = self.clock.now()
         key = event.conversation.key
-        async with self.store.transaction(key) as tx:
-            if not isinstance(event, Tick) and not await tx.claim(event.event_id):
+        record = event_record(event, self._stored_text(event))  # None for a Tick
+        async with self.store.transaction(key, record) as tx:  # claims the event
+            if tx.duplicate:
                 self.metrics.duplicates.inc()
                 log.info("duplicate event %s ignored", event.event_id)
                 return Outcome(duplicate=True)
@@ -111,7 +112,7 @@ class Runtime:
             tx.save(
                 result.state,
                 self.engine.next_deadline(result.state),
-                event_record(event, self._stored_text(event)),
+                None,  # recorded when claimed
                 [signal_record(s) for s in result.signals],
                 list(result.nudges),
                 lease_until=now + DELIVERY_LEASE,

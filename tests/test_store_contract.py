@@ -112,13 +112,14 @@ async def record(
     state: ConversationState | None = None,
     lease_until: float = 0.0,
 ) -> list[Nudge]:
-    """Process one (pretend) event: claim it and save its outcome; returns tx.inserted."""
-    async with store.transaction(ref.key) as tx:
-        assert await tx.claim(event_id)
+    """Process one (pretend) event as the runtime does: claim it up front and save its
+    outcome; returns tx.inserted."""
+    async with store.transaction(ref.key, event_of(event_id, ref, at)) as tx:
+        assert not tx.duplicate
         tx.save(
             state or state_of(ref, at),
             deadline,
-            event_of(event_id, ref, at),
+            None,
             [signal_of(event_id, ref, at)],
             list(nudges),
             lease_until,
@@ -154,6 +155,66 @@ async def test_claim_refuses_a_duplicate(store: Store) -> None:
         assert await tx.claim("ev2")
     async with store.transaction(B.key) as tx:
         assert not await tx.claim("ev2")  # event ids are unique across conversations
+
+
+async def test_an_event_given_to_the_transaction_is_claimed_and_recorded(store: Store) -> None:
+    ev1 = event_of("ev1", A, 10)
+    async with store.transaction(A.key, ev1) as tx:
+        assert not tx.duplicate and tx.state is None
+        assert not await tx.claim("ev1")  # claimed already, by this transaction
+        tx.save(state_of(A, 10), None, ev1, [signal_of("ev1", A, 10)], [], 0.0)
+    assert (await store.slice(0, 100)).events == [ev1]  # once, though passed to save too
+    async with store.transaction(A.key, ev1) as tx:
+        assert tx.duplicate  # a redelivery
+        assert tx.state == state_of(A, 10)
+    async with store.transaction(B.key, replace(ev1, conversation=B.key)) as tx:
+        assert tx.duplicate  # event ids are unique across conversations
+    assert (await store.slice(0, 100)).events == [ev1]
+    assert [s.event_id for s in (await store.slice(0, 100)).signals] == ["ev1"]
+
+
+async def test_an_event_claimed_up_front_stays_claimed_without_save(store: Store) -> None:
+    ev1 = event_of("ev1", A, 10)
+    async with store.transaction(A.key, ev1) as tx:
+        assert not tx.duplicate
+    assert (await store.slice(0, 100)).events == [ev1]
+    assert await store.open_states() == []
+    async with store.transaction(A.key, ev1) as tx:
+        assert tx.duplicate
+
+
+async def test_an_exception_rolls_back_an_event_claimed_up_front(store: Store) -> None:
+    class Boom(Exception):
+        pass
+
+    ev1 = event_of("ev1", A, 10)
+    with pytest.raises(Boom):
+        async with store.transaction(A.key, ev1) as tx:
+            assert not tx.duplicate
+            tx.save(rich_state(A), 50.0, None, [signal_of("ev1", A, 10)], [nudge_of("n1")], 0.0)
+            raise Boom
+    assert tx.inserted == []
+    assert await store.slice(0, 1e12) == Slice()
+    assert await store.due(1e12) == []
+    assert await store.claim_nudges(1e12, 30) == []
+    async with store.transaction(A.key, ev1) as tx:
+        assert not tx.duplicate  # never claimed: it can be processed now
+        assert tx.state is None
+
+
+async def test_one_event_given_to_concurrent_transactions_is_claimed_once(store: Store) -> None:
+    ev1 = event_of("ev1", A, 10)
+
+    async def process() -> bool:
+        async with store.transaction(A.key, ev1) as tx:
+            if tx.duplicate:
+                return False
+            await asyncio.sleep(0)  # let the other one try meanwhile
+            tx.save(state_of(A, 10), None, None, [], [nudge_of("n1")], 0.0)
+        return tx.inserted == [nudge_of("n1")]
+
+    assert sorted(await asyncio.gather(process(), process())) == [False, True]
+    assert (await store.slice(0, 100)).events == [ev1]
 
 
 async def test_an_exception_rolls_everything_back(store: Store) -> None:

@@ -16,6 +16,8 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
 
 from adapters.base import DeliveryResult, DeliveryStatus
 from bot.clock import VirtualClock
@@ -143,8 +145,7 @@ def nudge_of(nudge_id: str, created_at: float) -> Nudge:
 
 
 async def table_rows(store: SqlStore, table: sa.Table) -> list[sa.Row[Any]]:
-    async with store.engine.connect() as conn:
-        return list((await conn.execute(sa.select(table))).all())
+    return await store.read(lambda conn: list(conn.execute(sa.select(table)).all()))
 
 
 @dataclass
@@ -360,11 +361,13 @@ async def test_postgres_event_waiting_on_a_forget_starts_afresh(pg: PgSchema) ->
         s = Script(REF)
         await runtime.process(s.msg("customer", "cust", PLAIN, 0))
         row = schema.conversations.c.key == REF.key
-        async with store.engine.connect() as forget, forget.begin():  # as forget() does
+        other = create_async_engine(pg.url, connect_args=pg.connect_args, poolclass=NullPool)
+        async with other.connect() as forget, forget.begin():  # as forget() does
             await forget.execute(sa.select(schema.conversations).where(row).with_for_update())
             later = asyncio.create_task(runtime.process(s.msg("customer", "cust", PLAIN, 1)))
             await until_a_lock_is_awaited(forget)  # the event waits for the row ...
             await forget.execute(sa.delete(schema.conversations).where(row))  # ... now gone
+        await other.dispose()
         await asyncio.wait_for(later, 10)
         (state,) = await store.open_states()  # not lost to the deleted row
         assert [m.message_id for m in state.messages] == ["m2"]
@@ -393,8 +396,7 @@ def _schema_report(conn: Connection) -> tuple[str | None, set[str], list[Any]]:
 
 async def test_migrations_build_the_schema_and_rerun_as_a_no_op(database: Opener) -> None:
     store = await database()
-    async with store.engine.connect() as conn:
-        revision, tables, diffs = await conn.run_sync(_schema_report)
+    revision, tables, diffs = await store.read(_schema_report)
     assert revision == migrate.head() == "0001"
     assert tables == set(schema.metadata.tables) | {"alembic_version"}
     assert diffs == []  # the migrations build exactly what schema.py describes
@@ -402,17 +404,17 @@ async def test_migrations_build_the_schema_and_rerun_as_a_no_op(database: Opener
     await store.close()
 
     again = await database()  # migrating an up-to-date database changes nothing
-    async with again.engine.connect() as conn:
-        assert await conn.run_sync(migrate.current) == "0001"
-        versions = (await conn.execute(sa.text("SELECT version_num FROM alembic_version"))).all()
+    assert await again.read(migrate.current) == "0001"
+    versions = await again.read(
+        lambda conn: conn.execute(sa.text("SELECT version_num FROM alembic_version")).all()
+    )
     assert [v[0] for v in versions] == ["0001"]
     assert len(await table_rows(again, schema.commands)) == 1
 
 
 async def test_replicas_starting_together_migrate_once(database: Opener) -> None:
     stores = await asyncio.gather(*(database() for _ in range(3)))
-    async with stores[0].engine.connect() as conn:
-        assert await conn.run_sync(migrate.current) == migrate.head()
+    assert await stores[0].read(migrate.current) == migrate.head()
 
 
 # --- message text ------------------------------------------------------------------------

@@ -2,9 +2,9 @@
 
 Two implementations share it: ``MemoryStore`` (replays, the demo, tests) and
 ``SqlStore`` (SQLite by default, PostgreSQL for several replicas). Each event is
-processed inside ``transaction(conversation)``: the conversation is locked, the event id
-claimed (a second delivery is refused), and the new state, records and nudges are
-written together or not at all.
+processed inside ``transaction(conversation, event)``: the conversation is locked, the
+event claimed and recorded (a second delivery is refused: ``tx.duplicate``), and the new
+state, signals and nudges are written together with the claim or not at all.
 """
 
 from __future__ import annotations
@@ -20,10 +20,12 @@ from coaching.types import Nudge
 
 class ConversationTx(Protocol):
     state: ConversationState | None
+    duplicate: bool  # the event given to ``transaction`` had been claimed already
     inserted: list[Nudge]  # after commit: the staged nudges that were new (to deliver)
 
     async def claim(self, event_id: str) -> bool:
-        """Mark the event processed; False if it already was (a redelivery)."""
+        """Mark another event processed; False if it already was (a redelivery). Its
+        record, if any, is passed to ``save``. (The runtime claims up front instead.)"""
         ...
 
     def save(
@@ -35,8 +37,10 @@ class ConversationTx(Protocol):
         nudges: list[Nudge],
         lease_until: float,
     ) -> None:
-        """Stage the outcome; written when the transaction commits. New nudges are leased
-        to this process until ``lease_until`` (it delivers them itself right after)."""
+        """Stage the outcome; written when the transaction commits. ``event``: the record
+        of an event claimed with ``claim`` (``None`` for the one claimed up front or a
+        tick). New nudges are leased to this process until ``lease_until`` (it delivers
+        them itself right after)."""
         ...
 
 
@@ -51,7 +55,14 @@ class Slice:
 
 
 class Store(Protocol):
-    def transaction(self, conversation: str) -> AbstractAsyncContextManager[ConversationTx]: ...
+    def transaction(
+        self, conversation: str, event: EventRecord | None = None
+    ) -> AbstractAsyncContextManager[ConversationTx]:
+        """Lock the conversation (transactions on it take turns) and read its state. Given
+        an event, claim it at once and record it (kept with the rest at the commit); if it
+        had been claimed before, ``tx.duplicate`` is set and nothing is to be saved. An
+        exception leaving the block rolls everything back, the claim included."""
+        ...
 
     async def due(self, now: float, limit: int = 500) -> list[str]:
         """Conversations whose next timer deadline has passed."""

@@ -25,6 +25,8 @@ class _Tx:
     store: MemoryStore
     conversation: str
     state: ConversationState | None
+    duplicate: bool = False
+    record: EventRecord | None = None  # the event claimed up front
     claimed: list[str] = field(default_factory=list)
     inserted: list[Nudge] = field(default_factory=list)
     staged: (
@@ -72,21 +74,28 @@ class MemoryStore:
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     @asynccontextmanager
-    async def transaction(self, conversation: str) -> AsyncIterator[_Tx]:
+    async def transaction(
+        self, conversation: str, event: EventRecord | None = None
+    ) -> AsyncIterator[_Tx]:
         async with self._locks[conversation]:
             tx = _Tx(self, conversation, self.states.get(conversation))
+            if event is not None:
+                tx.duplicate = not await tx.claim(event.event_id)
+                tx.record = None if tx.duplicate else event
             yield tx
             self.seen.update(tx.claimed)
+            if tx.record is not None:
+                self.events.append(tx.record)
             if tx.staged is None:
                 return
-            state, deadline, event, signals, nudges, lease_until = tx.staged
+            state, deadline, saved, signals, nudges, lease_until = tx.staged
             self.states[conversation] = state
             if deadline is None:
                 self.deadlines.pop(conversation, None)
             else:
                 self.deadlines[conversation] = deadline
-            if event is not None:
-                self.events.append(event)
+            if saved is not None and saved != tx.record:
+                self.events.append(saved)
             self.signals.extend(signals)
             for nudge in nudges:
                 if nudge.nudge_id not in self.nudges:

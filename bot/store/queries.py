@@ -1,0 +1,334 @@
+"""The store's SQL: plain functions of a synchronous ``Connection``, one code path for
+SQLite and PostgreSQL (``bot/store/runner.py`` runs them on the store's own thread for
+SQLite, through ``AsyncConnection.run_sync`` for PostgreSQL).
+
+An event costs two calls: ``open_event`` locks the conversation and reads its state in
+one upsert (``INSERT ... ON CONFLICT (key) DO UPDATE ... RETURNING state``: on
+PostgreSQL that takes the row lock, waiting for a replica processing the same
+conversation, and if a forget/purge deletes the row meanwhile the upsert inserts it
+afresh) and claims the event by inserting its full row (``ON CONFLICT DO NOTHING``: a
+second delivery inserts nothing); ``write_outcome`` writes the new state, the signals
+(one executemany) and the nudges (one INSERT, RETURNING those that were new). The
+statements run per event are built once per dialect with their values bound at
+execution, so SQLAlchemy's compiled-statement cache (and asyncpg's prepared
+statements) serve them.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from bot.records import EventRecord, FeedbackRecord, SignalRecord
+from bot.store import schema
+from bot.store.base import Slice
+from bot.store.schema import commands, conversations, events, feedback, nudges, signals
+from coaching.state import ConversationState
+from coaching.types import Nudge
+
+_KEEPS_PAYLOAD = ("pending", "kept")  # a sent or failed nudge's text is not needed again
+Insert = postgresql.Insert | sqlite.Insert
+
+
+def _insert(dialect: str, table: sa.Table) -> Insert:
+    """The dialect's INSERT (the one with ``on_conflict_do_*``)."""
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+
+
+@dataclass(frozen=True)
+class _Statements:
+    lock: sa.Insert  # the conversation's row, inserted if missing, locked; its state
+    claim: sa.Insert  # an event's row unless there is one; RETURNING the id if inserted
+    record: sa.Insert  # an event's row, replacing a claim's placeholder
+    save: sa.Update  # the conversation's state
+    signals: sa.Insert
+    nudges: sa.Insert  # new nudges; RETURNING the ids of those inserted
+
+
+@functools.cache
+def _statements(dialect: str) -> _Statements:
+    lock = _insert(dialect, conversations)
+    record = _insert(dialect, events)
+    replaced = {c.name: record.excluded[c.name] for c in events.c if c.name != "event_id"}
+    return _Statements(
+        # DO UPDATE (not NOTHING) so that PostgreSQL locks an existing row and RETURNING
+        # always yields it; updated_at, not the key, so SQLite leaves the key index be
+        lock=lock.on_conflict_do_update(
+            index_elements=[conversations.c.key], set_={"updated_at": lock.excluded.updated_at}
+        ).returning(conversations.c.state),
+        claim=_insert(dialect, events)
+        .on_conflict_do_nothing(index_elements=[events.c.event_id])
+        .returning(events.c.event_id),
+        record=record.on_conflict_do_update(index_elements=[events.c.event_id], set_=replaced),
+        save=sa.update(conversations).where(conversations.c.key == sa.bindparam("b_key")),
+        signals=sa.insert(signals),
+        nudges=_insert(dialect, nudges)
+        .on_conflict_do_nothing(index_elements=[nudges.c.nudge_id])
+        .returning(nudges.c.nudge_id),
+    )
+
+
+# --- one event ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one event's transaction writes at its end (``ConversationTx.save``)."""
+
+    state: ConversationState
+    deadline: float | None
+    event: EventRecord | None
+    signals: list[SignalRecord]
+    nudges: list[Nudge]
+    lease_until: float
+
+
+def open_event(
+    conn: Connection, key: str, event: dict[str, Any] | None
+) -> tuple[ConversationState | None, bool]:
+    """Lock the conversation and read its state; claim ``event`` (its row values) if
+    given. Returns the state and whether the event was new (True without one)."""
+    state = lock(conn, key)
+    return state, event is None or claim(conn, event)
+
+
+def lock(conn: Connection, key: str) -> ConversationState | None:
+    """Lock the conversation's row, inserting it first if missing; returns its state."""
+    stmt = _statements(conn.dialect.name).lock
+    placeholder = schema.conversation_placeholder(key, time.time())
+    for _ in range(3):  # the upsert always returns the row; kept as a safeguard
+        row = conn.execute(stmt, placeholder).first()
+        if row is not None:
+            return schema.state_from(row.state)
+    raise RuntimeError(f"conversation row {key!r} keeps disappearing")
+
+
+def claim(conn: Connection, event: dict[str, Any]) -> bool:
+    """Insert the event's row; False if it was there already (a redelivery)."""
+    return conn.execute(_statements(conn.dialect.name).claim, event).first() is not None
+
+
+def placeholder_event(event_id: str, conversation: str) -> dict[str, Any]:
+    """The row of an event claimed by id alone (``kind`` "" until its record is saved)."""
+    return {
+        "event_id": event_id,
+        "conversation": conversation,
+        "kind": "",
+        "message_id": "",
+        "author": "",
+        "role": "",
+        "at": None,
+        "text": None,
+    }
+
+
+def write_outcome(conn: Connection, key: str, outcome: Outcome, store_text: bool) -> list[Nudge]:
+    """Write a transaction's outcome; returns the nudges that were new."""
+    st = _statements(conn.dialect.name)
+    values = schema.state_values(outcome.state, outcome.deadline, time.time())
+    conn.execute(st.save, {"b_key": key, **values})
+    if outcome.event is not None:
+        conn.execute(st.record, schema.event_values(outcome.event, store_text))
+    if outcome.signals:
+        conn.execute(st.signals, [schema.signal_values(s) for s in outcome.signals])
+    if not outcome.nudges:
+        return []
+    rows = [schema.nudge_values(n, outcome.lease_until) for n in outcome.nudges]
+    new = set(conn.execute(st.nudges, rows).scalars())
+    inserted = []
+    for nudge in outcome.nudges:
+        if nudge.nudge_id in new:
+            new.discard(nudge.nudge_id)  # the same nudge staged twice is new once
+            inserted.append(nudge)
+    return inserted
+
+
+# --- reads -------------------------------------------------------------------------------
+
+
+def due(conn: Connection, now: float, limit: int) -> list[str]:
+    deadline = conversations.c.next_deadline
+    query = (
+        sa.select(conversations.c.key)
+        .where(deadline <= float(now), conversations.c.state.is_not(None))
+        .order_by(deadline, conversations.c.key)
+        .limit(limit)
+    )
+    return list(conn.execute(query).scalars())
+
+
+def slice_of(conn: Connection, since: float, until: float, conversations: set[str] | None) -> Slice:
+    def within(table: sa.Table, at: str) -> sa.ColumnElement[bool]:
+        cond = (table.c[at] >= float(since)) & (table.c[at] < float(until))
+        if conversations is not None:
+            cond &= table.c.conversation.in_(sorted(conversations))
+        return cond
+
+    nudge_ids = sa.select(nudges.c.nudge_id).where(within(nudges, "created_at"))
+    queries = (
+        sa.select(events).where(within(events, "at")).order_by(events.c.at, events.c.event_id),
+        sa.select(signals).where(within(signals, "at")).order_by(signals.c.id),
+        sa.select(nudges).where(within(nudges, "created_at")).order_by(nudges.c.created_at),
+        sa.select(feedback)
+        .where(feedback.c.nudge_id.in_(nudge_ids))
+        .order_by(feedback.c.at, feedback.c.nudge_id, feedback.c.user),
+    )
+    rows = [conn.execute(q).all() for q in queries]
+    return Slice(
+        events=[schema.event_from(r) for r in rows[0]],
+        signals=[schema.signal_from(r) for r in rows[1]],
+        nudges=[schema.nudge_record_from(r) for r in rows[2]],
+        feedback=[schema.feedback_from(r) for r in rows[3]],
+    )
+
+
+def open_states(conn: Connection) -> list[ConversationState]:
+    query = (
+        sa.select(conversations.c.state)
+        .where(conversations.c.closed.is_(False), conversations.c.state.is_not(None))
+        .order_by(conversations.c.key)
+    )
+    texts = conn.execute(query).scalars().all()
+    return [s for s in map(schema.state_from, texts) if s is not None]
+
+
+def inbox(conn: Connection, agent: str, limit: int) -> list[Nudge]:
+    c = nudges.c
+    query = (
+        sa.select(c.payload)
+        .where(c.agent == agent, c.status == "kept", c.payload.is_not(None))
+        .order_by(c.created_at.desc(), c.nudge_id)
+        .limit(limit)
+    )
+    return [schema.nudge_from(p) for p in conn.execute(query).scalars()]
+
+
+# --- the outbox, feedback, commands ----------------------------------------------------------
+
+
+def claim_nudges(
+    conn: Connection, now: float, lease: float, limit: int, max_attempts: int
+) -> list[Nudge]:
+    now = float(now)  # an int would be bound as a 32-bit INTEGER on PostgreSQL
+    c = nudges.c
+    ready = (c.status == "pending") & (c.lease_until <= now)
+    tried_out = sa.select(c.nudge_id).where(ready, c.attempts >= max_attempts)
+    pick = (
+        sa.select(c.nudge_id)
+        .where(ready, c.attempts < max_attempts, c.payload.is_not(None))
+        .order_by(c.created_at, c.nudge_id)
+        .limit(limit)
+    )
+    conn.execute(
+        sa.update(nudges)
+        .where(c.nudge_id.in_(tried_out.with_for_update(skip_locked=True)))
+        .values(status="failed", error="gave_up", payload=None)
+    )
+    leased = conn.execute(
+        sa.update(nudges)
+        .where(c.nudge_id.in_(pick.with_for_update(skip_locked=True)))
+        .values(lease_until=now + lease)
+        .returning(c.created_at, c.nudge_id, c.payload)
+    )
+    rows = sorted(leased.all(), key=lambda r: (r.created_at, r.nudge_id))
+    return [schema.nudge_from(r.payload) for r in rows]
+
+
+def finish_nudge(
+    conn: Connection,
+    nudge_id: str,
+    status: str,
+    route: str,
+    error: str,
+    now: float,
+    retry_at: float | None,
+) -> None:
+    c = nudges.c
+    values: dict[str, Any] = {
+        "status": status,
+        "route": route,
+        "error": error,
+        "attempts": c.attempts + 1,
+        "lease_until": retry_at or 0.0,
+    }
+    if status in ("sent", "kept"):
+        values["delivered_at"] = now
+    if status not in _KEEPS_PAYLOAD:
+        values["payload"] = None
+    # Only a pending nudge changes: a late answer from a delivery that outlived its
+    # lease must not turn another replica's "sent" back into "pending".
+    conn.execute(
+        sa.update(nudges).where(c.nudge_id == nudge_id, c.status == "pending").values(values)
+    )
+
+
+def add_feedback(conn: Connection, record: FeedbackRecord) -> bool:
+    known = sa.select(nudges.c.nudge_id).where(nudges.c.nudge_id == record.nudge_id)
+    if conn.execute(known).first() is None:
+        return False
+    row: dict[str, Any] = {"nudge_id": record.nudge_id, "user": record.user}
+    row |= {"helpful": record.helpful, "at": record.at}
+    stmt = _insert(conn.dialect.name, feedback).values(row)
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["nudge_id", "user"],
+            set_={"helpful": record.helpful, "at": record.at},
+        )
+    )
+    return True
+
+
+def add_command(conn: Connection, row: dict[str, Any]) -> None:
+    conn.execute(sa.insert(commands).values(row))
+
+
+# --- forgetting and retention ------------------------------------------------------------
+
+
+def forget(conn: Connection, conversation: str) -> int:
+    ids = sa.select(nudges.c.nudge_id).where(nudges.c.conversation == conversation)
+    lock = sa.select(conversations.c.key).where(conversations.c.key == conversation)
+    conn.execute(lock.with_for_update())  # wait for an event being processed
+    count = 0
+    for stmt in (
+        sa.delete(feedback).where(feedback.c.nudge_id.in_(ids)),
+        sa.delete(nudges).where(nudges.c.conversation == conversation),
+        sa.delete(signals).where(signals.c.conversation == conversation),
+        sa.delete(events).where(events.c.conversation == conversation),
+    ):
+        count += conn.execute(stmt).rowcount
+    states = sa.delete(conversations).where(conversations.c.key == conversation)
+    return count + _deleted_states(conn, states)
+
+
+def purge(conn: Connection, before: float) -> int:
+    before = float(before)
+    c = conversations.c
+    idle = c.closed.is_(True) | c.next_deadline.is_(None) | (c.next_deadline < before)
+    kept_nudge = sa.select(nudges.c.nudge_id).where(nudges.c.nudge_id == feedback.c.nudge_id)
+    # conversations first: on PostgreSQL that waits for an event being processed
+    # before this transaction holds any other lock it might need (no deadlock)
+    stale = sa.delete(conversations).where(c.last_activity < before, idle)
+    count = _deleted_states(conn, stale)
+    for stmt in (
+        sa.delete(events).where(events.c.at < before),
+        sa.delete(signals).where(signals.c.at < before),
+        sa.delete(nudges).where(nudges.c.created_at < before),
+        sa.delete(feedback).where((feedback.c.at < before) | ~kept_nudge.exists()),
+        sa.delete(commands).where(commands.c.at < before),
+    ):
+        count += conn.execute(stmt).rowcount
+    return count
+
+
+def _deleted_states(conn: Connection, delete: sa.Delete) -> int:
+    """Run a DELETE on conversations; counts the rows that held a state (a row without
+    one only ever served as a lock)."""
+    result = conn.execute(delete.returning(conversations.c.state))
+    return sum(1 for state in result.scalars() if state is not None)
