@@ -44,6 +44,11 @@ DELIVERY_LEASE = 30.0  # seconds a process owns a nudge it is delivering
 DELIVERY_TIMEOUT = 10.0
 MAX_ATTEMPTS = 8
 MAX_BACKOFF = 300.0
+STORE_RETRY = 120.0  # seconds an event waits for an unavailable store before it is lost
+
+
+class EngineFailure(Exception):
+    """The engine raised on an event (a bug): the event is skipped, not retried."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +113,10 @@ class Runtime:
                 self.metrics.duplicates.inc()
                 log.info("duplicate event %s ignored", event.event_id)
                 return Outcome(duplicate=True)
-            result = self.engine.step(tx.state, event, now)
+            try:
+                result = self.engine.step(tx.state, event, now)
+            except Exception as exc:  # a bug, not an outage: retrying would not help
+                raise EngineFailure(describe(exc)) from exc
             tx.save(
                 result.state,
                 self.engine.next_deadline(result.state),
@@ -226,13 +234,39 @@ class Runtime:
             event, received = await queue.get()
             self.metrics.queue_depth.dec()
             try:
-                await self.process(event, received)
-            except Exception as exc:
-                self.metrics.errors.inc()
-                log.error("event %s failed: %s", event.event_id, describe(exc))
-                log.debug("event traceback", exc_info=True)
+                await self._process_until_stored(event, received)
             finally:
                 queue.task_done()
+
+    async def _process_until_stored(self, event: Event, received: float) -> None:
+        """Process an event; while the store is unavailable, retry (keeping this queue's
+        order) for up to STORE_RETRY seconds instead of losing what was acknowledged."""
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + STORE_RETRY
+        delay = 0.2
+        while True:
+            try:
+                await self.process(event, received)
+                return
+            except EngineFailure as exc:
+                self.metrics.errors.inc()
+                log.error("event %s failed in the engine: %s", event.event_id, exc)
+                return
+            except Exception as exc:
+                if loop.time() >= give_up or self._stopping.is_set():
+                    self.metrics.errors.inc()
+                    log.error(
+                        "event %s lost: store unavailable (%s)", event.event_id, describe(exc)
+                    )
+                    return
+                log.warning(
+                    "store unavailable (%s); event %s retried in %.1f s",
+                    describe(exc),
+                    event.event_id,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
 
     async def _timer_loop(self) -> None:
         while not self._stopping.is_set():

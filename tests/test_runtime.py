@@ -145,3 +145,63 @@ async def test_stored_text_is_redacted_and_only_when_configured() -> None:
         assert isinstance(store, MemoryStore)
         text = store.events[0].text
         assert text == (None if not store_text else "mail me at [email] or [phone]")
+
+
+class FlakyStore(MemoryStore):
+    """A store that is unavailable for its first `failures` transactions."""
+
+    def __init__(self, failures: int) -> None:
+        super().__init__()
+        self.failures = failures
+
+    def transaction(self, conversation: str, event: object = None):  # type: ignore[no-untyped-def, override]
+        if self.failures > 0:
+            self.failures -= 1
+            raise ConnectionError("database is restarting")
+        return super().transaction(conversation, event)  # type: ignore[arg-type]
+
+
+async def test_store_briefly_unavailable_loses_nothing_and_keeps_order() -> None:
+    delivery, clock = RecordingDelivery(), VirtualClock(0)
+    engine = Engine(Policy(), ScriptedDetectors({ANGRY: 0.9}, {PLAIN: 0.1}))
+    store = FlakyStore(failures=4)
+    runtime = Runtime(engine, store, {"test": delivery}, clock, workers=2)
+    await runtime.start()
+    s = Script()
+    events = [
+        s.msg("agent", "sam", PLAIN, 0),
+        s.msg("customer", "cust", ANGRY, 1),
+        s.msg("agent", "sam", PLAIN, 2),
+    ]
+    for event in events:
+        assert await runtime.submit(event)  # accepted at once, whatever the store does
+    await asyncio.wait_for(runtime.drain(), 10)
+    await runtime.stop()
+    assert store.failures == 0
+    assert [e.event_id for e in store.events] == [e.event_id for e in events]
+    assert [n.kind.value for n in delivery.sent] == ["frustration", "acknowledge"]
+
+
+async def test_an_engine_bug_skips_the_event_without_stopping_the_queue() -> None:
+    class Exploding(ScriptedDetectors):
+        def frustration(self, text: str):  # type: ignore[no-untyped-def]
+            if text == "boom":
+                raise ValueError("bug")
+            return super().frustration(text)
+
+    delivery, clock = RecordingDelivery(), VirtualClock(0)
+    runtime = Runtime(
+        Engine(Policy(), Exploding({ANGRY: 0.9})), MemoryStore(), {"test": delivery}, clock
+    )
+    await runtime.start()
+    s = Script()
+    for event in [
+        s.msg("agent", "sam", PLAIN, 0),
+        s.msg("customer", "cust", "boom", 1),
+        s.msg("customer", "cust", ANGRY, 2),
+    ]:
+        await runtime.submit(event)
+    await asyncio.wait_for(runtime.drain(), 10)
+    await runtime.stop()
+    assert runtime.metrics.errors._value.get() == 1
+    assert [n.kind.value for n in delivery.sent] == ["frustration"]
