@@ -21,7 +21,7 @@ from sqlalchemy.pool import NullPool
 
 from adapters.base import DeliveryResult, DeliveryStatus
 from bot.clock import VirtualClock
-from bot.runtime import Runtime
+from bot.runtime import EngineFailure, Runtime
 from bot.store import migrate, schema
 from bot.store.base import Store
 from bot.store.memory import MemoryStore
@@ -233,8 +233,9 @@ async def test_an_error_while_processing_leaves_the_event_unclaimed(database: Op
     hello, angry, *_ = events_for(REF)
     await runtime.process(hello)
     detectors.broken = True
-    with pytest.raises(RuntimeError, match="model crashed"):
+    with pytest.raises(EngineFailure) as failure:
         await runtime.process(angry)
+    assert isinstance(failure.value.__cause__, RuntimeError)
     assert delivery.sent == []
     assert [e.event_id for e in (await store.slice(0, 1e9)).events] == [hello.event_id]
     detectors.broken = False
