@@ -105,7 +105,16 @@ class Bot:
     async def start(self) -> None:
         await self.runtime.start()
         if self.ops_server is not None:
-            await self.ops_server.start()
+            try:
+                await self.ops_server.start()
+            except OSError as exc:  # health endpoints are a help, not a reason not to coach
+                log.warning(
+                    "/healthz and /metrics not served: %s:%s unavailable (%s)",
+                    self.ops_server.host,
+                    self.ops_server.port,
+                    exc.strerror,
+                )
+                self.ops_server = None
         for adapter in self.adapters:
             await adapter.start()
         self._purger = asyncio.create_task(self._purge_loop())

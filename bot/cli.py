@@ -201,7 +201,7 @@ def _run(args: argparse.Namespace, err: Console) -> int:
     settings = config.settings
     if not (settings.slack.enabled or settings.discord.enabled):
         err.print(
-            "[red]error:[/] nothing to run: set [slack] enabled = true and/or [discord] enabled = true"
+            "[red]error:[/] nothing to run: add a \\[slack] and/or \\[discord] section to the settings"
         )
         return EXIT_USAGE
     missing = missing_for_run(config)

@@ -49,6 +49,13 @@ def load(path: Path | None) -> LoadedConfig:
         settings = Settings(**data)
     except ValidationError as exc:
         raise ConfigError([_describe(err) for err in exc.errors()]) from None
+    for name in ("slack", "discord"):
+        section = getattr(settings, name)
+        if section.enabled is None:
+            # A platform is on when it is configured at all (a [slack] table in the file,
+            # or COACH_SLACK__... in the environment), unless `enabled = false` says not.
+            prefix = f"COACH_{name.upper()}__"
+            section.enabled = name in data or any(k.upper().startswith(prefix) for k in os.environ)
     secrets = Secrets.from_environ(os.environ)
     return LoadedConfig(settings, secrets, path, _warnings(settings, secrets))
 

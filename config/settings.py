@@ -42,7 +42,9 @@ class RolesSettings(_Section):
 
 
 class SlackSettings(_Section):
-    enabled: bool = False
+    enabled: bool | None = Field(
+        None, description="default: on when the settings have a [slack] section"
+    )
     mode: Literal["socket", "http"] = "socket"
     host: str = "0.0.0.0"
     port: int = Field(3000, ge=0, le=65535, description="0 = any free port (logged)")
@@ -56,7 +58,9 @@ class SlackSettings(_Section):
 
 
 class DiscordSettings(_Section):
-    enabled: bool = False
+    enabled: bool | None = Field(
+        None, description="default: on when the settings have a [discord] section"
+    )
     api_url: str = "https://discord.com/api/v10"
     gateway_url: str = "wss://gateway.discord.gg/"
     guilds: list[str] = Field(default_factory=list, description="guild IDs to sync commands to")

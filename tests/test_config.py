@@ -85,3 +85,15 @@ def test_enabled_platform_without_its_secret_is_reported(tmp_path: Path) -> None
 def test_shipped_example_config_is_valid() -> None:
     example = Path(__file__).resolve().parent.parent / "config" / "example.toml"
     assert load(example).settings.slack.enabled is False
+
+
+def test_a_platform_section_turns_the_platform_on_unless_disabled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    on = load(write(tmp_path, '[slack]\nmode = "http"\nport = 3100\n'))
+    assert on.settings.slack.enabled is True and on.settings.discord.enabled is False
+    off = load(write(tmp_path, '[slack]\nenabled = false\nmode = "http"\n'))
+    assert off.settings.slack.enabled is False
+    assert load(None).settings.slack.enabled is False
+    monkeypatch.setenv("COACH_DISCORD__API_URL", "http://127.0.0.1:9/api/v10")
+    assert load(None).settings.discord.enabled is True

@@ -41,7 +41,6 @@ class CoachProcess:
         storage = f'url = "{storage_url}"' if storage_url else ""
         self.config.write_text(
             f"""[slack]
-enabled = true
 mode = "http"
 host = "127.0.0.1"
 port = {self.port}
