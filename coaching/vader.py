@@ -1,6 +1,6 @@
 """nltk's VADER, loaded offline.
 
-``nltk.download("vader_lexicon")`` needs the internet, which fails behind firewalls and
+nltk's downloader (``nltk.download``) needs the internet, which fails behind firewalls and
 in CI. The ``vaderSentiment`` package ships the same lexicon file, so nltk reads it from
 there: nltk refuses absolute paths outside its data path, hence the folder is appended to
 ``nltk.data.path`` and the file is named relative to it.
