@@ -120,7 +120,6 @@ class Runtime:
             tx.save(
                 result.state,
                 self.engine.next_deadline(result.state),
-                None,  # recorded when claimed
                 [signal_record(s) for s in result.signals],
                 list(result.nudges),
                 lease_until=now + DELIVERY_LEASE,

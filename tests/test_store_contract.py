@@ -119,7 +119,6 @@ async def record(
         tx.save(
             state or state_of(ref, at),
             deadline,
-            None,
             [signal_of(event_id, ref, at)],
             list(nudges),
             lease_until,
@@ -145,25 +144,12 @@ async def test_a_transaction_sees_the_state_last_saved(store: Store) -> None:
         assert tx.state is None
 
 
-async def test_claim_refuses_a_duplicate(store: Store) -> None:
-    async with store.transaction(A.key) as tx:
-        assert await tx.claim("ev1")
-        assert not await tx.claim("ev1")
-        tx.save(state_of(A, 1), None, event_of("ev1", A, 1), [], [], 0.0)
-    async with store.transaction(A.key) as tx:
-        assert not await tx.claim("ev1")  # a redelivery
-        assert await tx.claim("ev2")
-    async with store.transaction(B.key) as tx:
-        assert not await tx.claim("ev2")  # event ids are unique across conversations
-
-
 async def test_an_event_given_to_the_transaction_is_claimed_and_recorded(store: Store) -> None:
     ev1 = event_of("ev1", A, 10)
     async with store.transaction(A.key, ev1) as tx:
         assert not tx.duplicate and tx.state is None
-        assert not await tx.claim("ev1")  # claimed already, by this transaction
-        tx.save(state_of(A, 10), None, ev1, [signal_of("ev1", A, 10)], [], 0.0)
-    assert (await store.slice(0, 100)).events == [ev1]  # once, though passed to save too
+        tx.save(state_of(A, 10), None, [signal_of("ev1", A, 10)], [], 0.0)
+    assert (await store.slice(0, 100)).events == [ev1]
     async with store.transaction(A.key, ev1) as tx:
         assert tx.duplicate  # a redelivery
         assert tx.state == state_of(A, 10)
@@ -183,25 +169,6 @@ async def test_an_event_claimed_up_front_stays_claimed_without_save(store: Store
         assert tx.duplicate
 
 
-async def test_an_exception_rolls_back_an_event_claimed_up_front(store: Store) -> None:
-    class Boom(Exception):
-        pass
-
-    ev1 = event_of("ev1", A, 10)
-    with pytest.raises(Boom):
-        async with store.transaction(A.key, ev1) as tx:
-            assert not tx.duplicate
-            tx.save(rich_state(A), 50.0, None, [signal_of("ev1", A, 10)], [nudge_of("n1")], 0.0)
-            raise Boom
-    assert tx.inserted == []
-    assert await store.slice(0, 1e12) == Slice()
-    assert await store.due(1e12) == []
-    assert await store.claim_nudges(1e12, 30) == []
-    async with store.transaction(A.key, ev1) as tx:
-        assert not tx.duplicate  # never claimed: it can be processed now
-        assert tx.state is None
-
-
 async def test_one_event_given_to_concurrent_transactions_is_claimed_once(store: Store) -> None:
     ev1 = event_of("ev1", A, 10)
 
@@ -210,7 +177,7 @@ async def test_one_event_given_to_concurrent_transactions_is_claimed_once(store:
             if tx.duplicate:
                 return False
             await asyncio.sleep(0)  # let the other one try meanwhile
-            tx.save(state_of(A, 10), None, None, [], [nudge_of("n1")], 0.0)
+            tx.save(state_of(A, 10), None, [], [nudge_of("n1")], 0.0)
         return tx.inserted == [nudge_of("n1")]
 
     assert sorted(await asyncio.gather(process(), process())) == [False, True]
@@ -221,17 +188,11 @@ async def test_an_exception_rolls_everything_back(store: Store) -> None:
     class Boom(Exception):
         pass
 
+    ev1 = event_of("ev1", A, 10)
     with pytest.raises(Boom):
-        async with store.transaction(A.key) as tx:
-            assert await tx.claim("ev1")
-            tx.save(
-                rich_state(A),
-                50.0,
-                event_of("ev1", A, 10),
-                [signal_of("ev1", A, 10)],
-                [nudge_of("n1")],
-                0.0,
-            )
+        async with store.transaction(A.key, ev1) as tx:
+            assert not tx.duplicate
+            tx.save(rich_state(A), 50.0, [signal_of("ev1", A, 10)], [nudge_of("n1")], 0.0)
             raise Boom
     assert tx.inserted == []
     assert await store.slice(0, 1e12) == Slice()
@@ -239,9 +200,9 @@ async def test_an_exception_rolls_everything_back(store: Store) -> None:
     assert await store.open_states() == []
     assert await store.claim_nudges(1e12, 30) == []
     assert not await store.add_feedback(FeedbackRecord("n1", "sam", True, 11))
-    async with store.transaction(A.key) as tx:
+    async with store.transaction(A.key, ev1) as tx:
         assert tx.state is None
-        assert await tx.claim("ev1")  # the event was never claimed: it can be processed
+        assert not tx.duplicate  # the event was never claimed: it can be processed now
 
 
 async def test_inserted_holds_only_nudges_not_stored_before(store: Store) -> None:
@@ -252,21 +213,12 @@ async def test_inserted_holds_only_nudges_not_stored_before(store: Store) -> Non
     assert [n.nudge_id for n in (await store.slice(0, 100)).nudges] == ["n1", "n2"]
 
 
-async def test_a_transaction_without_save_keeps_its_claims(store: Store) -> None:
-    async with store.transaction(A.key) as tx:
-        assert await tx.claim("ev1")
-    async with store.transaction(A.key) as tx:
-        assert tx.state is None
-        assert not await tx.claim("ev1")
-    assert await store.open_states() == []
-
-
 async def test_transactions_on_one_conversation_take_turns(store: Store) -> None:
     async def add_agent(name: str) -> None:
         async with store.transaction(A.key) as tx:
             state = tx.state or ConversationState.new(A)
-            assert await tx.claim(f"ev-{name}")  # an await between reading and saving
-            tx.save(state.with_agent(name), None, None, [], [], 0.0)
+            await asyncio.sleep(0)  # let the others run between reading and saving
+            tx.save(state.with_agent(name), None, [], [], 0.0)
 
     names = [f"agent{i}" for i in range(6)]
     await asyncio.gather(*(add_agent(n) for n in names))

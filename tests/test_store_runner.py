@@ -55,7 +55,7 @@ async def test_a_statement_failing_at_the_commit_rolls_back_the_claim(store: Sql
     broken = SignalRecord("ev1", REF.key, None, "cust", 0.5, True, (), 10.0)  # type: ignore[arg-type]
     with pytest.raises(sa.exc.IntegrityError):  # signals.kind is NOT NULL
         async with store.transaction(REF.key, EVENT) as tx:
-            tx.save(ConversationState.new(REF), 50.0, None, [broken], [], 0.0)
+            tx.save(ConversationState.new(REF), 50.0, [broken], [], 0.0)
     await assert_nothing_stored(store)
 
 
@@ -64,7 +64,7 @@ async def test_a_cancelled_transaction_leaves_nothing_behind(store: SqlStore) ->
 
     async def stuck() -> None:
         async with store.transaction(REF.key, EVENT) as tx:
-            tx.save(ConversationState.new(REF), 50.0, None, [], [], 0.0)
+            tx.save(ConversationState.new(REF), 50.0, [], [], 0.0)
             inside.set()
             await never.wait()  # e.g. a shutdown cancels the worker here
 
@@ -87,7 +87,7 @@ async def test_sqlite_runs_on_one_thread_of_its_own_whatever_the_url_names(
     try:
         threads = {await store.read(lambda _: threading.get_ident()) for _ in range(3)}
         async with store.transaction(REF.key, EVENT) as tx:
-            tx.save(ConversationState.new(REF), None, None, [], [], 0.0)
+            tx.save(ConversationState.new(REF), None, [], [], 0.0)
         threads.add(await store.read(lambda _: threading.get_ident()))
         assert len(threads) == 1 and threading.get_ident() not in threads
         assert (await store.slice(0, 100)).events == [EVENT]
@@ -110,7 +110,7 @@ async def test_sqlite_waits_for_another_writer_without_blocking_the_loop(tmp_pat
 
         async def process() -> None:
             async with store.transaction(REF.key, EVENT) as tx:
-                tx.save(ConversationState.new(REF), None, None, [], [], 0.0)
+                tx.save(ConversationState.new(REF), None, [], [], 0.0)
 
         waiting = asyncio.create_task(process())
         with pytest.raises(TimeoutError):  # the loop runs on while the store waits
@@ -148,7 +148,7 @@ async def test_postgres_replaces_a_pooled_connection_that_died_while_idle(
         async with killer.begin() as conn:  # a server restart, a failover, an idle timeout
             await conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
         async with store.transaction(REF.key, EVENT) as tx:  # not failed by the dead one
-            tx.save(ConversationState.new(REF), None, None, [], [], 0.0)
+            tx.save(ConversationState.new(REF), None, [], [], 0.0)
         assert (await store.slice(0, 100)).events == [EVENT]
     finally:
         await killer.dispose()

@@ -21,6 +21,7 @@ from sqlalchemy.pool import NullPool
 
 from adapters.base import DeliveryResult, DeliveryStatus
 from bot.clock import VirtualClock
+from bot.records import event_record
 from bot.runtime import EngineFailure, Runtime
 from bot.store import migrate, schema
 from bot.store.base import Store
@@ -317,7 +318,7 @@ async def test_replicas_lease_each_pending_nudge_to_one_of_them(database: Opener
     store_a, store_b = await asyncio.gather(database(), database())
     nudges = [nudge_of(f"n{i:02}", float(i)) for i in range(30)]
     async with store_a.transaction(REF.key) as tx:
-        tx.save(ConversationState.new(REF), None, None, [], nudges, lease_until=0.0)
+        tx.save(ConversationState.new(REF), None, [], nudges, lease_until=0.0)
     got_a, got_b = await asyncio.gather(
         store_a.claim_nudges(10, 30, limit=20), store_b.claim_nudges(10, 30, limit=20)
     )
@@ -338,14 +339,15 @@ async def test_postgres_locks_one_conversation_not_the_table(pg: PgSchema) -> No
         s = Script(REF)
         await replica_a.process(s.msg("customer", "cust", PLAIN, 0))
         held = s.msg("customer", "cust", PLAIN, 1)
-        async with store_a.transaction(REF.key) as tx:  # holds the conversation's row lock
-            assert await tx.claim(held.event_id)
+        # holds the conversation's row lock
+        async with store_a.transaction(REF.key, event_record(held)) as tx:
+            assert not tx.duplicate
             waiting = asyncio.create_task(replica_b.process(s.msg("customer", "c2", PLAIN, 2)))
             elsewhere = replace(Script(other).msg("customer", "cust", PLAIN, 2), event_id="o1")
             outcome = await asyncio.wait_for(replica_b.process(elsewhere), 10)
             assert not outcome.duplicate  # another conversation is not held up
             assert not waiting.done()
-            tx.save(replica_a.engine.step(tx.state, held, 1).state, None, None, [], [], 0.0)
+            tx.save(replica_a.engine.step(tx.state, held, 1).state, None, [], [], 0.0)
         await asyncio.wait_for(waiting, 10)
         (state,) = [s for s in await store_b.open_states() if s.conversation == REF]
         assert [m.message_id for m in state.messages] == ["m1", "m2", "m3"]  # it waited

@@ -23,24 +23,16 @@ class ConversationTx(Protocol):
     duplicate: bool  # the event given to ``transaction`` had been claimed already
     inserted: list[Nudge]  # after commit: the staged nudges that were new (to deliver)
 
-    async def claim(self, event_id: str) -> bool:
-        """Mark another event processed; False if it already was (a redelivery). Its
-        record, if any, is passed to ``save``. (The runtime claims up front instead.)"""
-        ...
-
     def save(
         self,
         state: ConversationState,
         deadline: float | None,
-        event: EventRecord | None,
         signals: list[SignalRecord],
         nudges: list[Nudge],
         lease_until: float,
     ) -> None:
-        """Stage the outcome; written when the transaction commits. ``event``: the record
-        of an event claimed with ``claim`` (``None`` for the one claimed up front or a
-        tick). New nudges are leased to this process until ``lease_until`` (it delivers
-        them itself right after)."""
+        """Stage the outcome; written when the transaction commits. New nudges are leased
+        to this process until ``lease_until`` (it delivers them itself right after)."""
         ...
 
 

@@ -26,37 +26,20 @@ class _Tx:
     conversation: str
     state: ConversationState | None
     duplicate: bool = False
-    record: EventRecord | None = None  # the event claimed up front
-    claimed: list[str] = field(default_factory=list)
     inserted: list[Nudge] = field(default_factory=list)
     staged: (
-        tuple[
-            ConversationState,
-            float | None,
-            EventRecord | None,
-            list[SignalRecord],
-            list[Nudge],
-            float,
-        ]
-        | None
+        tuple[ConversationState, float | None, list[SignalRecord], list[Nudge], float] | None
     ) = None
-
-    async def claim(self, event_id: str) -> bool:
-        if event_id in self.store.seen or event_id in self.claimed:
-            return False
-        self.claimed.append(event_id)
-        return True
 
     def save(
         self,
         state: ConversationState,
         deadline: float | None,
-        event: EventRecord | None,
         signals: list[SignalRecord],
         nudges: list[Nudge],
         lease_until: float,
     ) -> None:
-        self.staged = (state, deadline, event, signals, nudges, lease_until)
+        self.staged = (state, deadline, signals, nudges, lease_until)
 
 
 class MemoryStore:
@@ -79,23 +62,26 @@ class MemoryStore:
     ) -> AsyncIterator[_Tx]:
         async with self._locks[conversation]:
             tx = _Tx(self, conversation, self.states.get(conversation))
-            if event is not None:
-                tx.duplicate = not await tx.claim(event.event_id)
-                tx.record = None if tx.duplicate else event
-            yield tx
-            self.seen.update(tx.claimed)
-            if tx.record is not None:
-                self.events.append(tx.record)
+            claimed = None if event is None or event.event_id in self.seen else event
+            tx.duplicate = event is not None and claimed is None
+            if claimed is not None:
+                self.seen.add(claimed.event_id)  # reserved at once, like a row lock
+            try:
+                yield tx
+            except BaseException:
+                if claimed is not None:
+                    self.seen.discard(claimed.event_id)  # rolled back: not claimed
+                raise
+            if claimed is not None:
+                self.events.append(claimed)  # the claim holds even without save
             if tx.staged is None:
                 return
-            state, deadline, saved, signals, nudges, lease_until = tx.staged
+            state, deadline, signals, nudges, lease_until = tx.staged
             self.states[conversation] = state
             if deadline is None:
                 self.deadlines.pop(conversation, None)
             else:
                 self.deadlines[conversation] = deadline
-            if saved is not None and saved != tx.record:
-                self.events.append(saved)
             self.signals.extend(signals)
             for nudge in nudges:
                 if nudge.nudge_id not in self.nudges:

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from bot.records import EventRecord, FeedbackRecord, SignalRecord
+from bot.records import FeedbackRecord, SignalRecord
 from bot.store import schema
 from bot.store.base import Slice
 from bot.store.schema import commands, conversations, events, feedback, nudges, signals
@@ -45,7 +45,6 @@ def _insert(dialect: str, table: sa.Table) -> Insert:
 class _Statements:
     lock: sa.Insert  # the conversation's row, inserted if missing, locked; its state
     claim: sa.Insert  # an event's row unless there is one; RETURNING the id if inserted
-    record: sa.Insert  # an event's row, replacing a claim's placeholder
     save: sa.Update  # the conversation's state
     signals: sa.Insert
     nudges: sa.Insert  # new nudges; RETURNING the ids of those inserted
@@ -54,8 +53,6 @@ class _Statements:
 @functools.cache
 def _statements(dialect: str) -> _Statements:
     lock = _insert(dialect, conversations)
-    record = _insert(dialect, events)
-    replaced = {c.name: record.excluded[c.name] for c in events.c if c.name != "event_id"}
     return _Statements(
         # DO UPDATE (not NOTHING) so that PostgreSQL locks an existing row and RETURNING
         # always yields it; updated_at, not the key, so SQLite leaves the key index be
@@ -65,7 +62,6 @@ def _statements(dialect: str) -> _Statements:
         claim=_insert(dialect, events)
         .on_conflict_do_nothing(index_elements=[events.c.event_id])
         .returning(events.c.event_id),
-        record=record.on_conflict_do_update(index_elements=[events.c.event_id], set_=replaced),
         save=sa.update(conversations).where(conversations.c.key == sa.bindparam("b_key")),
         signals=sa.insert(signals),
         nudges=_insert(dialect, nudges)
@@ -83,7 +79,6 @@ class Outcome:
 
     state: ConversationState
     deadline: float | None
-    event: EventRecord | None
     signals: list[SignalRecord]
     nudges: list[Nudge]
     lease_until: float
@@ -114,27 +109,11 @@ def claim(conn: Connection, event: dict[str, Any]) -> bool:
     return conn.execute(_statements(conn.dialect.name).claim, event).first() is not None
 
 
-def placeholder_event(event_id: str, conversation: str) -> dict[str, Any]:
-    """The row of an event claimed by id alone (``kind`` "" until its record is saved)."""
-    return {
-        "event_id": event_id,
-        "conversation": conversation,
-        "kind": "",
-        "message_id": "",
-        "author": "",
-        "role": "",
-        "at": None,
-        "text": None,
-    }
-
-
-def write_outcome(conn: Connection, key: str, outcome: Outcome, store_text: bool) -> list[Nudge]:
+def write_outcome(conn: Connection, key: str, outcome: Outcome) -> list[Nudge]:
     """Write a transaction's outcome; returns the nudges that were new."""
     st = _statements(conn.dialect.name)
     values = schema.state_values(outcome.state, outcome.deadline, time.time())
     conn.execute(st.save, {"b_key": key, **values})
-    if outcome.event is not None:
-        conn.execute(st.record, schema.event_values(outcome.event, store_text))
     if outcome.signals:
         conn.execute(st.signals, [schema.signal_values(s) for s in outcome.signals])
     if not outcome.nudges:

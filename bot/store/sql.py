@@ -49,26 +49,18 @@ class SqlTx:
     conversation: str
     state: ConversationState | None
     duplicate: bool = False
-    claimed: EventRecord | None = None  # the event claimed (and written) up front
     inserted: list[Nudge] = field(default_factory=list)
     staged: Outcome | None = None
-
-    async def claim(self, event_id: str) -> bool:
-        row = queries.placeholder_event(event_id, self.conversation)
-        return await self.hops.run(lambda conn: queries.claim(conn, row))
 
     def save(
         self,
         state: ConversationState,
         deadline: float | None,
-        event: EventRecord | None,
         signals: list[SignalRecord],
         nudges: list[Nudge],
         lease_until: float,
     ) -> None:
-        if event is not None and event == self.claimed:
-            event = None  # written when it was claimed
-        self.staged = Outcome(state, deadline, event, list(signals), list(nudges), lease_until)
+        self.staged = Outcome(state, deadline, list(signals), list(nudges), lease_until)
 
 
 class SqlStore:
@@ -117,13 +109,13 @@ class SqlStore:
         row = None if event is None else schema.event_values(event, self.store_text)
         async with self.runner.session() as hops:
             state, new = await hops.run(lambda conn: queries.open_event(conn, conversation, row))
-            tx = SqlTx(hops, conversation, state, duplicate=not new, claimed=event)
+            tx = SqlTx(hops, conversation, state, duplicate=not new)
             yield tx
             staged = tx.staged
             inserted: list[Nudge] = []
             if staged is not None:
                 inserted = await hops.run(
-                    lambda conn: queries.write_outcome(conn, conversation, staged, self.store_text),
+                    lambda conn: queries.write_outcome(conn, conversation, staged),
                     commit=True,
                 )
         tx.inserted = inserted  # only once committed: these are the nudges to deliver
