@@ -5,7 +5,10 @@
 Every file of ../shared/eval/labelled is scored on its own (sets are never pooled) by the
 engine's detector, by plain nltk VADER and by a phrase list. GoEmotions: half of it
 trains the shipped frustration model (training/datasets.py), so only the other half is
-scored here. The airline, Amazon and EPITOME sets are never trained on.
+scored here. The airline, Amazon and EPITOME sets are never trained on. Then every
+transcript set is replayed through the bot as a product would see it: nudges per 100
+conversations by kind, the share of conversations nudged, and calm turns flagged next to
+plain VADER (benchmarks/transcripts.py).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
+from benchmarks import transcripts
 from benchmarks.metrics import Figures, figures
 from coaching import vader
 from coaching.detectors import Detectors
@@ -114,6 +118,9 @@ def main(argv: list[str] | None = None) -> int:
             )
         print()
     cross_validation_report()
+    if (args.eval_dir / "transcripts").is_dir():
+        print()
+        transcripts.report(transcripts.measure(args.eval_dir))
     return 0
 
 

@@ -2,8 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from coaching.policy import Policy
 from config.settings import Settings
+
+
+def utc_offset(zone: str) -> Callable[[float], float]:
+    """POSIX time -> seconds east of UTC in ``zone`` (the engine reads no time-zone data)."""
+    tz = ZoneInfo(zone)
+
+    def offset(at: float) -> float:
+        delta = datetime.fromtimestamp(at, tz).utcoffset()
+        return delta.total_seconds() if delta is not None else 0.0
+
+    return offset
 
 
 def policy_from(settings: Settings) -> Policy:
@@ -18,4 +33,6 @@ def policy_from(settings: Settings) -> Policy:
         ack_grace=c.ack_grace_seconds,
         escalation_turns=c.escalation_turns,
         max_recipients=c.max_recipients,
+        utc_offset=utc_offset(c.timezone),
+        end_of_day_hour=c.end_of_day_hour,
     )

@@ -1,7 +1,8 @@
 """Replay a transcript through the real runtime path with a virtual clock.
 
-Each turn moves the clock to its timestamp, due timers fire (customers left waiting), and
-the turn is processed exactly as a live Slack or Discord message would be: the same
+Before each turn the clock stops at every timer that falls due on the way (a customer left
+waiting, a promised update) so its reminder fires at the moment a live bot would send it;
+then the turn is processed exactly as a live Slack or Discord message would be: the same
 runtime, store transaction, engine and nudge delivery. After the last turn the clock
 runs on by the waiting limit, so a customer left unanswered at the end is noticed too.
 """
@@ -49,9 +50,7 @@ class Replayer:
         self, turns: list[Turn], source: str = "", on_turn: Callable[[], None] | None = None
     ) -> ReplayStats:
         for index, turn in enumerate(turns):
-            self.clock.advance_to(turn.ts)
-            await self.runtime.fire_timers()
-            self._flush()
+            await self._run_clock_to(turn.ts)
             outcome = await self.runtime.process(to_event(turn, index, source))
             self.stats.messages += 1
             self.show_message(turn, score_of(outcome.signals))
@@ -59,10 +58,23 @@ class Replayer:
             if on_turn is not None:
                 on_turn()
         if turns:
-            self.clock.advance_to(turns[-1].ts + self.policy.waiting_after)
+            await self._run_clock_to(turns[-1].ts + self.policy.waiting_after)
+        return self.stats
+
+    async def _run_clock_to(self, until: float) -> None:
+        """Fire every timer due before ``until`` at its own time, then stop at ``until``."""
+        fired_at = float("-inf")
+        while True:
+            due = min(self.store.deadlines.values(), default=None)
+            if due is None or due > until or due <= fired_at:
+                break  # (a deadline that does not move on after firing waits for ``until``)
+            fired_at = due
+            self.clock.advance_to(max(due, self.clock.now()))
             await self.runtime.fire_timers()
             self._flush()
-        return self.stats
+        self.clock.advance_to(until)
+        await self.runtime.fire_timers()
+        self._flush()
 
     def _flush(self) -> None:
         for nudge in self._held:

@@ -44,6 +44,7 @@ def summary_report(figures: Figures, scope: Scope, period: Period) -> Report:
         ("Calmed down / stayed frustrated", f"{f.calmed} / {f.stayed}"),
         ("Escalation signals", str(f.escalations)),
         ("Nudges sent", f"{nudges}" + (f" ({by_kind})" if by_kind else "")),
+        ("Nudges per 100 conversations", _per_100(f)),
         ("Rated helpful", percent(f.helpful, f.rated)),
     )
     lines = []
@@ -53,6 +54,12 @@ def summary_report(figures: Figures, scope: Scope, period: Period) -> Report:
             f"{percent(f.calmed_after_ack, f.followed_after_ack)} of acknowledging replies vs "
             f"{percent(f.calmed_after_no_ack, f.followed_after_no_ack)} of the others."
         )
+    if f.rated:
+        rated = "; ".join(
+            f"{_KIND_NAMES.get(k, k)} {percent(f.helpful_by_kind[k], n)}"
+            for k, n in sorted(f.rated_by_kind.items())
+        )
+        lines.append(f"Rated helpful by kind: {rated}.")
     if f.cues:
         top = ", ".join(f"{name.replace('_', ' ')} ({n})" for name, n in f.cues.most_common(5))
         lines.append(f"Most frequent frustration cues: {top}.")
@@ -68,6 +75,14 @@ def summary_report(figures: Figures, scope: Scope, period: Period) -> Report:
         chart_title=chart_title,
         footer="Definitions: coach README, section Summaries. Only you can see this.",
     )
+
+
+def _per_100(f: Figures) -> str:
+    rates = f.per_100()
+    if not rates:
+        return "–"
+    kinds = ", ".join(f"{v:g} {_KIND_NAMES.get(k, k)}" for k, v in rates.items() if k != "all")
+    return f"{rates['all']:g}" + (f" ({kinds})" if kinds else "")
 
 
 def _trend(f: Figures) -> tuple[tuple[tuple[str, float], ...], str]:

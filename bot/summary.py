@@ -9,8 +9,11 @@ Definitions (the README repeats them for supervisors):
 - calmed down / stayed frustrated: the customer's last message after the episode's
   first agent reply is not / is frustrated (no later message: not counted either way).
 - first response: from a conversation's first customer message to the first agent reply.
-- resolution: from the first customer message to the conversation being closed, or to
-  the last agent reply when the conversation has then been quiet for a day.
+- resolution: from the first customer message to the conversation being resolved: closed
+  (a ✅, an archived thread), or the customer wrapping up or declining anything more
+  ("that's all, thanks", "no thanks, I'm all set") with nothing asked after it; failing
+  those, to the last agent reply when the conversation has then been quiet for a day.
+- nudges per 100 conversations, and per nudge kind how agents rated it (👍/👎).
 """
 
 from __future__ import annotations
@@ -47,6 +50,8 @@ class Figures:
     nudges: Counter[str] = field(default_factory=Counter)
     rated: int = 0
     helpful: int = 0
+    rated_by_kind: Counter[str] = field(default_factory=Counter)
+    helpful_by_kind: Counter[str] = field(default_factory=Counter)
     cues: Counter[str] = field(default_factory=Counter)
     episodes_by_day: Counter[str] = field(default_factory=Counter)
 
@@ -73,11 +78,28 @@ class Figures:
             ),
             "escalation_signals": self.escalations,
             "nudges": dict(sorted(self.nudges.items())),
+            "nudges_per_100_conversations": self.per_100(),
             "nudges_rated": self.rated,
             "rated_helpful_share": _share(self.helpful, self.rated),
+            "rated_by_kind": {
+                kind: {
+                    "rated": n,
+                    "helpful": self.helpful_by_kind[kind],
+                    "helpful_share": _share(self.helpful_by_kind[kind], n),
+                }
+                for kind, n in sorted(self.rated_by_kind.items())
+            },
             "top_cues": dict(self.cues.most_common(10)),
             "episodes_by_day": dict(sorted(self.episodes_by_day.items())),
         }
+
+    def per_100(self) -> dict[str, float]:
+        """Nudges per 100 conversations, in all and by kind."""
+        if not self.conversations:
+            return {}
+        scale = 100 / self.conversations
+        per_kind = {k: round(n * scale, 1) for k, n in sorted(self.nudges.items())}
+        return {"all": round(sum(self.nudges.values()) * scale, 1), **per_kind}
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -95,15 +117,18 @@ def compute(data: Slice, now: float) -> Figures:
     figures = Figures()
     by_conversation = _messages(data.events, data.signals)
     figures.conversations = len(by_conversation)
-    closed = {e.conversation: e.at for e in data.events if e.kind == "closed"}
+    resolved = _resolutions(data)
     for conversation, messages in by_conversation.items():
         _conversation(messages, figures)
         first = _first_customer(messages)
         if first is None:
             continue
-        if conversation in closed:
-            if closed[conversation] >= first:
-                figures.resolution.append(closed[conversation] - first)
+        at = resolved.get(conversation)
+        asked_after = at is not None and any(
+            m.event.role == "customer" and m.event.at > at for m in messages
+        )
+        if at is not None and at >= first and not asked_after:
+            figures.resolution.append(at - first)
         elif (
             messages[-1].event.role == "agent" and now - messages[-1].event.at >= QUIET_FOR_RESOLVED
         ):
@@ -113,12 +138,27 @@ def compute(data: Slice, now: float) -> Figures:
             figures.escalations += 1
         if signal.kind == "frustration" and signal.fired:
             figures.cues.update(c for c in signal.cues if c != "wording")
+    kinds = {}
     for nudge in data.nudges:
         figures.nudges[nudge.kind] += 1
+        kinds[nudge.nudge_id] = nudge.kind
     for feedback in data.feedback:
         figures.rated += 1
         figures.helpful += int(feedback.helpful)
+        kind = kinds.get(feedback.nudge_id, "unknown")
+        figures.rated_by_kind[kind] += 1
+        figures.helpful_by_kind[kind] += int(feedback.helpful)
     return figures
+
+
+def _resolutions(data: Slice) -> dict[str, float]:
+    """Conversation -> when it was last resolved: closed, or wrapped up by the customer."""
+    found: dict[str, float] = {}
+    markers = [(e.conversation, e.at) for e in data.events if e.kind == "closed"]
+    markers += [(s.conversation, s.at) for s in data.signals if s.kind == "resolved"]
+    for conversation, at in markers:
+        found[conversation] = max(at, found.get(conversation, at))
+    return found
 
 
 def _messages(

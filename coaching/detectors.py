@@ -2,7 +2,8 @@
 
 Both clean the text, refuse to judge what they cannot read (non-English: score 0, no
 cue but ``unsupported_language``), then ask their learned model. Thresholds default to the
-ones chosen at training time and can be overridden by configuration.
+ones chosen at training time and can be overridden by configuration. A frustration score
+past the threshold counts only with a support cue behind it (coaching/frustration.py).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from coaching import features, model
+from coaching.frustration import explained
 from coaching.language import is_english
 from coaching.model import Assessment
 from coaching.text import CleanText, clean
@@ -27,9 +29,13 @@ class Detectors:
     acknowledgement_threshold: float | None = None
 
     def frustration(self, text: str) -> Assessment:
-        return _assess(
+        result = _assess(
             text, "frustration", features.frustration_features, self.frustration_threshold
         )
+        if result.fired and not explained(result):
+            # A score with no support cue behind it is no reason to interrupt an agent.
+            return Assessment(result.score, False, result.cues, result.matched)
+        return result
 
     def acknowledgement(self, text: str) -> Assessment:
         return _assess(

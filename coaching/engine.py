@@ -4,28 +4,31 @@ Pure and deterministic: the same state, event and time always give the same new 
 signals and nudges (with the same nudge ids), so a redelivered event cannot produce a
 second, different nudge and a replay reproduces a live run exactly.
 
-What it does, per event:
-- customer message: score frustration (and its trend); a frustrated message gives the
-  conversation's agents a heads-up before they reply, or an escalation warning when the
-  customer talks about escalating or has grown more frustrated turn after turn;
+What it does, per event (each signal lives in its own module; this one composes them):
+- customer message: score frustration. A frustrated message gives the conversation's
+  agents a heads-up before they reply (coaching/frustration.py), or an escalation
+  warning when the customer talks about escalating or leaving, or has grown more
+  frustrated turn after turn (coaching/escalation.py). A question or request is owed an
+  answer; a closing or a decline owes nothing and marks the conversation resolved
+  (coaching/owed.py);
 - agent message: score acknowledgement; the first reply after a frustrated message that
-  does not acknowledge the customer's feelings earns that agent a follow-up nudge;
-- tick: a customer left waiting past the policy's limit earns the agents a reminder.
+  does not acknowledge the customer's feelings earns that agent a follow-up
+  (coaching/acknowledgement.py). A promise ("I'll get back to you within 10 minutes")
+  starts the owed-update timer at the promised time;
+- tick: an update owed past its time earns the agents a reminder.
 Nudges go only to agents who have posted in the conversation, never to a customer.
 """
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from coaching import suggestions
+from coaching import acknowledgement, escalation, frustration, owed
 from coaching.detectors import Detectors
 from coaching.model import Assessment
-from coaching.nudging import Draft, format_duration, issue, recipients
 from coaching.policy import Policy
-from coaching.state import AckDue, ConversationState, Frustration, MessageSeen, Pending
+from coaching.state import ConversationState, MessageSeen
 from coaching.types import (
     ConversationClosed,
     Cue,
@@ -34,16 +37,16 @@ from coaching.types import (
     MessageEdited,
     MessagePosted,
     Nudge,
-    NudgeKind,
     Role,
     Signal,
     SignalKind,
     Tick,
 )
 
-# Cue names that end a customer's need for an update ("thanks, that fixed it").
-_CLOSING_CUES = frozenset({"gratitude", "resolved"})
-_RISING_FLOOR = 0.25
+_SETTLED = {
+    owed.Settles.CLOSING: "wrapped up the conversation",
+    owed.Settles.DECLINE: "declined anything more",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +86,7 @@ class Engine:
                 state,
                 closed=True,
                 unanswered=(),
+                promised=None,
                 frustration=None,
                 ack_due=None,
                 last_activity=max(state.last_activity, event.closed_at),
@@ -92,17 +96,11 @@ class Engine:
 
     def next_deadline(self, state: ConversationState) -> float | None:
         """The earliest time a ``Tick`` could produce a nudge for this conversation."""
-        deadlines = []
+        deadlines = [owed.deadline(state, self.policy)]
         if state.ack_due is not None:
             deadlines.append(state.ack_due.due)
-        since = state.waiting_since
-        if (
-            since is not None
-            and self._waiting_applies(state)
-            and state.waiting_reminders < self.policy.waiting_max_reminders
-        ):
-            deadlines.append(self._waiting_due(state, since))
-        return min(deadlines) if deadlines else None
+        found = [d for d in deadlines if d is not None]
+        return min(found) if found else None
 
     # --- messages ----------------------------------------------------------------------
 
@@ -124,21 +122,18 @@ class Engine:
     ) -> StepResult:
         result = self.detectors.frustration(event.text)
         state = state.with_customer(event.author).with_score(event.author, result.score)
-        signals = [self._signal(SignalKind.FRUSTRATION, event, event.author, result)]
+        judged = frustration.judge(state, event.author, result)
+        signals = [_signal(SignalKind.FRUSTRATION, event, result, judged)]
         if state.last_agent_at is not None and event.sent_at < state.last_agent_at:
             # Delivered late: an agent has already replied after it. Score it, nothing more.
             return StepResult(state, tuple(signals), note="message older than the last agent reply")
-        nudges: list[Nudge] = []
         # The agent's turn ended without acknowledgement: the follow-up is due now.
-        state, due = self._flush_ack(state, now, force=True)
-        nudges += due
-        closing = (
-            bool(_CLOSING_CUES & result.matched) and "?" not in event.text and not result.fired
-        )
-        if not closing:
-            pending = Pending(event.message_id, event.event_id, event.author, event.sent_at)
-            state = replace(state, unanswered=(*state.unanswered, pending)[-20:])
-        if result.fired or "escalation" in result.matched:
+        state, nudges = acknowledgement.flush(state, self.policy, now, force=True)
+        settled = owed.settles(result, event.text, judged)
+        state = owed.on_customer(state, event, settled)
+        if settled in (owed.Settles.CLOSING, owed.Settles.DECLINE):
+            signals.append(_resolved(event, settled))
+        if judged:
             state, more_signals, more_nudges = self._frustrated(state, event, result, now)
             signals += more_signals
             nudges += more_nudges
@@ -151,76 +146,29 @@ class Engine:
         result: Assessment,
         now: float,
     ) -> tuple[ConversationState, list[Signal], list[Nudge]]:
-        """A frustrated message, or one that talks about escalating: warn the agents."""
-        names = tuple(c.name for c in result.cues)
-        reasons = tuple(c.label for c in result.cues)
+        """A frustrated message: warn the agents of escalation risk, or give a heads-up."""
         at = event.sent_at if isinstance(event, MessagePosted) else event.edited_at
-        if result.fired:
-            pending = Frustration(
-                event.message_id, event.event_id, event.author, at, names, reasons
-            )
-            state = replace(state, frustration=pending)
+        state = frustration.remember(state, event, result, at)
+        risk = escalation.assess(state, event.author, result, self.policy)
         signals: list[Signal] = []
-        escalation = self._escalation(state, event.author, result)
-        if escalation is not None:
-            score, cues = escalation
+        if risk is not None:
             signals.append(
                 Signal(
                     SignalKind.ESCALATION,
                     event.conversation,
                     event.author,
-                    score,
+                    risk.score,
                     True,
-                    cues,
+                    risk.cues,
                     event.event_id,
                     at,
                 )
             )
-            last = state.escalated_at
-            if last is None or now - last >= self.policy.cooldown:
-                state = replace(state, escalated_at=now)
-                why = tuple(c.label for c in cues if c.label not in reasons) + reasons
-                draft = Draft(
-                    NudgeKind.ESCALATION,
-                    event.event_id,
-                    why,
-                    suggestions.suggestion(NudgeKind.ESCALATION, names),
-                    event.author,
-                )
-                state, nudges = issue(state, draft, self.policy, now)
+            state, nudges = escalation.warn(state, event, risk, self.policy, now)
+            if nudges:
                 return state, signals, nudges
-        if not result.fired:
-            return state, signals, []
-        draft = Draft(
-            NudgeKind.FRUSTRATION,
-            event.event_id,
-            reasons,
-            suggestions.suggestion(NudgeKind.FRUSTRATION, names),
-            event.author,
-        )
-        state, nudges = issue(state, draft, self.policy, now)
+        state, nudges = frustration.heads_up(state, event, self.policy, now)
         return state, signals, nudges
-
-    def _escalation(
-        self, state: ConversationState, customer: str, result: Assessment
-    ) -> tuple[float, tuple[Cue, ...]] | None:
-        cues: list[Cue] = []
-        score = 0.0
-        if "escalation" in result.matched:
-            cues.append(Cue("escalation_intent", "talks about escalating", 1.0))
-            score = 1.0
-        if not result.fired:
-            return (score, tuple(cues)) if cues else None
-        recent = state.scores.get(customer, ())
-        turns = self.policy.escalation_turns
-        if len(recent) >= turns:
-            window = recent[-turns:]
-            # Rising from an already uneasy start: 0.02 -> 0.4 -> 0.9 is one outburst.
-            if window[0] >= _RISING_FLOOR and all(b > a for a, b in itertools.pairwise(window)):
-                rise = window[-1] - window[0]
-                cues.append(Cue("rising", f"more frustrated over {turns} messages in a row", rise))
-                score = max(score, min(1.0, 0.5 + rise))
-        return (score, tuple(cues)) if cues else None
 
     def _agent_message(
         self, state: ConversationState, event: MessagePosted, now: float
@@ -228,52 +176,12 @@ class Engine:
         result = self.detectors.acknowledgement(event.text)
         last = state.last_agent_at
         state = replace(
-            state.with_agent(event.author),
-            # Only what came before this reply is answered by it (deliveries can be late).
-            unanswered=tuple(p for p in state.unanswered if p.at > event.sent_at),
-            waiting_reminders=0,
-            reminded_at=None,
+            owed.on_agent(state.with_agent(event.author), event, self.policy),
             last_agent_at=event.sent_at if last is None else max(last, event.sent_at),
         )
-        signal = self._signal(SignalKind.ACKNOWLEDGEMENT, event, event.author, result)
-        nudges: list[Nudge] = []
-        due = state.ack_due
-        if due is not None and due.agent == event.author and result.fired:
-            state = replace(state, ack_due=None)  # acknowledged in a later part of the reply
-        elif due is not None and due.agent != event.author:
-            state, nudges = self._flush_ack(state, now, force=True)
-        frustration = state.frustration
-        if frustration is not None and frustration.at <= event.sent_at:
-            state = replace(state, frustration=None)
-            if not result.fired:
-                due = AckDue(
-                    event.author,
-                    event.event_id,
-                    now + self.policy.ack_grace,
-                    frustration,
-                    event.message_id,
-                )
-                state = replace(state, ack_due=due)
-                state, more = self._flush_ack(state, now, force=False)
-                nudges += more
+        state, nudges = acknowledgement.on_reply(state, event, result, self.policy, now)
+        signal = _signal(SignalKind.ACKNOWLEDGEMENT, event, result, result.fired)
         return StepResult(state, (signal,), tuple(nudges))
-
-    def _flush_ack(
-        self, state: ConversationState, now: float, force: bool
-    ) -> tuple[ConversationState, list[Nudge]]:
-        due = state.ack_due
-        if due is None or (not force and now < due.due):
-            return state, []
-        state = replace(state, ack_due=None)
-        f = due.frustration
-        draft = Draft(
-            NudgeKind.ACKNOWLEDGE,
-            due.event_id,
-            f.reasons,
-            suggestions.suggestion(NudgeKind.ACKNOWLEDGE, f.cues),
-            f.customer,
-        )
-        return issue(state, draft, self.policy, now, agents=[due.agent])
 
     def _edited(self, state: ConversationState, event: MessageEdited, now: float) -> StepResult:
         seen = state.find_message(event.message_id)
@@ -281,93 +189,60 @@ class Engine:
             return StepResult(state, note="edit of a message this conversation has not seen")
         if event.role is Role.CUSTOMER:
             result = self.detectors.frustration(event.text)
-            signal = self._signal(SignalKind.FRUSTRATION, event, event.author, result)
+            judged = frustration.judge(state, event.author, result)
+            signal = _signal(SignalKind.FRUSTRATION, event, result, judged)
             still_unanswered = any(p.message_id == event.message_id for p in state.unanswered)
-            already = state.frustration is not None
-            if result.fired and still_unanswered and not already:
+            if judged and still_unanswered and state.frustration is None:
                 state, signals, nudges = self._frustrated(state, event, result, now)
                 return StepResult(state, (signal, *signals), tuple(nudges))
             return StepResult(state, (signal,))
         if event.role is Role.AGENT:
             result = self.detectors.acknowledgement(event.text)
-            signal = self._signal(SignalKind.ACKNOWLEDGEMENT, event, event.author, result)
-            due = state.ack_due
-            if due is not None and due.message_id == event.message_id and result.fired:
-                state = replace(state, ack_due=None)
-            return StepResult(state, (signal,))
+            signal = _signal(SignalKind.ACKNOWLEDGEMENT, event, result, result.fired)
+            return StepResult(acknowledgement.on_edit(state, event, result), (signal,))
         return StepResult(state, note="edit by a bot ignored")
 
     def _deleted(self, state: ConversationState, event: MessageDeleted) -> StepResult:
         if state.find_message(event.message_id) is None:
             return StepResult(state, note="deletion of a message this conversation has not seen")
         unanswered = tuple(p for p in state.unanswered if p.message_id != event.message_id)
-        frustration = state.frustration
-        if frustration is not None and frustration.message_id == event.message_id:
-            frustration = None
-        return StepResult(replace(state, unanswered=unanswered, frustration=frustration))
+        pending = state.frustration
+        if pending is not None and pending.message_id == event.message_id:
+            pending = None
+        return StepResult(replace(state, unanswered=unanswered, frustration=pending))
 
     # --- timers ------------------------------------------------------------------------
 
-    def _waiting_applies(self, state: ConversationState) -> bool:
-        return not state.closed and bool(state.unanswered) and bool(recipients(state, self.policy))
-
-    def _waiting_due(self, state: ConversationState, since: float) -> float:
-        """The first reminder comes ``waiting_after`` into the wait; each next one
-        ``waiting_repeat`` after the previous (not after the start: after downtime,
-        reminders must not fire back to back)."""
-        if state.reminded_at is None:
-            return since + self.policy.waiting_after
-        return state.reminded_at + self.policy.waiting_repeat
-
     def _tick(self, state: ConversationState, now: float) -> StepResult:
-        state, nudges = self._flush_ack(state, now, force=False)
-        since = state.waiting_since
-        if (
-            since is None
-            or not self._waiting_applies(state)
-            or state.waiting_reminders >= self.policy.waiting_max_reminders
-            or now < self._waiting_due(state, since)
-        ):
-            return StepResult(state, (), tuple(nudges))
-        first = state.unanswered[0]
-        waited = now - since
-        cue = Cue("waiting_time", f"no reply for {format_duration(waited)}", waited)
-        signal = Signal(
-            SignalKind.WAITING,
-            state.conversation,
-            first.customer,
-            min(1.0, waited / (self.policy.waiting_after * 3)),
-            True,
-            (cue,),
-            first.event_id,
-            now,
-        )
-        trigger = f"{first.event_id}#wait{state.waiting_reminders + 1}"
-        state = replace(state, waiting_reminders=state.waiting_reminders + 1, reminded_at=now)
-        draft = Draft(
-            NudgeKind.WAITING,
-            trigger,
-            (cue.label,),
-            suggestions.suggestion(NudgeKind.WAITING),
-            first.customer,
-            headline=f"The customer has been waiting {format_duration(waited)} for an update.",
-            cooldown=False,
-        )
-        state, more = issue(state, draft, self.policy, now)
-        return StepResult(state, (signal,), tuple(nudges + more))
+        state, nudges = acknowledgement.flush(state, self.policy, now, force=False)
+        state, signals, more = owed.remind(state, self.policy, now)
+        return StepResult(state, tuple(signals), tuple(nudges + more))
 
-    @staticmethod
-    def _signal(
-        kind: SignalKind, event: MessagePosted | MessageEdited, subject: str, result: Assessment
-    ) -> Signal:
-        at = event.sent_at if isinstance(event, MessagePosted) else event.edited_at
-        return Signal(
-            kind,
-            event.conversation,
-            subject,
-            result.score,
-            result.fired,
-            result.cues,
-            event.event_id,
-            at,
-        )
+
+def _signal(
+    kind: SignalKind, event: MessagePosted | MessageEdited, result: Assessment, fired: bool
+) -> Signal:
+    at = event.sent_at if isinstance(event, MessagePosted) else event.edited_at
+    return Signal(
+        kind,
+        event.conversation,
+        event.author,
+        result.score,
+        fired,
+        result.cues,
+        event.event_id,
+        at,
+    )
+
+
+def _resolved(event: MessagePosted, settled: owed.Settles) -> Signal:
+    return Signal(
+        SignalKind.RESOLVED,
+        event.conversation,
+        event.author,
+        1.0,
+        True,
+        (Cue(settled.value, _SETTLED[settled], 1.0),),
+        event.event_id,
+        event.sent_at,
+    )

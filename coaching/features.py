@@ -24,6 +24,8 @@ from functools import lru_cache
 from typing import Any
 
 from coaching import cues, vader
+from coaching.agent_cues import ACKNOWLEDGEMENT_CUES
+from coaching.customer_cues import FRUSTRATION_CUES
 from coaching.text import CleanText
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[?!]+|[.,;:]|[\U0001F300-\U0001FAFF\u2600-\u27BF]")
@@ -161,7 +163,7 @@ def frustration_features(clean: CleanText) -> MessageFeatures:
     text = clean.text
     lower = text.lower().translate(cues.APOSTROPHES)
     values: dict[str, float] = {}
-    evidence = cues.find(cues.FRUSTRATION_CUES, text, lower)
+    evidence = cues.find(FRUSTRATION_CUES, text, lower)
     for name in evidence:
         values["cue:" + name] = 1.0
     shout, shouted = _shouting(text)
@@ -201,7 +203,7 @@ def acknowledgement_features(clean: CleanText) -> MessageFeatures:
     text = clean.text
     lower = text.lower().translate(cues.APOSTROPHES)
     values: dict[str, float] = {}
-    evidence = cues.find(cues.ACKNOWLEDGEMENT_CUES, text, lower)
+    evidence = cues.find(ACKNOWLEDGEMENT_CUES, text, lower)
     for name in evidence:
         values["cue:" + name] = 1.0
     if any(name in evidence for name in CUE_FAMILIES["empathy"]):

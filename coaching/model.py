@@ -2,8 +2,8 @@
 
 A model is a bias, a threshold and a sparse weight per feature name (see
 coaching/features.py); training/train.py writes them. The score is a logistic of the
-weighted sum, and the explanation is the features that pushed it up the most, grouped so
-an agent reads "mentions waiting (“3 hours”)" rather than feature names.
+weighted sum, and the explanation is the named cues that pushed it up the most, so an
+agent reads "says they have been kept waiting" rather than feature names.
 """
 
 from __future__ import annotations
@@ -15,18 +15,18 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from coaching import vader
-from coaching.cues import LABELS
+from coaching.agent_cues import ACKNOWLEDGEMENT_CUES
+from coaching.customer_cues import FRUSTRATION_CUES
 from coaching.features import CUE_FAMILIES, MessageFeatures
-from coaching.language import ENGLISH_COMMON
 from coaching.types import Cue
 
 _EXTRA_LABELS = {
-    "shouting": "is shouting (capitals)",
+    "shouting": "is writing in capitals",
     "repeated_punctuation": "uses repeated ?/!",
     "praise_with_complaint": "wraps a complaint in praise (sarcasm)",
-    "negative_tone": "negative tone",
+    "negative_tone": "sounds negative overall",
 }
+LABELS = {c.name: c.label for c in FRUSTRATION_CUES + ACKNOWLEDGEMENT_CUES} | _EXTRA_LABELS
 _MIN_CONTRIBUTION = 0.15
 _MAX_CUES = 5
 
@@ -65,8 +65,11 @@ class LinearModel:
         return Assessment(score, score >= self.threshold, self.explain(features), matched)
 
     def explain(self, features: MessageFeatures) -> tuple[Cue, ...]:
+        """The named cues that pushed the score up the most, in plain words. Word n-grams
+        count towards the score but are never a reason: "wording like 'want'" tells an
+        agent nothing. Labels never quote the message, so nothing derived from it leaks
+        into stored state or nudge payloads."""
         grouped: dict[str, float] = {}
-        words: list[tuple[float, str]] = []
         for key, value in features.values.items():
             contribution = self.weights.get(key, 0.0) * value
             if contribution <= 0:
@@ -82,44 +85,18 @@ class LinearModel:
                 grouped[member] = grouped.get(member, 0.0) + contribution
             elif kind == "vader":
                 grouped["negative_tone"] = grouped.get("negative_tone", 0.0) + contribution
-            elif kind in ("w", "b") and _telling(name):
-                words.append((contribution, name.replace("neg_", "not ").replace("<s>_", "")))
-        found: list[Cue] = []
-        for name, weight in grouped.items():
-            if weight < _MIN_CONTRIBUTION:
-                continue
-            label = LABELS.get(name) or _EXTRA_LABELS.get(name, name.replace("_", " "))
-            evidence = features.evidence.get(name)
-            if evidence and name != "negative_tone":
-                label = f"{label} (“{evidence}”)"
-            found.append(Cue(name, label, round(weight, 3)))
-        words.sort(reverse=True)
-        strong = [w for c, w in words if c >= _MIN_CONTRIBUTION][:3]
-        if strong:
-            shown = ", ".join(f"“{w.replace('_', ' ')}”" for w in strong)
-            total = sum(c for c, _ in words[:3])
-            found.append(Cue("wording", f"wording like {shown}", round(total, 3)))
+        found = [
+            Cue(name, label(name), round(weight, 3))
+            for name, weight in grouped.items()
+            if weight >= _MIN_CONTRIBUTION
+        ]
         found.sort(key=lambda c: c.weight, reverse=True)
         return tuple(found[:_MAX_CUES])
 
 
-_TELLING_FUNCTION_WORDS = frozenset({"still", "again", "already", "never", "nobody", "nothing"})
-
-
-def _telling(ngram: str) -> bool:
-    """Worth showing an agent: a word with feeling in it ("ridiculous", "still"), not
-    function words, topic words or punctuation ("this is", "day", "?")."""
-    lexicon = _lexicon()
-    for token in ngram.split("_"):
-        word = token.removeprefix("neg_")
-        if word in _TELLING_FUNCTION_WORDS or (word in lexicon and word not in ENGLISH_COMMON):
-            return True
-    return False
-
-
-@cache
-def _lexicon() -> frozenset[str]:
-    return frozenset(vader.lexicon())
+def label(name: str) -> str:
+    """A cue as an agent reads it."""
+    return LABELS.get(name, name.replace("_", " "))
 
 
 def _sigmoid(x: float) -> float:

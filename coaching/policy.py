@@ -1,11 +1,19 @@
 """When a signal becomes a nudge: thresholds, timers and cooldowns, as plain values.
 
-config/ builds one of these from the settings file; the engine only reads it.
+config/ builds one of these from the settings file (bot/policy.py); the engine only reads
+it. The team's time zone arrives as a function (POSIX time -> UTC offset), so the engine
+can tell when "end of day" is without reading a clock or a time-zone database.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from coaching.promises import UtcOffset
+
+
+def _utc(_: float) -> float:
+    return 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,3 +27,5 @@ class Policy:
     ack_grace: float = 0.0  # seconds an agent has to acknowledge across split replies
     escalation_turns: int = 3  # rising frustration over this many customer turns
     max_recipients: int = 3  # the most recent agents of a conversation that get nudges
+    utc_offset: UtcOffset = _utc  # the team's time zone: "by end of day" means its evening
+    end_of_day_hour: int = 17  # when "end of day" falls, local time

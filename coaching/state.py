@@ -54,6 +54,17 @@ class AckDue:
 
 
 @dataclass(frozen=True, slots=True)
+class Promised:
+    """An agent said they would be back with an update; it is owed at ``due``."""
+
+    agent: str
+    event_id: str
+    at: float  # when the promise was made
+    due: float
+    when: str  # as the reminder repeats it: "within 10 minutes", "" when no time was given
+
+
+@dataclass(frozen=True, slots=True)
 class MessageSeen:
     message_id: str
     author: str
@@ -66,6 +77,7 @@ class ConversationState:
     conversation: ConversationRef
     agents: tuple[str, ...] = ()  # most recent replier last
     customers: tuple[str, ...] = ()
+    frustrated: tuple[str, ...] = ()  # customers judged frustrated in this conversation
     scores: Mapping[str, tuple[float, ...]] = field(default_factory=dict)  # per customer
     unanswered: tuple[Pending, ...] = ()
     waiting_reminders: int = 0
@@ -73,6 +85,7 @@ class ConversationState:
     last_agent_at: float | None = None  # the latest agent reply's own time
     frustration: Frustration | None = None
     ack_due: AckDue | None = None
+    promised: Promised | None = None
     escalated_at: float | None = None
     last_nudged: Mapping[str, float] = field(default_factory=dict)  # "agent|kind" -> time
     messages: tuple[MessageSeen, ...] = ()
@@ -140,6 +153,7 @@ class ConversationState:
             "conversation": self.conversation.key,
             "agents": list(self.agents),
             "customers": list(self.customers),
+            "frustrated": list(self.frustrated),
             "scores": {k: list(v) for k, v in self.scores.items()},
             "unanswered": [_pending_dict(p) for p in self.unanswered],
             "waiting_reminders": self.waiting_reminders,
@@ -154,6 +168,15 @@ class ConversationState:
                 "due": self.ack_due.due,
                 "message_id": self.ack_due.message_id,
                 "frustration": _frustration_dict(self.ack_due.frustration),
+            },
+            "promised": None
+            if self.promised is None
+            else {
+                "agent": self.promised.agent,
+                "event_id": self.promised.event_id,
+                "at": self.promised.at,
+                "due": self.promised.due,
+                "when": self.promised.when,
             },
             "escalated_at": self.escalated_at,
             "last_nudged": dict(self.last_nudged),
@@ -170,6 +193,7 @@ class ConversationState:
             conversation=ConversationRef.from_key(data["conversation"]),
             agents=tuple(data.get("agents", ())),
             customers=tuple(data.get("customers", ())),
+            frustrated=tuple(data.get("frustrated", ())),
             scores={k: tuple(v) for k, v in data.get("scores", {}).items()},
             unanswered=tuple(Pending(**p) for p in data.get("unanswered", ())),
             waiting_reminders=int(data.get("waiting_reminders", 0)),
@@ -185,6 +209,7 @@ class ConversationState:
                 message_id=str(ack.get("message_id", "")),
                 frustration=_require(_frustration_from(ack["frustration"])),
             ),
+            promised=Promised(**data["promised"]) if data.get("promised") else None,
             escalated_at=data.get("escalated_at"),
             last_nudged=dict(data.get("last_nudged", {})),
             messages=tuple(

@@ -59,6 +59,12 @@ def opener(cues: Sequence[str]) -> str:
     return _DEFAULT_OPENER
 
 
+PROMISED_UPDATE = (
+    "Here's the update I promised: [where things stand]. I'm still on it and will come back "
+    "to you by [time] with the next step."
+)
+
+
 def suggestion(kind: NudgeKind, cues: Sequence[str] = ()) -> str:
     if kind is NudgeKind.WAITING:
         return (

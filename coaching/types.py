@@ -29,6 +29,7 @@ class SignalKind(StrEnum):
     ACKNOWLEDGEMENT = "acknowledgement"
     WAITING = "waiting"
     ESCALATION = "escalation"
+    RESOLVED = "resolved"  # the customer closed or declined: nothing more is owed
 
 
 @dataclass(frozen=True, slots=True)

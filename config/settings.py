@@ -9,6 +9,7 @@ are errors, so a typo cannot silently fall back to a default.
 from __future__ import annotations
 
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -30,6 +31,17 @@ class CoachingSettings(_Section):
     ack_grace_seconds: float = Field(0, ge=0, le=600)
     escalation_turns: int = Field(3, ge=2, le=10)
     max_recipients: int = Field(3, ge=1, le=20)
+    timezone: str = Field("UTC", description="IANA zone: when 'by end of day' promises fall due")
+    end_of_day_hour: int = Field(17, ge=0, le=23, description="local hour 'end of day' means")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("must be an IANA time zone such as 'Europe/London' or 'UTC'") from None
+        return value
 
 
 class RolesSettings(_Section):

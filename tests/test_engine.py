@@ -26,6 +26,7 @@ CALM = "calm message"
 ACK = "acknowledging reply"
 PLAIN = "plain reply"
 MANAGER = "manager please"
+ANGRY_MANAGER = "get me your manager now"
 
 
 def detectors() -> ScriptedDetectors:
@@ -36,11 +37,12 @@ def detectors() -> ScriptedDetectors:
             ANGRIEST: 0.95,
             CALM: 0.1,
             MANAGER: 0.3,
+            ANGRY_MANAGER: 0.9,
             "uneasy": 0.3,
             "uneasier": 0.45,
         },
         ack_scores={ACK: 0.9, PLAIN: 0.1},
-        matched={MANAGER: frozenset({"escalation"})},
+        matched={MANAGER: frozenset({"escalation"}), ANGRY_MANAGER: frozenset({"escalation"})},
     )
 
 
@@ -234,11 +236,18 @@ def test_cooldown_limits_repeated_heads_ups() -> None:
     assert [kinds(r.nudges) for r in results[1:]] == [["frustration"], [], ["frustration"]]
 
 
-def test_escalation_intent_warns_even_when_calm() -> None:
+def test_frustrated_talk_of_escalating_warns_of_escalation_instead_of_a_heads_up() -> None:
     s = Script()
-    results = run([s.msg("agent", "sam", PLAIN, 0), s.msg("customer", "cust", MANAGER, 10)])
+    results = run([s.msg("agent", "sam", PLAIN, 0), s.msg("customer", "cust", ANGRY_MANAGER, 10)])
     assert kinds(results[-1].nudges) == ["escalation"]
     assert any(sig.kind is SignalKind.ESCALATION for sig in results[-1].signals)
+
+
+def test_calm_talk_of_a_manager_or_cancelling_is_a_request_not_a_threat() -> None:
+    s = Script()
+    results = run([s.msg("agent", "sam", PLAIN, 0), s.msg("customer", "cust", MANAGER, 10)])
+    assert results[-1].nudges == ()
+    assert not any(sig.kind is SignalKind.ESCALATION for sig in results[-1].signals)
 
 
 def test_rising_frustration_over_consecutive_turns_is_escalation_risk() -> None:

@@ -18,6 +18,7 @@ from bot.store.base import Slice
 from bot.store.memory import MemoryStore
 from bot.summary import compute
 from coaching.detectors import Detectors
+from coaching.frustration import FEELING_CUES
 from coaching.policy import Policy
 from tests.conftest import require_eval
 
@@ -89,7 +90,28 @@ def test_definitions_on_hand_made_rows() -> None:
     assert f.resolution == [4000]  # C2 closed; C1 ends with a customer message
     assert f.escalations == 1 and f.nudges == Counter({"frustration": 1, "acknowledge": 1})
     assert (f.rated, f.helpful) == (2, 1)
+    assert f.rated_by_kind == Counter({"frustration": 1, "acknowledge": 1})
+    assert f.helpful_by_kind == Counter({"frustration": 1})
+    assert f.per_100() == {"all": 100.0, "acknowledge": 50.0, "frustration": 50.0}
     assert f.cues["waiting"] == 4
+    exported = f.as_dict()
+    assert exported["nudges_per_100_conversations"] == f.per_100()
+    assert exported["rated_by_kind"]["frustration"] == {
+        "rated": 1,
+        "helpful": 1,
+        "helpful_share": 1.0,
+    }
+
+
+def test_a_customer_wrapping_up_resolves_the_conversation_unless_they_ask_again() -> None:
+    events, signals = conversation(
+        C1, [("customer", False, 0), ("agent", False, 60), ("customer", False, 300)]
+    )
+    wrapped_up = SignalRecord(f"{C1}#2", C1, "resolved", "cust", 1.0, True, ("closing",), 300)
+    assert compute(Slice(events, [*signals, wrapped_up]), now=400).resolution == [300]
+    asked_again = posted(C1, 3, "customer", "cust", 900)
+    later = compute(Slice([*events, asked_again], [*signals, wrapped_up]), now=1000)
+    assert later.resolution == []
 
 
 def test_quiet_conversation_after_an_agent_reply_counts_as_resolved() -> None:
@@ -153,7 +175,8 @@ def test_summary_of_a_real_transcript_matches_an_independent_count() -> None:
     data = asyncio.run(replayer.store.slice(float("-inf"), float("inf")))
     figures = compute(data, replayer.clock.now())
 
-    # Independently, straight from the file's turns and the detectors.
+    # Independently, straight from the file's turns and the detectors (an episode starts
+    # with a message the engine judges frustrated: the detector fired, a support cue says why).
     detectors = Detectors()
     by_conv: dict[str, list] = {}
     for turn in turns:
@@ -164,9 +187,18 @@ def test_summary_of_a_real_transcript_matches_an_independent_count() -> None:
         first_customer = next((t.ts for t in conv_turns if t.role == "customer"), None)
         open_episode = False
         responded = False
+        frustrated: set[str] = set()
         for t in conv_turns:
             if t.role == "customer":
-                if detectors.frustration(t.text).fired and not open_episode:
+                # Frustrated in the conversation: the detector fired and a cue says how the
+                # customer feels, or the customer was frustrated here before.
+                result = detectors.frustration(t.text)
+                feeling = any(c.name in FEELING_CUES for c in result.cues)
+                if result.fired and (feeling or t.author in frustrated):
+                    frustrated.add(t.author)
+                else:
+                    continue
+                if not open_episode:
                     open_episode, episodes = True, episodes + 1
             else:
                 if first_customer is not None and not responded and t.ts >= first_customer:

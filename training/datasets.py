@@ -88,6 +88,49 @@ def goemotions(eval_dir: Path = DEFAULT_EVAL, half: str = "train") -> list[Row]:
     ]
 
 
+def mwoz(eval_dir: Path = DEFAULT_EVAL, half: str = "train") -> list[Row]:
+    """MultiWOZ customer turns (dialogue text MIT-licensed) as calm-chat examples.
+
+    Dialogues are split in two by a hash of their id, like GoEmotions: one half trains,
+    the other is held out for benchmarks/transcripts.py. Nearly every turn is calm task
+    talk ("Book it for 3 people."); the few our labeller judged frustrated are listed by
+    id in labels/mwoz_frustration.jsonl. The USS satisfaction ratings beside the text are
+    evaluation-only and never read here.
+    """
+    frustrated = {
+        str(r["id"]): int(r["label"])  # type: ignore[call-overload]
+        for r in _jsonl(HERE / "labels" / "mwoz_frustration.jsonl")
+    }
+    path = eval_dir / "transcripts" / "uss_multiwoz_sgd" / "MWOZ.txt"
+    rows = []
+    for dialogue, turns in enumerate(_uss_dialogues(path), start=1):
+        conversation = f"MWOZ-{dialogue}"
+        if in_training_half(conversation) != (half == "train"):
+            continue
+        for index, (speaker, text) in enumerate(turns):
+            if speaker == "USER":
+                row_id = f"{conversation}#{index}"
+                rows.append(Row("mwoz", row_id, text, frustrated.get(row_id, 0)))
+    return rows
+
+
+def _uss_dialogues(path: Path) -> Iterator[list[tuple[str, str]]]:
+    """(speaker, text) turns of each dialogue, numbered as adapters/console/transcript.py
+    numbers them (the dialogue-level OVERALL rows are not turns)."""
+    turns: list[tuple[str, str]] = []
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            parts = line.rstrip("\n").split("\t")
+            if not line.strip():
+                if turns:
+                    yield turns
+                turns = []
+            elif len(parts) >= 2 and parts[0] in ("USER", "SYSTEM") and parts[1] != "OVERALL":
+                turns.append((parts[0], parts[1]))
+    if turns:
+        yield turns
+
+
 def labelled(name: str, eval_dir: Path = DEFAULT_EVAL) -> list[Row]:
     """An evaluation-only labelled file of ../shared/eval/labelled (by stem)."""
     return [

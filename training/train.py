@@ -8,9 +8,13 @@ logistic regression learns the weights; rare n-grams and n-grams of topic words 
 pruned so the model stays small and travels to new products. The decision threshold is
 the middle of the plateau of near-best F1 on out-of-fold predictions of the support rows
 (our written rows and our IBM customer-care labels), never on the evaluation-only sets.
+For frustration that F1 is of the decision the engine acts on: the score passes the
+threshold *and* a support cue explains it (coaching/frustration.py).
 
 Training data per task:
   frustration:      our written rows + our IBM labels + one half of GoEmotions (Apache-2.0)
+                    + the customer turns of one half of MultiWOZ's dialogues (MIT) as calm
+                    chat, nearly all calm (labels/mwoz_frustration.jsonl lists the others)
   acknowledgement:  our written rows + our IBM labels
 IBM rows that our labeller marked "not sure" count half.
 """
@@ -29,13 +33,18 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, f1_score, roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
-from coaching import cues, features, vader
+from coaching import cues, features, frustration, vader
+from coaching.agent_cues import ACKNOWLEDGEMENT_CUES
+from coaching.customer_cues import FRUSTRATION_CUES
 from coaching.language import ENGLISH_COMMON
+from coaching.model import LinearModel
 from coaching.text import clean
 from training import datasets
 
 OUT = Path(__file__).resolve().parent.parent / "coaching" / "data"
-SOURCE_WEIGHT = {"written": 1.0, "ibm": 1.5, "goemotions": 0.5}
+# MultiWOZ's calm task talk is plentiful and all alike: a little of its weight teaches the
+# model what ordinary chat looks like without drowning the support rows.
+SOURCE_WEIGHT = {"written": 1.0, "ibm": 1.5, "goemotions": 0.5, "mwoz": 0.3}
 MIN_NGRAM_COUNT = 3
 _NGRAM_KINDS = ("w:", "b:")
 UNSURE_WEIGHT = 0.5  # IBM rows our labeller marked "not sure" count half
@@ -45,7 +54,7 @@ THRESHOLD_TOLERANCE = 0.005  # thresholds this close to the best F1 count as equ
 def check_cue_gates(rows: list[datasets.Row]) -> None:
     """A cue's gate (coaching/cues.py) must never hide a match: check on every text we have."""
     texts = [r.text for r in rows] + [r.context for r in rows if r.context]
-    misses = gate_misses(cues.FRUSTRATION_CUES + cues.ACKNOWLEDGEMENT_CUES, texts)
+    misses = gate_misses(FRUSTRATION_CUES + ACKNOWLEDGEMENT_CUES, texts)
     if misses:
         shown = "; ".join(f"{name}: {text[:60]!r}" for name, text in misses[:5])
         raise SystemExit(f"{len(misses)} cue gates hide a match, fix their words/marks: {shown}")
@@ -142,12 +151,35 @@ def fit(
     return vec, clf
 
 
-def out_of_fold(x: list[dict[str, float]], y: np.ndarray, w: np.ndarray, c: float) -> np.ndarray:
+def out_of_fold(
+    task: str, x: list[dict[str, float]], y: np.ndarray, w: np.ndarray, c: float
+) -> np.ndarray:
+    """Out-of-fold scores; for frustration, 0 where no support cue would explain the score
+    (the engine does not act on those, so the threshold is chosen for what it acts on)."""
     scores = np.zeros(len(y))
     for train_idx, test_idx in StratifiedKFold(5, shuffle=True, random_state=7).split(x, y):
         vec, clf = fit([x[i] for i in train_idx], y[train_idx], w[train_idx], c)
         scores[test_idx] = clf.predict_proba(vec.transform([x[i] for i in test_idx]))[:, 1]
+        if task == "frustration":
+            fold = as_model(task, vec, clf, 0.0, 0.0)
+            for i in test_idx:
+                matched = {k[4:]: "" for k in x[i] if k.startswith("cue:")}
+                assessment = fold.assess(features.MessageFeatures(x[i], matched))
+                if not frustration.explained(assessment):
+                    scores[i] = 0.0
     return scores
+
+
+def as_model(
+    task: str, vec: DictVectorizer, clf: LogisticRegression, threshold: float, floor: float
+) -> LinearModel:
+    names = vec.get_feature_names_out()
+    weights = {
+        str(n): round(float(v), 4)
+        for n, v in zip(names, clf.coef_[0], strict=True)
+        if abs(v) >= floor
+    }
+    return LinearModel(task, round(float(clf.intercept_[0]), 4), threshold, weights)
 
 
 def best_threshold(
@@ -186,7 +218,9 @@ def report(name: str, y: np.ndarray, s: np.ndarray, t: float) -> dict[str, float
     tp = float((pred & (y == 1)).sum())
     p = tp / max(1.0, float(pred.sum()))
     r = tp / max(1.0, float((y == 1).sum()))
+    negatives = float((y == 0).sum())
     out = {
+        "false_alarms": round(float((pred & (y == 0)).sum()) / max(1.0, negatives), 4),
         "precision": round(p, 3),
         "recall": round(r, 3),
         "f1": round(float(f1_score(y, pred)), 3),
@@ -201,15 +235,15 @@ def report(name: str, y: np.ndarray, s: np.ndarray, t: float) -> dict[str, float
 def train(task: str, eval_dir: Path, c: float, beta: float) -> None:
     rows = datasets.written(task) + datasets.ibm(task, eval_dir)
     if task == "frustration":
-        rows += datasets.goemotions(eval_dir, half="train")
+        rows += datasets.goemotions(eval_dir, half="train") + datasets.mwoz(eval_dir, half="train")
     check_cue_gates(rows)
     x = prune(featurize(task, rows))
     y = np.array([r.label for r in rows])
     w = np.array([SOURCE_WEIGHT[r.source] * (1.0 if r.sure else UNSURE_WEIGHT) for r in rows])
     sources = np.array([r.source for r in rows])
 
-    oof = out_of_fold(x, y, w, c)
-    support = sources != "goemotions"
+    oof = out_of_fold(task, x, y, w, c)
+    support = np.isin(sources, ["written", "ibm"])
     threshold = best_threshold(y[support], oof[support], f_beta(beta))
     print(f"{task}: C={c} threshold={threshold} (F{beta} on out-of-fold support rows)")
     cv = {
@@ -220,12 +254,7 @@ def train(task: str, eval_dir: Path, c: float, beta: float) -> None:
     cv["ibm_sure"] = report("ibm_sure", y[sure], oof[sure], threshold)
 
     vec, clf = fit(x, y, w, c)
-    names = vec.get_feature_names_out()
-    weights = {
-        str(n): round(float(v), 4)
-        for n, v in zip(names, clf.coef_[0], strict=True)
-        if abs(v) >= 0.002
-    }
+    weights = as_model(task, vec, clf, threshold, 0.002).weights
     model = {
         "name": task,
         "bias": round(float(clf.intercept_[0]), 4),

@@ -1,0 +1,212 @@
+"""How often the coach speaks on real conversations: nudges per 100 conversations, the
+share of conversations nudged, and (where customers rated their turns) how many calm
+turns it flags, next to plain VADER on the same turns.
+
+    python -m benchmarks.transcripts [--eval-dir ../shared/eval] [--limit N]
+
+Every transcript file in ``../shared/eval/transcripts/`` is replayed through the real
+runtime path (``coach replay``: runtime, store transaction, engine, delivery) with the
+default policy. USS files carry a 1-5 satisfaction rating per customer turn from several
+raters: a turn is *satisfied* when their mean is >= 3 and *dissatisfied* when it is <= 2.
+A turn is *flagged* when the engine judged it frustrated (its frustration signal fired),
+exactly what would open a frustration episode in the summaries. MWOZ dialogues are split
+in two by a hash of their id (training/datasets.py): calm turns of one half train the
+shipped model, so the other half is reported on its own as the honest figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from adapters.console.transcript import Turn, in_order, load
+from bot.replay import Replayer
+from coaching import vader
+from coaching.policy import Policy
+from coaching.types import Nudge, NudgeKind
+from training import datasets
+
+SATISFIED, DISSATISFIED = 3.0, 2.0
+# What the targets of the "Nudges agents can trust" issue are measured against.
+TARGET_SATISFIED_FLAGGED = 0.02
+TARGET_CONVERSATIONS_WARNED = 0.10
+_WARNINGS = (NudgeKind.FRUSTRATION.value, NudgeKind.ESCALATION.value)
+
+
+@dataclass
+class Rates:
+    turns: int = 0
+    engine: int = 0
+    vader: int = 0
+
+    def add(self, engine: bool, text: str) -> None:
+        self.turns += 1
+        self.engine += engine
+        self.vader += vader.polarity(text).compound <= -0.05
+
+    def share(self, part: int) -> float:
+        return part / self.turns if self.turns else float("nan")
+
+
+@dataclass
+class SetFigures:
+    name: str
+    conversations: int = 0
+    nudges: Counter[str] = field(default_factory=Counter)
+    nudged: int = 0
+    warned: int = 0  # got a frustration heads-up or an escalation warning
+    satisfied: Rates = field(default_factory=Rates)
+    dissatisfied: Rates = field(default_factory=Rates)
+    customer_turns: Rates = field(default_factory=Rates)
+
+    def per_100(self, kind: str) -> float:
+        return 100 * self.nudges[kind] / max(1, self.conversations)
+
+
+def ratings(path: Path) -> dict[int, float]:
+    """Line number -> mean satisfaction of that USS customer turn."""
+    found: dict[int, float] = {}
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        for number, line in enumerate(fh, start=1):
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) >= 4 and parts[0] == "USER" and parts[1].strip() != "OVERALL":
+                votes = [int(v) for v in parts[3].split(",") if v.strip().isdigit()]
+                if votes:
+                    found[number] = sum(votes) / len(votes)
+    return found
+
+
+def replay(name: str, turns: list[Turn], rated: dict[int, float]) -> SetFigures:
+    out = SetFigures(name)
+    by_conversation: dict[str, Counter[str]] = defaultdict(Counter)
+
+    def on_message(turn: Turn, score: tuple[str, float, bool] | None) -> None:
+        if turn.role != "customer" or score is None:
+            return
+        fired = score[2]
+        out.customer_turns.add(fired, turn.text)
+        rating = rated.get(turn.line)
+        if rating is not None and rating >= SATISFIED:
+            out.satisfied.add(fired, turn.text)
+        elif rating is not None and rating <= DISSATISFIED:
+            out.dissatisfied.add(fired, turn.text)
+
+    def on_nudge(nudge: Nudge) -> None:
+        by_conversation[nudge.conversation.thread][nudge.kind.value] += 1
+
+    replayer = Replayer(Policy(), on_message, on_nudge)
+    asyncio.run(replayer.run(turns, name))
+    out.conversations = len({t.conversation for t in turns})
+    for counts in by_conversation.values():
+        out.nudges.update(counts)
+        out.nudged += 1
+        out.warned += any(counts[k] for k in _WARNINGS)
+    return out
+
+
+def transcript_sets(eval_dir: Path, limit: int | None) -> list[tuple[str, list[Turn], Path]]:
+    found = []
+    root = eval_dir / "transcripts"
+    for path in sorted(root.rglob("*")):
+        if path.suffix not in (".json", ".txt") or path.name.lower().startswith("dataset_"):
+            continue
+        transcript = load(path)
+        turns, _ = in_order(transcript.turns)
+        if limit is not None:
+            keep = sorted({t.conversation for t in turns}, key=turns_order(turns).__getitem__)[
+                :limit
+            ]
+            turns = [t for t in turns if t.conversation in set(keep)]
+        found.append((str(path.relative_to(root).with_suffix("")), turns, path))
+    return found
+
+
+def turns_order(turns: list[Turn]) -> dict[str, int]:
+    first: dict[str, int] = {}
+    for index, turn in enumerate(turns):
+        first.setdefault(turn.conversation, index)
+    return first
+
+
+def measure(eval_dir: Path, limit: int | None = None) -> list[SetFigures]:
+    results = []
+    for name, turns, path in transcript_sets(eval_dir, limit):
+        rated = ratings(path) if path.suffix == ".txt" else {}
+        results.append(replay(name, turns, rated))
+        if path.stem == "MWOZ":
+            held_out = [t for t in turns if not datasets.in_training_half(t.conversation)]
+            results.append(replay(f"{name} (held-out half)", held_out, rated))
+    return results
+
+
+def _pct(x: float) -> str:
+    return "   -  " if x != x else f"{100 * x:5.1f}%"
+
+
+def report(results: list[SetFigures]) -> None:
+    kinds = [k.value for k in NudgeKind]
+    head = (
+        f"{'transcripts':<34} {'convs':>6} "
+        + " ".join(f"{k[:11]:>11}" for k in kinds)
+        + f" {'nudged':>7} {'warned':>7}"
+    )
+    print("nudges per 100 conversations, by kind; share of conversations nudged at all, and")
+    print("warned (a frustration heads-up or an escalation warning):")
+    print(head)
+    print("-" * len(head))
+    for f in results:
+        print(
+            f"{f.name:<34} {f.conversations:>6} "
+            + " ".join(f"{f.per_100(k):>11.1f}" for k in kinds)
+            + f" {_pct(f.nudged / max(1, f.conversations)):>7} {_pct(f.warned / max(1, f.conversations)):>7}"
+        )
+    print()
+    print("customer turns judged frustrated (engine) vs plain VADER (compound <= -0.05):")
+    head = f"{'transcripts':<34} {'turns':>6} {'engine':>7} {'VADER':>7}   {'satisfied':>9} {'engine':>7} {'VADER':>7}   {'dissat.':>7} {'engine':>7} {'VADER':>7}"
+    print(head)
+    print("-" * len(head))
+    for f in results:
+        c, s, d = f.customer_turns, f.satisfied, f.dissatisfied
+        print(
+            f"{f.name:<34} {c.turns:>6} {_pct(c.share(c.engine)):>7} {_pct(c.share(c.vader)):>7}   "
+            f"{s.turns:>9} {_pct(s.share(s.engine)):>7} {_pct(s.share(s.vader)):>7}   "
+            f"{d.turns:>7} {_pct(d.share(d.engine)):>7} {_pct(d.share(d.vader)):>7}"
+        )
+    print()
+    for f in results:
+        if not f.satisfied.turns:
+            continue
+        flagged = f.satisfied.share(f.satisfied.engine)
+        warned = f.warned / max(1, f.conversations)
+        rising = f.dissatisfied.share(f.dissatisfied.engine) > flagged
+        print(
+            f"{f.name}: satisfied turns flagged {_pct(flagged).strip()} "
+            f"(target <= {TARGET_SATISFIED_FLAGGED:.0%}: {_verdict(flagged <= TARGET_SATISFIED_FLAGGED)}); "
+            f"conversations warned {_pct(warned).strip()} "
+            f"(target <= {TARGET_CONVERSATIONS_WARNED:.0%}: {_verdict(warned <= TARGET_CONVERSATIONS_WARNED)}); "
+            f"dissatisfied flagged more often than satisfied: {_verdict(rising)}"
+        )
+
+
+def _verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--eval-dir", type=Path, default=datasets.DEFAULT_EVAL)
+    parser.add_argument("--limit", type=int, help="at most this many conversations per file")
+    args = parser.parse_args(argv)
+    if not (args.eval_dir / "transcripts").is_dir():
+        print(f"no transcripts at {args.eval_dir}/transcripts (pass --eval-dir)", file=sys.stderr)
+        return 2
+    report(measure(args.eval_dir, args.limit))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,157 @@
+"""Owed updates: when a customer is waiting for the agent, and the reminder when they
+have waited too long.
+
+An update is owed
+- when an agent promised one ("let me check and get back to you", "within 10 minutes",
+  "by end of day tomorrow"): at the promised time, or ``waiting_after`` after a promise
+  without a time. The customer's "ok, thanks" does not cancel it; the agent's next
+  message does (it is the update, or a new promise). While a promise stands it sets when
+  the update is owed, so a promise for later than ``waiting_after`` owes nothing sooner;
+- otherwise, when a customer message has gone unanswered for ``waiting_after``.
+
+Nothing is owed after a closing or a decline ("that's all, have a nice day", "no
+thanks, I'm all set", "that worked, thank you"): they also mark the conversation resolved.
+A plain "ok, thanks" owes nothing new either. Reminders repeat every ``waiting_repeat``,
+at most ``waiting_max_reminders`` times per wait.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from enum import StrEnum
+
+from coaching import promises, suggestions
+from coaching.model import Assessment
+from coaching.nudging import Draft, format_duration, issue, recipients
+from coaching.policy import Policy
+from coaching.state import ConversationState, Pending, Promised
+from coaching.types import Cue, MessagePosted, Nudge, NudgeKind, Signal, SignalKind
+
+_MAX_UNANSWERED = 20
+
+
+class Settles(StrEnum):
+    """A customer message that asks for nothing more."""
+
+    CLOSING = "closing"  # "that's all, bye", "that worked, thanks": resolved
+    DECLINE = "decline"  # "no thanks, I'm all set", "not right now": resolved
+    THANKS = "thanks"  # "ok, thanks", "great": owes nothing new, resolves nothing
+
+
+def settles(result: Assessment, text: str, frustrated: bool) -> Settles | None:
+    """Whether a customer message settles things. A frustrated message or a question is
+    owed an answer whatever else it says."""
+    if frustrated or "?" in text:
+        return None
+    if result.matched & {"closing", "resolved"}:
+        return Settles.CLOSING
+    if "decline" in result.matched:
+        return Settles.DECLINE
+    if result.matched & {"acknowledges", "gratitude", "reassurance"}:
+        return Settles.THANKS
+    return None
+
+
+def on_customer(
+    state: ConversationState, event: MessagePosted, settled: Settles | None
+) -> ConversationState:
+    if settled in (Settles.CLOSING, Settles.DECLINE):
+        return replace(state, unanswered=(), promised=None, waiting_reminders=0, reminded_at=None)
+    if settled is Settles.THANKS:
+        return state
+    pending = Pending(event.message_id, event.event_id, event.author, event.sent_at)
+    return replace(state, unanswered=(*state.unanswered, pending)[-_MAX_UNANSWERED:])
+
+
+def on_agent(state: ConversationState, event: MessagePosted, policy: Policy) -> ConversationState:
+    """An agent's message answers what came before it and keeps or makes a promise."""
+    made = promises.find(
+        event.text,
+        event.sent_at,
+        policy.waiting_after,
+        promises.LocalTime(policy.utc_offset),
+        policy.end_of_day_hour,
+    )
+    promised = (
+        None
+        if made is None
+        else Promised(event.author, event.event_id, event.sent_at, made.due, made.when)
+    )
+    return replace(
+        state,
+        # Only what came before this reply is answered by it (deliveries can be late).
+        unanswered=tuple(p for p in state.unanswered if p.at > event.sent_at),
+        promised=promised,
+        waiting_reminders=0,
+        reminded_at=None,
+    )
+
+
+def deadline(state: ConversationState, policy: Policy) -> float | None:
+    """When the next reminder is due, if one could be."""
+    if (
+        state.closed
+        or (state.promised is None and not state.unanswered)
+        or state.waiting_reminders >= policy.waiting_max_reminders
+        or not recipients(state, policy)
+    ):
+        return None
+    if state.reminded_at is not None:
+        # After downtime, reminders must not fire back to back: time from the last one.
+        return state.reminded_at + policy.waiting_repeat
+    if state.promised is not None:
+        return state.promised.due
+    if state.unanswered:
+        return state.unanswered[0].at + policy.waiting_after
+    return None
+
+
+def remind(
+    state: ConversationState, policy: Policy, now: float
+) -> tuple[ConversationState, list[Signal], list[Nudge]]:
+    """The reminder, if one is due at ``now``."""
+    due = deadline(state, policy)
+    if due is None or now < due:
+        return state, [], []
+    count = state.waiting_reminders + 1
+    promised = state.promised
+    if promised is not None:
+        since, source, customer = promised.at, promised.event_id, None
+        trigger = f"{source}#promise{count}"
+        late = format_duration(now - promised.at)
+        if promised.when:
+            headline = f"You said you'd get back {promised.when}; it's been {late}."
+            why = f"update promised {promised.when}"
+        else:
+            headline = f"You said you'd get back to the customer; it's been {late}."
+            why = "update promised"
+    else:
+        first = state.unanswered[0]
+        since, source, customer = first.at, first.event_id, first.customer
+        trigger = f"{source}#wait{count}"
+        headline = f"The customer has been waiting {format_duration(now - since)} for an update."
+        why = f"no reply for {format_duration(now - since)}"
+    subject = customer or (state.customers[-1] if state.customers else "")
+    cue = Cue("waiting_time", why, now - since)
+    signal = Signal(
+        SignalKind.WAITING,
+        state.conversation,
+        subject,
+        min(1.0, (now - since) / (policy.waiting_after * 3)),
+        True,
+        (cue,),
+        source,
+        now,
+    )
+    state = replace(state, waiting_reminders=count, reminded_at=now)
+    draft = Draft(
+        NudgeKind.WAITING,
+        trigger,
+        (why,),
+        suggestions.PROMISED_UPDATE if promised else suggestions.suggestion(NudgeKind.WAITING),
+        customer or subject or None,
+        headline=headline,
+        cooldown=False,
+    )
+    state, nudges = issue(state, draft, policy, now)
+    return state, [signal], nudges

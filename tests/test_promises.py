@@ -1,0 +1,87 @@
+"""Table tests: which agent messages promise an update, and when it falls due."""
+
+from __future__ import annotations
+
+import pytest
+
+from coaching.promises import DAY, LocalTime, find
+
+UTC = LocalTime(lambda _: 0.0)
+# Tuesday 14 November 2023, 10:00:00 UTC
+TUESDAY_10AM = 1_699_956_000.0
+WAIT = 600.0
+HOUR = 3600.0
+
+
+@pytest.mark.parametrize(
+    ("text", "due_after", "when"),
+    [
+        (
+            "I'll check with the card team and get back to you within 10 minutes",
+            10 * 60,
+            "within 10 minutes",
+        ),
+        ("I'll update you within 10 minutes.", 10 * 60, "within 10 minutes"),
+        ("Let me check and get back to you", WAIT, ""),
+        ("Let me look into this.", WAIT, ""),
+        ("I'll get back to you in an hour", HOUR, "within an hour"),
+        (
+            "We'll have an update for you in 2 hours, I'll message you then",
+            2 * HOUR,
+            "within 2 hours",
+        ),
+        ("Give me 5 minutes to check", 5 * 60, "within 5 minutes"),
+        ("Bear with me a moment while I check", 60, "in a moment"),
+        (
+            "I've escalated it and you'll hear from us within 24-48 hours",
+            48 * HOUR,
+            "within 24-48 hours",
+        ),
+        ("I'll email you by 3pm", 5 * HOUR, "by 15:00"),
+        ("We'll update you by end of day", 7 * HOUR, "by end of day"),
+        ("We'll update you by end of day tomorrow", DAY + 7 * HOUR, "by end of day tomorrow"),
+        ("I'll call you back first thing tomorrow", DAY, "by tomorrow morning"),
+        ("I'll follow up by Friday", 3 * DAY + 7 * HOUR, "by Friday"),
+    ],
+)
+def test_a_promise_is_due_when_it_says(text: str, due_after: float, when: str) -> None:
+    promise = find(text, TUESDAY_10AM, WAIT, UTC, 17)
+    assert promise is not None
+    assert promise.due == TUESDAY_10AM + due_after
+    assert promise.when == when
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Let me know if you need anything else!",
+        "Is there anything else I can help with?",
+        "Shall I check that for you?",
+        "I can check that for you if you like",
+        "I'll be happy to help with that.",
+        "Thanks, have a great day!",
+        "Your order shipped this morning.",
+        "I understand your request.",
+    ],
+)
+def test_not_a_promise(text: str) -> None:
+    assert find(text, TUESDAY_10AM, WAIT, UTC, 17) is None
+
+
+def test_end_of_day_is_the_teams_evening_not_utcs() -> None:
+    one_hour_east = LocalTime(lambda _: 3600.0)
+    promise = find("I'll get back to you by end of day", TUESDAY_10AM, WAIT, one_hour_east, 17)
+    assert promise is not None
+    assert promise.due == TUESDAY_10AM + 6 * HOUR  # 17:00 at UTC+1 is 16:00 UTC
+
+
+def test_end_of_day_promised_after_hours_means_the_next_evening() -> None:
+    evening = TUESDAY_10AM + 9 * HOUR  # 19:00
+    promise = find("I'll update you by end of day", evening, WAIT, UTC, 17)
+    assert promise is not None
+    assert promise.due == TUESDAY_10AM + DAY + 7 * HOUR
+
+
+def test_a_bare_hour_is_too_vague_to_hold_an_agent_to() -> None:
+    promise = find("I'll get back to you by 3", TUESDAY_10AM, WAIT, UTC, 17)
+    assert promise is not None and promise.when == ""
