@@ -41,7 +41,8 @@ _ACK_PHRASES = re.compile(
 )
 
 TARGETS = {
-    "frustration_airline": 0.75,
+    "frustration_airline": 0.85,
+    "frustration_amazonhelp300": 0.70,
     "frustration_goemotions": 0.55,
     "acknowledgement_epitome_strict": 0.80,
     "acknowledgement_epitome": 0.60,

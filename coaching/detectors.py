@@ -3,7 +3,10 @@
 Both clean the text, refuse to judge what they cannot read (non-English: score 0, no
 cue but ``unsupported_language``), then ask their learned model. Thresholds default to the
 ones chosen at training time and can be overridden by configuration. A frustration score
-past the threshold counts only with a support cue behind it (coaching/frustration.py).
+past the threshold counts when a support cue explains it (coaching/frustration.py), or
+when it is past the model's ``confident`` score, where the many weak features agree.
+This is the message read on its own (``coach analyze``); in a conversation the engine
+asks for more before it acts (``frustration.judge``).
 """
 
 from __future__ import annotations
@@ -32,8 +35,9 @@ class Detectors:
         result = _assess(
             text, "frustration", features.frustration_features, self.frustration_threshold
         )
-        if result.fired and not explained(result):
-            # A score with no support cue behind it is no reason to interrupt an agent.
+        confident = model.load("frustration").confident
+        unexplained = not explained(result) and (confident is None or result.score < confident)
+        if result.fired and unexplained:
             return Assessment(result.score, False, result.cues, result.matched)
         return result
 

@@ -45,6 +45,8 @@ class LinearModel:
     bias: float
     threshold: float
     weights: dict[str, float]
+    # Past this score a message counts without a named cue behind it (None: never).
+    confident: float | None = None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LinearModel:
@@ -53,6 +55,7 @@ class LinearModel:
             bias=float(data["bias"]),
             threshold=float(data["threshold"]),
             weights={str(k): float(v) for k, v in data["weights"].items()},
+            confident=None if data.get("confident") is None else float(data["confident"]),
         )
 
     def logit(self, values: dict[str, float]) -> float:

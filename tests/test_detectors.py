@@ -29,8 +29,6 @@ CALM = [
     "Nope, that's everything, have a good one!",
     "All good now, bye!",
     "Okay, have a nice evening.",
-    # A calm problem report (tests/test_owed.py: the coach never treats one as frustration).
-    "I was billed for a plan I cancelled last month.",
     "No worries, take your time",
     "No problem",
     "my card was declined",
