@@ -71,6 +71,8 @@ _HOLD = re.compile(
 _CLOCK = re.compile(
     r"\bby\s+(?P<hour>\d{1,2})(?::(?P<minute>\d{2}))?\s*(?P<ampm>am|pm|a\.m\.|p\.m\.)?"
 )
+# "within the hour", "in the next hour": an hour, as the duration pattern reads it.
+_THE_HOUR = re.compile(r"\b(?:within|in) the (?:next )?hour\b")
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _DAY_PART = re.compile(
     r"\b(?P<when>(?:by )?(?:the )?(?:end of (?:the )?(?:business )?day|eod|cob|close of business)"
@@ -110,17 +112,34 @@ class LocalTime:
 def find(
     text: str, sent_at: float, default_wait: float, clock: LocalTime, end_of_day_hour: int
 ) -> Promise | None:
-    """The promise an agent's message makes, if any."""
-    lower = text.lower().replace("’", "'")
-    if not _COMMITMENT.search(lower) or _NOT_A_PROMISE.search(lower):
+    """The promise an agent's message makes, if any. When the message names several
+    times ("I'm sending a replacement so it arrives tomorrow, and I'll message you by
+    3pm"), the customer hears back at the earliest one after the commitment (3pm)."""
+    lower = _THE_HOUR.sub("within an hour", text.lower().replace("’", "'"))
+    commitment = _COMMITMENT.search(lower)
+    if commitment is None or _NOT_A_PROMISE.search(lower):
         return None
-    found = (
-        _duration(lower, sent_at)
-        or _hold(lower, sent_at)
-        or _day_part(lower, sent_at, clock, end_of_day_hour)
-        or _clock(lower, sent_at, clock)
+    found = _earliest(lower, commitment.start(), sent_at, clock, end_of_day_hour) or _earliest(
+        lower, 0, sent_at, clock, end_of_day_hour
     )
     return found or Promise(sent_at + default_wait, "")
+
+
+def _earliest(
+    lower: str, start: int, sent_at: float, clock: LocalTime, end_of_day_hour: int
+) -> Promise | None:
+    """The soonest-due time phrase from ``start`` on (the first of each kind)."""
+    candidates = [
+        promise
+        for promise in (
+            _duration(lower, sent_at, start),
+            _hold(lower, sent_at, start),
+            _day_part(lower, sent_at, clock, end_of_day_hour, start),
+            _clock(lower, sent_at, clock, start),
+        )
+        if promise is not None
+    ]
+    return min(candidates, key=lambda p: p.due) if candidates else None
 
 
 def _seconds(amount: str, unit: str) -> float:
@@ -132,8 +151,8 @@ def _seconds(amount: str, unit: str) -> float:
     return value * _UNIT_SECONDS.get(key, 60)
 
 
-def _duration(lower: str, sent_at: float) -> Promise | None:
-    match = _DURATION.search(lower)
+def _duration(lower: str, sent_at: float, start: int = 0) -> Promise | None:
+    match = _DURATION.search(lower, start)
     if match is None:
         return None
     amount, unit = match["amount"], match["unit"]
@@ -144,8 +163,8 @@ def _duration(lower: str, sent_at: float) -> Promise | None:
     return Promise(sent_at + seconds, f"within {spoken}")
 
 
-def _hold(lower: str, sent_at: float) -> Promise | None:
-    match = _HOLD.search(lower)
+def _hold(lower: str, sent_at: float, start: int = 0) -> Promise | None:
+    match = _HOLD.search(lower, start)
     if match is None:
         return None
     seconds = max(60.0, _seconds(match["amount"], match["unit"]))
@@ -165,8 +184,10 @@ def _spoken(amount: str, unit: str, seconds: float) -> str:
     return f"{value.removesuffix('.0')} {word}s"
 
 
-def _day_part(lower: str, sent_at: float, clock: LocalTime, end_of_day_hour: int) -> Promise | None:
-    match = _DAY_PART.search(lower)
+def _day_part(
+    lower: str, sent_at: float, clock: LocalTime, end_of_day_hour: int, start: int = 0
+) -> Promise | None:
+    match = _DAY_PART.search(lower, start)
     if match is None:
         return None
     phrase = match["when"]
@@ -197,8 +218,8 @@ def _day_part(lower: str, sent_at: float, clock: LocalTime, end_of_day_hour: int
     return Promise(due, spoken)
 
 
-def _clock(lower: str, sent_at: float, clock: LocalTime) -> Promise | None:
-    match = _CLOCK.search(lower)
+def _clock(lower: str, sent_at: float, clock: LocalTime, start: int = 0) -> Promise | None:
+    match = _CLOCK.search(lower, start)
     if match is None:
         return None
     hour, minute = int(match["hour"]), int(match["minute"] or 0)

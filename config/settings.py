@@ -106,6 +106,18 @@ class HttpSettings(_Section):
     port: int = Field(8080, ge=0, le=65535)
 
 
+class PracticeSettings(_Section):
+    """Practice mode: agents rehearse de-escalation with a simulated customer."""
+
+    enabled: bool = True
+    scenarios_dir: str = Field(
+        "", description="a folder of your team's scenario files (*.toml), relative to this file"
+    )
+    share_with_supervisors: bool = Field(
+        False, description="supervisors may see aggregates: sessions, mean score per scenario"
+    )
+
+
 class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["text", "json"] = "text"
@@ -124,6 +136,7 @@ class Settings(BaseSettings):
     runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    practice: PracticeSettings = Field(default_factory=PracticeSettings)
 
     @classmethod
     def settings_customise_sources(

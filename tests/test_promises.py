@@ -42,6 +42,20 @@ HOUR = 3600.0
         ("We'll update you by end of day tomorrow", DAY + 7 * HOUR, "by end of day tomorrow"),
         ("I'll call you back first thing tomorrow", DAY, "by tomorrow morning"),
         ("I'll follow up by Friday", 3 * DAY + 7 * HOUR, "by Friday"),
+        ("I'll update you within the hour", HOUR, "within an hour"),
+        ("We'll update you in the next hour", HOUR, "within an hour"),
+        # Several times: the soonest after the commitment is when the customer hears back.
+        (
+            "I'm sending a replacement so it arrives tomorrow, and I'll message you by 3pm",
+            5 * HOUR,
+            "by 15:00",
+        ),
+        (
+            "It went down about 20 minutes ago; I'll update you by end of day",
+            7 * HOUR,
+            "by end of day",
+        ),
+        ("Within 10 minutes I'll get back to you", 10 * 60, "within 10 minutes"),
     ],
 )
 def test_a_promise_is_due_when_it_says(text: str, due_after: float, when: str) -> None:
