@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from adapters.base import AdapterFailed, NudgeDelivery, Roles
+from adapters.practice import PracticeHandler
 from bot import ops
 from bot.clock import Clock, SystemClock
 from bot.commands import CommandService
 from bot.metrics import Metrics
 from bot.policy import policy_from
+from bot.practice.service import practice_service
 from bot.runtime import Runtime
 from bot.store import open_store
 from bot.store.base import Store
@@ -58,6 +60,7 @@ class Bot:
     commands: CommandService
     adapters: list[Adapter] = field(default_factory=list)
     ops_server: ops.OpsServer | None = None
+    practice: PracticeHandler | None = None
     _purger: asyncio.Task[None] | None = None
 
     @classmethod
@@ -81,18 +84,19 @@ class Bot:
         roles = roles_from(settings.roles)
         commands = CommandService(store, roles, clock, metrics, policy.waiting_after)
         bot = cls(config, store, runtime, commands)
+        bot.practice = practice_service(config, store, roles, clock, policy)
         handlers = ops.routes(metrics, bot.health, lambda: int(metrics.queue_depth._value.get()))
         serves_ops = False
         if settings.slack.enabled:
             from bot.wiring import slack_adapter
 
-            adapter = slack_adapter(config, roles, runtime, commands, handlers)
+            adapter = slack_adapter(config, roles, runtime, commands, handlers, bot.practice)
             serves_ops = settings.slack.mode == "http"
             bot.adapters.append(adapter)
         if settings.discord.enabled:
             from bot.wiring import discord_adapter
 
-            bot.adapters.append(discord_adapter(config, roles, runtime, commands))
+            bot.adapters.append(discord_adapter(config, roles, runtime, commands, bot.practice))
         for adapter in bot.adapters:
             runtime.deliveries[adapter.platform] = adapter.delivery
         if settings.http.enabled and not serves_ops:

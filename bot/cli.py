@@ -61,6 +61,10 @@ def _parser() -> argparse.ArgumentParser:
 
     cli_store.add_parsers(sub)
 
+    from bot.practice import cli as practice_cli
+
+    practice_cli.add_parser(sub)
+
     invite = sub.add_parser(
         "discord-invite", help="print the URL that adds the Discord bot to a server"
     )
@@ -87,6 +91,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _stored(args)
         if args.command == "discord-invite":
             return _discord_invite(args, err)
+        if args.command == "practice":
+            from bot.practice import cli as practice_cli
+
+            return practice_cli.run(args, err)
     except ConfigError as exc:
         for problem in exc.problems:
             err.print(f"[red]config error:[/] {escape(problem)}")

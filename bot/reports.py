@@ -141,6 +141,7 @@ def help_report(is_supervisor: bool, platform: str = "slack") -> Report:
     lines = [
         f"/coach me {period} — your own coaching record",
         "/coach inbox — tips that could not reach you privately",
+        "/coach practice [scenario] — rehearse de-escalation with a simulated customer",
         "/coach help — this help",
     ]
     if is_supervisor:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from adapters.base import Roles
+from adapters.practice import PracticeHandler
 from bot.commands import CommandService
 from bot.ops import Handler
 from bot.runtime import Runtime
@@ -17,6 +18,7 @@ def slack_adapter(
     runtime: Runtime,
     commands: CommandService,
     ops_routes: list[tuple[str, str, Handler]],
+    practice: PracticeHandler | None = None,
 ) -> Any:
     from adapters.slack.app import SlackAdapter, SlackOptions
 
@@ -34,11 +36,17 @@ def slack_adapter(
         channels=frozenset(s.channels),
     )
     routes = ops_routes if s.mode == "http" else []
-    return SlackAdapter(options, roles, runtime, commands.handle, runtime.record_feedback, routes)
+    return SlackAdapter(
+        options, roles, runtime, commands.handle, runtime.record_feedback, routes, practice
+    )
 
 
 def discord_adapter(
-    config: LoadedConfig, roles: Roles, runtime: Runtime, commands: CommandService
+    config: LoadedConfig,
+    roles: Roles,
+    runtime: Runtime,
+    commands: CommandService,
+    practice: PracticeHandler | None = None,
 ) -> Any:
     from adapters.discord.app import DiscordAdapter, DiscordOptions
 
@@ -52,4 +60,6 @@ def discord_adapter(
         staff_channel=d.staff_channel,
         conversation_minutes=d.conversation_minutes,
     )
-    return DiscordAdapter(options, roles, runtime, commands.handle, runtime.record_feedback)
+    return DiscordAdapter(
+        options, roles, runtime, commands.handle, runtime.record_feedback, practice
+    )

@@ -159,8 +159,9 @@ async def test_commands_are_synced_to_the_configured_guild(
     [coach] = sync.body
     assert coach["name"] == "coach"
     subs = {o["name"]: o for o in coach["options"]}
-    assert set(subs) == {"summary", "status", "inbox", "me", "help"}
+    assert set(subs) == {"summary", "status", "inbox", "me", "help", "practice"}
     assert [o["name"] for o in subs["summary"]["options"]] == ["agent", "channel", "period"]
     assert [c["value"] for c in subs["summary"]["options"][2]["choices"]] == ["24h", "7d", "30d"]
     identify = next(f for f in fake.received if f.op == 2)
-    assert identify.d["intents"] == (1 << 0) | (1 << 9) | (1 << 15)  # guilds, messages, content
+    # guilds, messages, content; and DMs, where practice continues
+    assert identify.d["intents"] == (1 << 0) | (1 << 9) | (1 << 15) | (1 << 12)

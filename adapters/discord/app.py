@@ -26,7 +26,9 @@ from adapters.discord.delivery import DiscordDelivery
 from adapters.discord.feedback import Feedback
 from adapters.discord.intake import Intake
 from adapters.discord.places import Places
+from adapters.discord.practice import DiscordPractice
 from adapters.discord.translate import trigger_message
+from adapters.practice import PracticeHandler
 from coaching.types import Nudge
 
 log = logging.getLogger("coach.discord")
@@ -67,11 +69,18 @@ class DiscordAdapter:
         sink: EventSink,
         command_handler: CommandHandler,
         feedback: FeedbackHandler,
+        practice: PracticeHandler | None = None,
     ) -> None:
         self.options, self.roles = options, roles
         _quiet_voice_warnings()
         self.commands = Commands(command_handler)
-        self.client = CoachClient(Feedback(feedback), self.commands.group(), options.guilds)
+        group = self.commands.group()
+        self.client = CoachClient(
+            Feedback(feedback), group, options.guilds, direct_messages=practice is not None
+        )
+        if practice is not None:  # /coach practice, continued in a DM
+            self.client.practice = DiscordPractice(self.client, practice)
+            self.client.practice.register(group)
         self.places = Places(self.client)
         self.intake = Intake(
             sink, roles, self.places, options.channels, options.conversation_minutes * 60

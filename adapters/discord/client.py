@@ -25,17 +25,20 @@ from discord.gateway import DiscordWebSocket
 
 from adapters.discord.feedback import Feedback
 from adapters.discord.intake import Intake
+from adapters.discord.practice import DiscordPractice, is_direct_message
 
 log = logging.getLogger("coach.discord")
 
 
-def intents() -> discord.Intents:
+def intents(direct_messages: bool = False) -> discord.Intents:
     """Only what coaching needs: guilds (channels, threads), guild messages and their
-    text (MESSAGE_CONTENT is privileged: it must be switched on in the Developer Portal)."""
+    text (MESSAGE_CONTENT is privileged: it must be switched on in the Developer Portal);
+    with practice, the DMs agents answer the simulated customer in."""
     wanted = discord.Intents.none()
     wanted.guilds = True
     wanted.guild_messages = True
     wanted.message_content = True
+    wanted.dm_messages = direct_messages
     return wanted
 
 
@@ -57,12 +60,19 @@ class GatewayState:
 
 class CoachClient(discord.Client):
     def __init__(
-        self, feedback: Feedback, group: app_commands.Group, guilds: frozenset[str]
+        self,
+        feedback: Feedback,
+        group: app_commands.Group,
+        guilds: frozenset[str],
+        direct_messages: bool = False,
     ) -> None:
         # The bot never needs to ping anyone but the agent it addresses (set per message).
-        super().__init__(intents=intents(), allowed_mentions=discord.AllowedMentions.none())
+        super().__init__(
+            intents=intents(direct_messages), allowed_mentions=discord.AllowedMentions.none()
+        )
         self.feedback, self.group, self.guild_ids = feedback, group, guilds
         self.intake: Intake | None = None  # set by the adapter
+        self.practice: DiscordPractice | None = None  # set by the adapter with practice on
         self.gateway = GatewayState()
         self.tree = app_commands.CommandTree(self)
         self._sync: asyncio.Task[None] | None = None
@@ -133,6 +143,10 @@ class CoachClient(discord.Client):
     # --- events ----------------------------------------------------------------------------
 
     async def on_message(self, message: discord.Message) -> None:
+        if is_direct_message(message):  # practice, never a support conversation
+            if self.practice is not None:
+                await self.practice.on_message(message)
+            return
         if self.intake is not None:
             self.intake.message(message)
 

@@ -23,8 +23,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.base import CommandHandler, EventSink, FeedbackHandler, Roles
+from adapters.practice import PracticeHandler, practice_args
 from adapters.slack import blocks, commands
 from adapters.slack.delivery import SlackDelivery
+from adapters.slack.practice import SlackPractice, is_direct_message
 from adapters.slack.translate import translate
 from coaching.types import Role
 
@@ -88,6 +90,7 @@ class SlackAdapter:
         command_handler: CommandHandler,
         feedback: FeedbackHandler,
         extra_routes: Sequence[Route] = (),
+        practice: PracticeHandler | None = None,
     ) -> None:
         self.options, self.roles, self.sink = options, roles, sink
         self.command_handler, self.feedback = command_handler, feedback
@@ -104,6 +107,9 @@ class SlackAdapter:
         )
         self.delivery = SlackDelivery(self.client)
         self.groups = GroupDirectory(self.client, roles.agent_groups | roles.supervisor_groups)
+        self.practice = (
+            SlackPractice(self.client, practice, self.groups.of) if practice is not None else None
+        )
         self._socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None
         self._refresher: asyncio.Task[None] | None = None
@@ -125,6 +131,10 @@ class SlackAdapter:
         self.app.action(blocks.NOT_HELPFUL)(self._on_feedback)
 
     async def _on_event(self, body: dict[str, Any]) -> None:
+        if is_direct_message(body):  # the app's DM: practice, never a support conversation
+            if self.practice is not None:
+                await self.practice.on_message(body)
+            return
         result = translate(body, self._role_of, self.options.channels)
         if result.event is None:
             log.debug("slack event %s skipped: %s", body.get("event_id"), result.reason)
@@ -132,6 +142,10 @@ class SlackAdapter:
         await self.sink.submit(result.event)
 
     async def _on_command(self, ack: Any, body: dict[str, Any], respond: Any) -> None:
+        args = practice_args(str(body.get("text", "")))
+        if args is not None and self.practice is not None:
+            await self.practice.on_command(args, body, ack, respond)
+            return
         user = str(body.get("user_id", ""))
         request = commands.parse(
             str(body.get("text", "")), str(body.get("team_id", "")), user, self.groups.of(user)

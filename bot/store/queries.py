@@ -28,7 +28,16 @@ from sqlalchemy.engine import Connection
 from bot.records import FeedbackRecord, SignalRecord
 from bot.store import schema
 from bot.store.base import Slice
-from bot.store.schema import commands, conversations, events, feedback, nudges, signals
+from bot.store.schema import (
+    commands,
+    conversations,
+    events,
+    feedback,
+    nudges,
+    practice_results,
+    practice_sessions,
+    signals,
+)
 from coaching.state import ConversationState
 from coaching.types import Nudge
 
@@ -301,6 +310,8 @@ def purge(conn: Connection, before: float) -> int:
         sa.delete(nudges).where(nudges.c.created_at < before),
         sa.delete(feedback).where((feedback.c.at < before) | ~kept_nudge.exists()),
         sa.delete(commands).where(commands.c.at < before),
+        sa.delete(practice_results).where(practice_results.c.finished_at < before),
+        sa.delete(practice_sessions).where(practice_sessions.c.updated_at < before),
     ):
         count += conn.execute(stmt).rowcount
     return count

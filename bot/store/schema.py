@@ -108,6 +108,35 @@ commands = sa.Table(
     sa.Column("allowed", sa.Boolean, nullable=False),
 )
 
+# Practice (bot/practice/store.py): an agent's session in progress (step names, scores and
+# cue names: no message text) and the results of finished ones.
+practice_sessions = sa.Table(
+    "practice_sessions",
+    metadata,
+    sa.Column("platform", sa.String, primary_key=True),
+    sa.Column("agent", sa.String, primary_key=True),
+    sa.Column("workspace", sa.String, nullable=False),
+    sa.Column("session", sa.Text, nullable=False),  # roleplay.Session.to_dict() as JSON
+    sa.Column("version", sa.Integer, nullable=False),  # bumped by every write
+    sa.Column("last_message", sa.String, nullable=False),  # the reply last answered
+    sa.Column("updated_at", sa.Double, nullable=False, index=True),
+)
+
+practice_results = sa.Table(
+    "practice_results",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("platform", sa.String, nullable=False),
+    sa.Column("workspace", sa.String, nullable=False),
+    sa.Column("agent", sa.String, nullable=False),
+    sa.Column("scenario", sa.String, nullable=False),
+    sa.Column("score", sa.Integer, nullable=False),
+    sa.Column("outcome", sa.String, nullable=False),
+    sa.Column("finished_at", sa.Double, nullable=False, index=True),
+    sa.Index("ix_practice_results_agent", "platform", "agent"),
+    sa.Index("ix_practice_results_workspace", "platform", "workspace"),
+)
+
 
 # --- rows <-> records --------------------------------------------------------------------
 

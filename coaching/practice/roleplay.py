@@ -21,11 +21,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from coaching.engine import Engine
+from coaching.policy import Policy
 from coaching.practice import scorecard
 from coaching.practice.judgement import Judgement, judge
 from coaching.practice.scenario import Outcome, Scenario, Step
 from coaching.practice.scorecard import Scorecard
-from coaching.policy import Policy
 from coaching.state import ConversationState
 from coaching.types import (
     ConversationRef,
@@ -182,9 +182,7 @@ class Roleplay:
             sent_at=at,
         )
         result = self.engine.step(session.state, event, at)
-        acknowledged = any(
-            s.kind is SignalKind.ACKNOWLEDGEMENT and s.fired for s in result.signals
-        )
+        acknowledged = any(s.kind is SignalKind.ACKNOWLEDGEMENT and s.fired for s in result.signals)
         promise = result.state.promised
         if promise is not None and promise.at != at:
             promise = None  # an earlier reply's promise, still standing

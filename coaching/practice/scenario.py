@@ -107,7 +107,7 @@ def from_dict(data: Mapping[str, Any], source: str = "scenario") -> Scenario:
             return ""
         if len(value) > MAX_TEXT:
             problems.append(f"{label} {key}: longer than {MAX_TEXT} characters")
-        return value.strip()
+        return unwrap(value)
 
     for key in sorted(set(data) - _TOP_KEYS):
         problems.append(f"{key}: unknown key (known: {', '.join(sorted(_TOP_KEYS))})")
@@ -139,6 +139,13 @@ def from_dict(data: Mapping[str, Any], source: str = "scenario") -> Scenario:
     if problems:
         raise ScenarioError([f"{source}: {p}" for p in problems])
     return Scenario(scenario_id, title, situation, customer, steps, start, window, tuple(tags))
+
+
+def unwrap(text: str) -> str:
+    """Text as written in a TOML file, its line breaks undone (a blank line still
+    separates paragraphs)."""
+    paragraphs = re.split(r"\n\s*\n", text.strip())
+    return "\n\n".join(" ".join(p.split()) for p in paragraphs)
 
 
 def _window(value: Any, problems: list[str]) -> tuple[float, float]:
