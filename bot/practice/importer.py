@@ -116,6 +116,7 @@ def draft(turns: list[Turn], name: str, policy: Policy | None = None) -> Draft:
         f"title = {_quoted('Imported: ' + conversation)}",
         'situation = "What the agent knows and can offer: the order, the account, the options."',
         'customer = "Customer"',
+        'start = "turn1"',
     ]
     used: set[str] = set()
     for index, exchange in enumerate(talk):

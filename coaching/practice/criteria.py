@@ -1,7 +1,8 @@
 """What a practice reply is judged on, besides acknowledgement (the live detector's).
 
 - ownership: the agent takes the problem on ("I'll chase it myself", "leave it with me",
-  "that's on us"), rather than handing it back ("you'll need to contact the courier");
+  "that's on us", "I'll message you by 3pm"), rather than handing it back ("you'll need
+  to contact the courier");
 - a concrete next step: an action, done or committed to (a refund issued, a replacement
   sent, an escalation raised, a call booked), not "I'll look into it";
 - dismissal: words that tell a customer their feelings do not count ("calm down", "these
@@ -34,7 +35,7 @@ OWNERSHIP: tuple[CuePattern, ...] = (
     cue(
         "takes_it_on",
         "took it on yourself",
-        rf"\b{_I}\s+(?:\w+\s+){{0,3}}?(?:personally|myself|take|taking|look|looking|check|checking|chase|chasing|sort|sorting|fix|fixing|handle|handling|follow|following|stay|staying|own|owning|see (?:this|it|that) through|make sure|make this right|get (?:this|it|that) (?:sorted|fixed|resolved|done))\b",
+        rf"\b{_I}\s+(?:\w+\s+){{0,3}}?(?:personally|myself|take|taking|look|looking|check|checking|chase|chasing|sort|sorting|fix|fixing|handle|handling|follow|following|stay|staying|own|owning|see (?:this|it|that) through|make sure|make this right|get (?:this|it|that) (?:sorted|fixed|resolved|done)|message|email|text|update|get back|come back|follow up|keep you|let you know|be in touch)\b",
         rf"\b{_I}\s+(?:\w+\s+){{0,3}}?{_ACTIONS}\b",
         r"\bleave it with me\b|\b(?:i'?m|i am) on it\b|\b(?:i'?ll|i will) (?:own|take care of|take responsibility)\b|\bi take (?:full )?(?:responsibility|ownership)\b",
         r"\b(?:that'?s|this is|it'?s) on (?:us|me)\b|\b(?:our|my) (?:mistake|fault|error)\b|\bwe (?:got|messed) (?:this|it|that) (?:wrong|up)\b|\bwe let you down\b",
@@ -56,7 +57,7 @@ DISMISSAL: tuple[CuePattern, ...] = (
         "dismisses",
         "brushed the customer's feelings aside",
         r"\bcalm down\b|\brelax\b|\bno need to (?:shout|be rude|get upset|be upset|panic)\b|\bthere'?s no need to\b",
-        r"\b(?:these|such) things happen\b|(?:^|[.!?,;]\s*)(?:well,?\s+)?it happens\b|\b(?:it'?s|that'?s) not a big deal\b|\bnot a big deal\b|\b(?:it'?s|that'?s) (?:just|only) (?:a|one|an)\b|\bdeal with it\b",
+        r"\b(?:these|such) things happen\b|(?:^|[.!?,;]\s*)(?:well,?\s+)?it happens\b|\b(?:it'?s|that'?s) not a big deal\b|\bnot a big deal\b|\b(?:it'?s|that'?s) (?:just|only) (?:a|one|an)\b|(?:^|[.!?,;]\s*)(?:just\s+|you'?ll (?:just )?have to\s+)?deal with it\b",
         r"\b(?:our|the|company) polic(?:y|ies) (?:is|are|says|say|states|doesn'?t|does not|won'?t)\b|\b(?:that'?s|it'?s) (?:our|the|company) policy\b|\bper (?:our |the )?policy\b|\bpolicy is policy\b",
         r"\bas (?:i|we) (?:said|mentioned|explained|already said|told you)\b|\bplease be patient\b|\byou should(?:'ve| have) (?:read|checked|called|contacted|told|known|ordered|updated|kept|followed|asked)\b|\bif you had (?:read|checked|called|contacted|told)\b|\b(?:read|check) (?:the|our) (?:faq|terms|docs|documentation|website)\b",
     ),

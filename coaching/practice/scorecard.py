@@ -72,8 +72,11 @@ def build(
 
 
 def _tally(judgements: Sequence[Judgement], need: Need) -> tuple[int, int]:
+    """Replies that met ``need`` (a dismissive one never counts as a strength: "that's
+    our policy, sorry" may read as an apology, but it is no acknowledgement), of those
+    that needed it."""
     asked = [j for j in judgements if need in j.needs]
-    return sum(1 for j in asked if need in j.met), len(asked)
+    return sum(1 for j in asked if need in j.met and not j.dismissive), len(asked)
 
 
 def _times(met: int, asked: int) -> str:
