@@ -96,11 +96,14 @@ def test_the_same_replies_print_the_same_session() -> None:
     assert first.stdout == coach("practice", "late-delivery", "--json", stdin=replies).stdout
 
 
-def test_bad_usage_is_explained(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_usage_is_explained(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     code, _, err = run(capsys, "practice", "late-delivry", "--json")
     assert code == 2 and "did you mean 'late-delivery'?" in err
-    monkeypatch.setattr(sys, "stdin", open(os.devnull))  # not a terminal
-    code, _, err = run(capsys, "practice", "--json")
+    with open(os.devnull) as devnull:
+        monkeypatch.setattr(sys, "stdin", devnull)  # not a terminal
+        code, _, err = run(capsys, "practice", "--json")
     assert code == 2 and "name a scenario" in err
 
 
@@ -256,7 +259,10 @@ def test_import_of_a_file_that_is_no_transcript_says_so(tmp_path: Path) -> None:
     source = tmp_path / "t.jsonl"
     source.write_text(json.dumps(TRANSCRIPT[0]) + "\n")
     agent_only = coach("practice", "--import", str(source))
-    assert agent_only.returncode == 1 and "no conversation with a customer message" in agent_only.stderr
+    assert (
+        agent_only.returncode == 1
+        and "no conversation with a customer message" in agent_only.stderr
+    )
     source.write_text("\n".join(json.dumps(r) for r in TRANSCRIPT) + "\n")
     wrong = coach("practice", "--import", str(source), "--conversation", "zzz")
     assert wrong.returncode == 2 and "no conversation 'zzz'" in wrong.stderr

@@ -118,7 +118,7 @@ def test_empathetic_replies_calm_the_customer_and_score_high(
 
 
 def test_dismissive_replies_escalate_and_score_low(roleplay: Roleplay, scenario: Scenario) -> None:
-    session, lines = play(roleplay, scenario, DISMISSIVE)
+    _, lines = play(roleplay, scenario, DISMISSIVE)
     steps = SCENARIO["steps"]
     assert said(lines) == [steps[s]["says"] for s in ("open", "angry", "gone")]
     card = lines[-1]
@@ -146,7 +146,9 @@ def test_a_reply_that_half_lands_takes_the_partial_branch(
         50,
     )
     # without a partial branch a half-landing reply escalates
-    no_partial = replace(scenario, steps={**scenario.steps, "open": replace(scenario.steps["open"], partial="")})
+    no_partial = replace(
+        scenario, steps={**scenario.steps, "open": replace(scenario.steps["open"], partial="")}
+    )
     session, lines = play(roleplay, no_partial, (acknowledges_only,))
     assert said(lines)[-1] == SCENARIO["steps"]["angry"]["says"]
 

@@ -115,7 +115,12 @@ def _scenario(**changes: Any) -> dict[str, Any]:
         "title": "T",
         "situation": "S",
         "steps": {
-            "open": {"says": "Where is it??", "example": "Sorry!", "calm": "end", "escalate": "end"},
+            "open": {
+                "says": "Where is it??",
+                "example": "Sorry!",
+                "calm": "end",
+                "escalate": "end",
+            },
             "end": {"says": "Thanks.", "outcome": "calmed"},
         },
     }
@@ -151,27 +156,65 @@ def test_a_minimal_scenario_loads_with_defaults() -> None:
             "[steps.open] calm: no step named 'gone'",
         ),
         (
-            {"steps": {"open": {"says": "Hi", "calm": "end", "escalate": "end"}, "end": {"says": "x", "outcome": "calmed"}}},
+            {
+                "steps": {
+                    "open": {"says": "Hi", "calm": "end", "escalate": "end"},
+                    "end": {"says": "x", "outcome": "calmed"},
+                }
+            },
             "[steps.open] example: required",
         ),
         (
-            {"steps": {"open": {"says": "Hi", "example": "x", "calm": "end", "escalate": "end", "needs": ["empathy"]}, "end": {"says": "x", "outcome": "calmed"}}},
+            {
+                "steps": {
+                    "open": {
+                        "says": "Hi",
+                        "example": "x",
+                        "calm": "end",
+                        "escalate": "end",
+                        "needs": ["empathy"],
+                    },
+                    "end": {"says": "x", "outcome": "calmed"},
+                }
+            },
             "[steps.open] needs: a non-empty list of",
         ),
         (
-            {"steps": {"open": {"says": "Hi", "example": "x", "calm": "end", "escalate": "end"}, "end": {"says": "x", "outcome": "happy"}}},
+            {
+                "steps": {
+                    "open": {"says": "Hi", "example": "x", "calm": "end", "escalate": "end"},
+                    "end": {"says": "x", "outcome": "happy"},
+                }
+            },
             "[steps.end] outcome: one of calmed, escalated, unresolved",
         ),
         (
-            {"steps": {"open": {"says": "Hi", "example": "x", "calm": "end", "escalate": "end"}, "end": {"says": "x", "outcome": "calmed", "calm": "open"}}},
+            {
+                "steps": {
+                    "open": {"says": "Hi", "example": "x", "calm": "end", "escalate": "end"},
+                    "end": {"says": "x", "outcome": "calmed", "calm": "open"},
+                }
+            },
             "[steps.end] calm: an ending (with outcome) has no calm",
         ),
         (
-            {"steps": {"open": {"says": "Hi", "example": "x", "calm": "b", "escalate": "end"}, "b": {"says": "x", "example": "y", "calm": "open", "escalate": "end"}, "end": {"says": "x", "outcome": "calmed"}}},
+            {
+                "steps": {
+                    "open": {"says": "Hi", "example": "x", "calm": "b", "escalate": "end"},
+                    "b": {"says": "x", "example": "y", "calm": "open", "escalate": "end"},
+                    "end": {"says": "x", "outcome": "calmed"},
+                }
+            },
             "steps: a loop (open -> b -> open)",
         ),
         (
-            {"steps": {"open": {"says": "Hi", "example": "x", "calm": "end", "escalate": "end"}, "end": {"says": "x", "outcome": "calmed"}, "orphan": {"says": "x", "outcome": "escalated"}}},
+            {
+                "steps": {
+                    "open": {"says": "Hi", "example": "x", "calm": "end", "escalate": "end"},
+                    "end": {"says": "x", "outcome": "calmed"},
+                    "orphan": {"says": "x", "outcome": "escalated"},
+                }
+            },
             "not reachable from 'open': orphan",
         ),
     ],

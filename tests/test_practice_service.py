@@ -176,7 +176,9 @@ async def test_supervisors_see_team_aggregates_only_when_the_team_shares_them() 
     assert dict(report.fields) == {"Sessions": "2", "Mean score": "100"}
     assert report.lines == ("`late-delivery` — 2 session(s), mean score 100",)
     assert AGENT not in report.as_text() and OTHER_AGENT not in report.as_text()
-    other_workspace = await shared.command(PracticeCommand("slack", "T2", LEAD, frozenset(), "team"))
+    other_workspace = await shared.command(
+        PracticeCommand("slack", "T2", LEAD, frozenset(), "team")
+    )
     assert other_workspace.report is not None and "no sessions" in other_workspace.report.title
 
 
@@ -225,7 +227,9 @@ async def test_replies_are_logged_only_at_debug(caplog: pytest.LogCaptureFixture
     with caplog.at_level(logging.DEBUG, logger="coach"):
         await practice.message(dm(AGENT, "m1", secret))
     assert any(secret in r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG)
-    assert not [r for r in caplog.records if r.levelno > logging.DEBUG and "Zebediah" in r.getMessage()]
+    assert not [
+        r for r in caplog.records if r.levelno > logging.DEBUG and "Zebediah" in r.getMessage()
+    ]
     assert any(r.levelno == logging.INFO for r in caplog.records)
 
 
@@ -234,12 +238,17 @@ async def test_no_message_text_is_stored(tmp_path: Path) -> None:
     try:
         practice = service(for_store(sql), audit=None)
         await practice.command(command(AGENT, "late-delivery"))
-        replies = ["We're on it, Zebediah here. Courier says Friday.", "Quokka: nothing more to add."]
+        replies = [
+            "We're on it, Zebediah here. Courier says Friday.",
+            "Quokka: nothing more to add.",
+        ]
         for number, reply in enumerate(replies):
             await practice.message(dm(AGENT, f"m{number}", reply))
         stored = await sql.read(
             lambda conn: [
-                str(row) for table in schema.metadata.sorted_tables for row in conn.execute(sa.select(table))
+                str(row)
+                for table in schema.metadata.sorted_tables
+                for row in conn.execute(sa.select(table))
             ]
         )
         everything = "\n".join(stored)

@@ -23,7 +23,12 @@ SCENARIO = from_dict(
         "title": "T",
         "situation": "S",
         "steps": {
-            "open": {"says": "Where is it??", "example": "Sorry!", "calm": "end", "escalate": "end"},
+            "open": {
+                "says": "Where is it??",
+                "example": "Sorry!",
+                "calm": "end",
+                "escalate": "end",
+            },
             "end": {"says": "Thanks.", "outcome": "calmed"},
         },
     }
@@ -34,7 +39,9 @@ def session(agent: str = "U1") -> Session:
     return Roleplay().start(SCENARIO, agent)[0]
 
 
-def result(agent: str, score: int, at: float, scenario: str = "tiny", workspace: str = "T1") -> Result:
+def result(
+    agent: str, score: int, at: float, scenario: str = "tiny", workspace: str = "T1"
+) -> Result:
     return Result("slack", workspace, agent, scenario, score, "calmed", at)
 
 
@@ -107,7 +114,9 @@ async def test_results_are_the_agents_and_the_team_sees_counts_and_means(
         current = await store.current("slack", agent)
         assert current is not None
         finished = result(agent, score, at, scenario, workspace)
-        assert await store.advance("slack", agent, current.version, current.session, "m", at, finished)
+        assert await store.advance(
+            "slack", agent, current.version, current.session, "m", at, finished
+        )
     mine = await store.results("slack", "U1")
     assert [(r.scenario, r.score) for r in mine] == [("other", 90), ("tiny", 40), ("tiny", 80)]
     assert await store.results("discord", "U1") == []
@@ -130,9 +139,14 @@ async def test_retention_purges_old_practice_with_the_rest(tmp_path: Path) -> No
             await store.begin("slack", "T1", agent, session(agent), at)
             current = await store.current("slack", agent)
             assert current is not None
-            await store.advance("slack", agent, current.version, current.session, "m", at, result(agent, 50, at))
+            await store.advance(
+                "slack", agent, current.version, current.session, "m", at, result(agent, 50, at)
+            )
         assert await sql.purge(500.0) >= 2
-        assert await store.current("slack", "OLD") is None and await store.results("slack", "OLD") == []
+        assert (
+            await store.current("slack", "OLD") is None
+            and await store.results("slack", "OLD") == []
+        )
         assert await store.current("slack", "NEW") is not None
         assert len(await store.results("slack", "NEW")) == 1
         rows = await sql.read(
