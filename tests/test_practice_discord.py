@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from adapters.practice import PracticeAnswer
 from bot.practice import library
 from tests.fakes.discord import BOT_ID, FakeDiscord, message_payload
 from tests.test_discord import (
@@ -23,6 +24,7 @@ from tests.test_discord import (
     serving,
     started,
 )
+from tests.test_practice_slack import Answers
 
 LATE = library.load().scenarios["late-delivery"]
 EMPATHETIC = [LATE.step("open").example, LATE.step("birthday").example]
@@ -127,19 +129,25 @@ async def test_dismissive_replies_escalate_and_the_scorecard_says_what_to_try(
 async def test_replayed_and_own_messages_are_not_answered(
     running: Running, fake: FakeDiscord
 ) -> None:
+    practice = running.adapter.client.practice
+    assert practice is not None
+    answers = Answers(practice.handler)
+    practice.handler = answers
     await running.command("practice", AGENT, options=option("late-delivery"))
     await fake.wait_until(lambda: len(customer_said(fake)) == 1)
     first = await reply(running, EMPATHETIC[0])
-    await fake.wait_until(lambda: len(customer_said(fake)) == 2)
+    await answers.wait(1)
     await fake.dispatch("MESSAGE_CREATE", first)  # the gateway replays it (RESUME)
+    replayed = await answers.wait(2)
+    assert replayed[1][1] == PracticeAnswer()
     channel = fake.dm_channel(AGENT) or ""
-    own = message_payload(channel, BOT_ID, EMPATHETIC[1], bot=True)
+    own = message_payload(channel, BOT_ID, DISMISSIVE[1], bot=True)
     await fake.dispatch("MESSAGE_CREATE", own)  # the bot's own message in the DM
     await reply(running, EMPATHETIC[1])
+    handled = await answers.wait(3)
+    assert [m.text for m, _ in handled] == [EMPATHETIC[0], EMPATHETIC[0], EMPATHETIC[1]]
     await fake.wait_until(lambda: scorecards(fake))
     assert customer_said(fake) == [LATE.step(s).says for s in ("open", "birthday", "relieved")]
-    stored = await running.bot.practice.store.current("discord", AGENT)  # type: ignore[union-attr]
-    assert stored is not None and stored.session.turn == 2
 
 
 async def test_closed_dms_are_explained_privately(running: Running, fake: FakeDiscord) -> None:

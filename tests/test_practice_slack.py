@@ -14,9 +14,11 @@ from typing import Any
 import aiohttp
 import pytest
 
+from adapters.practice import PracticeAnswer, PracticeCommand, PracticeHandler, PracticeMessage
 from adapters.slack.translate import translate
 from bot.app import Bot
 from bot.practice import library
+from coaching.practice.roleplay import CustomerSays
 from coaching.types import Role
 from config import load
 from tests.fakes.slack import Call, FakeSlack, message_event
@@ -147,26 +149,59 @@ async def test_dismissive_replies_escalate_and_the_scorecard_says_what_to_try(
     assert "Coach: Escalation risk: this customer may escalate." in tips
 
 
-async def test_a_redelivered_reply_and_the_apps_own_messages_are_not_answered(
+async def test_a_redelivered_reply_and_messages_that_are_no_reply_are_not_answered(
     running: Running, fake: FakeSlack
 ) -> None:
+    assert running.adapter.practice is not None
+    answers = Answers(running.adapter.practice.handler)
+    running.adapter.practice.handler = answers
     await running.command("practice late-delivery", AGENT, fake)
-    await fake.wait_until(lambda: len(customer_said(posts(fake))) == 1)
     reply = dm_event(AGENT, EMPATHETIC[0])
     await running.event(reply)
-    await fake.wait_until(lambda: len(customer_said(posts(fake))) == 2)
+    [(_, first)] = await answers.wait(1)
+    assert customer_lines(first) == [LATE.step("birthday").says]
     for attempt in (1, 2):  # Slack retries the same event
         await running.event(reply, headers={"X-Slack-Retry-Num": str(attempt)})
-    # another bot's message and an edit in the DM: not replies to the customer
-    await running.event(dm_event(AGENT, EMPATHETIC[1], bot_id="BOTHER"))
-    await running.event(dm_event(AGENT, EMPATHETIC[1], subtype="message_changed"))
-    # a marker: the agent's next real reply is answered, and only it
+    retried = await answers.wait(3)
+    assert [answer for _, answer in retried[1:]] == [PracticeAnswer(), PracticeAnswer()]
+    # Another bot's message and an edit in the DM are no replies to the customer (the
+    # app's own messages Bolt drops before any listener).
+    await running.event(dm_event(AGENT, DISMISSIVE[1], bot_id="BOTHER"))
+    await running.event(dm_event(AGENT, DISMISSIVE[1], subtype="message_changed"))
     await running.event(dm_event(AGENT, EMPATHETIC[1]))
+    handled = await answers.wait(4)
+    assert [m.text for m, _ in handled] == [EMPATHETIC[0]] * 3 + [EMPATHETIC[1]]
     await wait_scorecard(fake)
     said = customer_said(posts(fake))
     assert said == [LATE.step(s).says for s in ("open", "birthday", "relieved")]
-    stored = await running.bot.practice.store.current("slack", AGENT)  # type: ignore[union-attr]
-    assert stored is not None and stored.session.turn == 2
+
+
+class Answers:
+    """The practice handler, watched: tests wait until a direct message was answered."""
+
+    def __init__(self, inner: PracticeHandler) -> None:
+        self.inner = inner
+        self.seen: list[tuple[PracticeMessage, PracticeAnswer]] = []
+        self.changed = asyncio.Condition()
+
+    async def command(self, request: PracticeCommand) -> PracticeAnswer:
+        return await self.inner.command(request)
+
+    async def message(self, message: PracticeMessage) -> PracticeAnswer:
+        answer = await self.inner.message(message)
+        async with self.changed:
+            self.seen.append((message, answer))
+            self.changed.notify_all()
+        return answer
+
+    async def wait(self, count: int) -> list[tuple[PracticeMessage, PracticeAnswer]]:
+        async with self.changed:
+            await asyncio.wait_for(self.changed.wait_for(lambda: len(self.seen) >= count), 5)
+        return list(self.seen)
+
+
+def customer_lines(answer: PracticeAnswer) -> list[str]:
+    return [line.text for line in answer.lines if isinstance(line, CustomerSays)]
 
 
 async def test_practice_is_for_agents_and_team_figures_for_supervisors(
