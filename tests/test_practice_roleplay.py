@@ -13,9 +13,11 @@ from typing import Any
 
 import pytest
 
+from coaching.policy import Policy
 from coaching.practice import criteria
 from coaching.practice.judgement import honest, judge
 from coaching.practice.roleplay import (
+    WEEK,
     Briefing,
     CoachTip,
     CustomerSays,
@@ -254,6 +256,21 @@ def test_points_and_reactions_follow_the_steps_needs() -> None:
     assert (rude.points, rude.reaction) == (60, Reaction.ESCALATE)
     nothing = judge(step, "Ok.", False, None, (15, 480))
     assert (nothing.points, nothing.reaction) == (0, Reaction.ESCALATE)
+
+
+@pytest.mark.parametrize("offset", [0.0, -8 * 3600.0, 9 * 3600.0])
+def test_a_session_is_played_at_the_scenarios_weekday_and_time_in_the_teams_zone(
+    offset: float,
+) -> None:
+    thursday = from_dict({**SCENARIO, "starts": "Thursday 14:30"})
+    roleplay = Roleplay(Policy(utc_offset=lambda _at: offset))
+    session, _ = roleplay.start(thursday, "U1")
+    assert session.clock + offset - WEEK == 3 * 86_400 + 14.5 * 3600  # local wall time
+    session, _ = roleplay.reply(thursday, session, "I'll message you by 5pm.")
+    promised = session.state.promised
+    assert promised is not None and promised.when == "by 17:00"
+    assert promised.due - promised.at == 2.5 * 3600 - 120  # the reply came 2 minutes later
+    assert Need.UPDATE_TIME in session.judgements[0].met
 
 
 @pytest.mark.parametrize("text", ["stop", "Stop.", " /stop ", "END", "quit!"])

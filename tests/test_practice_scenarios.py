@@ -149,6 +149,7 @@ def test_a_minimal_scenario_loads_with_defaults() -> None:
         ({"title": ""}, " title: required"),
         ({"colour": "red"}, "colour: unknown key"),
         ({"update_window": [60, 10]}, "update_window: [earliest, latest]"),
+        ({"starts": "someday 25:00"}, 'starts: a weekday and a time, such as "thursday 14:30"'),
         ({"start": "nowhere"}, "start: no step named 'nowhere'"),
         ({"steps": {}}, "steps: required"),
         (

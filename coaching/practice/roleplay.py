@@ -2,7 +2,8 @@
 engine judging every turn.
 
 Each customer message and each agent reply is stepped through ``Engine.step`` as a
-conversation of its own, on a virtual clock, exactly as in production: the engine scores
+conversation of its own, on a virtual clock (the scenario's weekday and time, in the team's zone), exactly as in
+production: the engine scores
 the customer's frustration and gives the agent the heads-up it would give live; it scores
 the reply's acknowledgement (and sends the follow-up when it missed), and reads a
 promised update. coaching/practice/judgement.py adds ownership and a concrete next step,
@@ -26,6 +27,7 @@ from coaching.practice import scorecard
 from coaching.practice.judgement import Judgement, judge
 from coaching.practice.scenario import Outcome, Scenario, Step
 from coaching.practice.scorecard import Scorecard
+from coaching.promises import LocalTime
 from coaching.state import ConversationState
 from coaching.types import (
     ConversationRef,
@@ -37,7 +39,7 @@ from coaching.types import (
 )
 
 PLATFORM = "practice"
-START = 1_705_312_800.0  # Monday 15 January 2024, 10:00 UTC: every session's virtual clock
+WEEK = 1_705_276_800.0  # Monday 15 January 2024, 00:00: the week every session is played in
 REPLY_AFTER = 120.0  # the agent answers two minutes after the customer writes ...
 CUSTOMER_AFTER = 60.0  # ... and the customer a minute after that
 CUSTOMER = "customer"
@@ -150,7 +152,9 @@ class Roleplay:
         # The team's thresholds and time zone, but every tip shown at once: a practice
         # turn takes virtual minutes, and spacing tips by the live cooldown would hide
         # most of them.
-        self.engine = Engine(replace(policy or Policy(), cooldown=0.0, ack_grace=0.0))
+        policy = policy or Policy()
+        self.engine = Engine(replace(policy, cooldown=0.0, ack_grace=0.0))
+        self.local = LocalTime(policy.utc_offset)
 
     def start(self, scenario: Scenario, agent: str) -> tuple[Session, tuple[Line, ...]]:
         """The briefing and the customer's opening message (with the live heads-up)."""
@@ -158,9 +162,11 @@ class Roleplay:
         # The agent has picked the conversation up: the live coach addresses them from
         # the first message on.
         state = ConversationState.new(ref).with_agent(agent)
-        session = Session(scenario.id, agent, scenario.start, START, state)
+        # The scenario's weekday and time, in the team's zone (wall time -> POSIX).
+        begins = self.local.to_posix(WEEK + scenario.week_offset)
+        session = Session(scenario.id, agent, scenario.start, begins, state)
         briefing = Briefing(scenario.id, scenario.title, scenario.situation, scenario.customer)
-        session, lines = self._customer(scenario, session, scenario.step(scenario.start), START)
+        session, lines = self._customer(scenario, session, scenario.step(scenario.start), begins)
         return session, (briefing, *lines)
 
     def reply(

@@ -1,7 +1,8 @@
 """A practice scenario: who the simulated customer is, what they say, and where the
 conversation goes after each of the agent's replies.
 
-A scenario is a small graph of named steps. Each step is one customer message; a step
+A scenario is a small graph of named steps, played from a weekday and time in the team's
+zone (``starts``, so "by 3pm" and "by Friday" mean what the story says). Each step is one customer message; a step
 that is not an ending names what the agent's reply needs (``needs``), a reply that
 meets them (``example``, shown on the scorecard), and the step that follows when the
 reply calms the customer (``calm``), half lands (``partial``, default: ``escalate``) or
@@ -46,7 +47,19 @@ MAX_STEPS = 40
 MAX_TEXT = 2000
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,47}$")
 _STEP = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
-_TOP_KEYS = {"id", "title", "situation", "customer", "start", "update_window", "tags", "steps"}
+_TOP_KEYS = {
+    "id",
+    "title",
+    "situation",
+    "customer",
+    "start",
+    "starts",
+    "update_window",
+    "tags",
+    "steps",
+}
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_STARTS = re.compile(r"^(?P<day>[a-z]+) (?P<hour>[01]?\d|2[0-3]):(?P<minute>[0-5]\d)$")
 _STEP_KEYS = {"says", "needs", "example", "calm", "partial", "escalate", "outcome"}
 
 
@@ -83,6 +96,12 @@ class Scenario:
     start: str = "open"
     update_window: tuple[float, float] = DEFAULT_WINDOW  # minutes
     tags: tuple[str, ...] = ()
+    starts: tuple[int, float] = (0, 10 * 3600.0)  # weekday (Monday 0), seconds into the day
+
+    @property
+    def week_offset(self) -> float:
+        """When the customer first writes, in seconds after Monday 00:00 (local time)."""
+        return self.starts[0] * 86_400.0 + self.starts[1]
 
     def step(self, name: str) -> Step:
         return self.steps[name]
@@ -119,6 +138,7 @@ def from_dict(data: Mapping[str, Any], source: str = "scenario") -> Scenario:
     customer = text(data, "customer", "", required=False) or "Customer"
     start = text(data, "start", "", required=False) or "open"
     window = _window(data.get("update_window", list(DEFAULT_WINDOW)), problems)
+    starts = _starts(data.get("starts", "monday 10:00"), problems)
     tags = data.get("tags", [])
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         problems.append("tags: must be a list of text")
@@ -138,7 +158,9 @@ def from_dict(data: Mapping[str, Any], source: str = "scenario") -> Scenario:
         problems += _graph_problems(steps, start)
     if problems:
         raise ScenarioError([f"{source}: {p}" for p in problems])
-    return Scenario(scenario_id, title, situation, customer, steps, start, window, tuple(tags))
+    return Scenario(
+        scenario_id, title, situation, customer, steps, start, window, tuple(tags), starts
+    )
 
 
 def unwrap(text: str) -> str:
@@ -146,6 +168,15 @@ def unwrap(text: str) -> str:
     separates paragraphs)."""
     paragraphs = re.split(r"\n\s*\n", text.strip())
     return "\n\n".join(" ".join(p.split()) for p in paragraphs)
+
+
+def _starts(value: Any, problems: list[str]) -> tuple[int, float]:
+    match = _STARTS.match(value.strip().lower()) if isinstance(value, str) else None
+    if match is None or match["day"] not in WEEKDAYS:
+        problems.append('starts: a weekday and a time, such as "thursday 14:30"')
+        return (0, 10 * 3600.0)
+    seconds = int(match["hour"]) * 3600.0 + int(match["minute"]) * 60.0
+    return WEEKDAYS.index(match["day"]), seconds
 
 
 def _window(value: Any, problems: list[str]) -> tuple[float, float]:
