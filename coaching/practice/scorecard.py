@@ -17,7 +17,7 @@ from typing import Any
 from coaching import frustration, suggestions
 from coaching.model import label
 from coaching.practice.judgement import Judgement
-from coaching.practice.scenario import Need, Outcome, Reaction, Scenario
+from coaching.practice.scenario import Need, Outcome, Scenario
 from coaching.types import Cue
 
 REPLIES_SHARE = 0.8
@@ -142,11 +142,11 @@ def _to_try(scenario: Scenario, judgements: Sequence[Judgement]) -> tuple[str, .
 
 
 def _examples(scenario: Scenario, judgements: Sequence[Judgement]) -> tuple[str, ...]:
-    """For each reply that did not calm the customer: the live coach's opener for what
-    the customer showed, and the scenario's example reply."""
+    """For each reply that missed something: the live coach's opener for what the
+    customer showed (when the reply did not acknowledge it), and the scenario's example."""
     found: list[str] = []
     for j in judgements:
-        if j.reaction is Reaction.CALM:
+        if not j.missed() and not j.dismissive:
             continue
         if Need.ACKNOWLEDGE in j.missed() and j.cues:
             found.append(suggestions.opener(j.cues))
