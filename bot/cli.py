@@ -187,6 +187,9 @@ def _check_config(args: argparse.Namespace) -> int:
         out.print(f"  {secret.upper()}: {state}")
     for warning in config.warnings:
         out.print(f"[yellow]warning:[/] {escape(warning)}")
+    from bot.practice.cli import describe_config
+
+    describe_config(config, out)
     return EXIT_OK
 
 

@@ -195,6 +195,12 @@ def test_check_fails_a_team_scenario_that_is_no_fair_exercise(tmp_path: Path) ->
     (tmp_path / "coach.toml").write_text('[practice]\nscenarios_dir = "scenarios"\n')
     listed = coach("practice", "--list", "--config", str(tmp_path / "coach.toml"))
     assert "weak" in [line.split()[0] for line in listed.stdout.splitlines()]
+    checked = coach("check-config", "--config", str(tmp_path / "coach.toml"))
+    assert "practice: on, 15 scenarios, results private" in checked.stdout
+    (tmp_path / "scenarios" / "broken.toml").write_text('id = "broken"\n')
+    checked = coach("check-config", "--config", str(tmp_path / "coach.toml"))
+    assert "warning: broken.toml: title: required, must be text" in checked.stdout
+    (tmp_path / "scenarios" / "broken.toml").unlink()
     result = coach("practice", "--check", "--config", str(tmp_path / "coach.toml"))
     assert result.returncode == 1
     [row] = [line for line in result.stdout.splitlines() if line.startswith("weak ")]

@@ -146,7 +146,7 @@ def test_a_minimal_scenario_loads_with_defaults() -> None:
     ("changes", "problem"),
     [
         ({"id": "Has Spaces"}, "id: lower-case letters"),
-        ({"title": ""}, " title: required"),
+        ({"title": ""}, "team.toml: title: required"),
         ({"colour": "red"}, "colour: unknown key"),
         ({"update_window": [60, 10]}, "update_window: [earliest, latest]"),
         ({"starts": "someday 25:00"}, 'starts: a weekday and a time, such as "thursday 14:30"'),

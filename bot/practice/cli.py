@@ -29,7 +29,7 @@ from coaching.policy import Policy
 from coaching.practice.roleplay import CustomerSays, Line, Roleplay
 from coaching.practice.scenario import Scenario
 from coaching.practice.scorecard import Scorecard
-from config import load
+from config import LoadedConfig, load
 
 EXIT_OK, EXIT_NOTHING_DONE, EXIT_USAGE = 0, 1, 2
 
@@ -100,6 +100,17 @@ def run(args: argparse.Namespace, err: Console) -> int:
         return EXIT_OK
     console = Console(highlight=False)
     return _interactive(scenario, roleplay, console, not args.no_tips)
+
+
+def describe_config(config: LoadedConfig, out: Console) -> None:
+    """``coach check-config``'s practice lines: the library and any scenario problem."""
+    settings = config.settings.practice
+    scenarios = library.load(library.scenarios_dir(config))
+    shared = "aggregates shared with supervisors" if settings.share_with_supervisors else "private"
+    state = "on" if settings.enabled else "off in chat"
+    out.print(f"  practice: {state}, {len(scenarios)} scenarios, results {shared}")
+    for problem in scenarios.problems:
+        out.print(f"[yellow]warning:[/] {escape(problem)}")
 
 
 def play_json(scenario: Scenario, roleplay: Roleplay, replies: TextIO, out: TextIO) -> Scorecard:

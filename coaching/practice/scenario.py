@@ -121,11 +121,12 @@ def from_dict(data: Mapping[str, Any], source: str = "scenario") -> Scenario:
 
     def text(where: Mapping[str, Any], key: str, label: str, required: bool = True) -> str:
         value = where.get(key, "")
+        where_ = f"{label} {key}".strip()
         if not isinstance(value, str) or (required and not value.strip()):
-            problems.append(f"{label} {key}: {'required, ' if required else ''}must be text")
+            problems.append(f"{where_}: {'required, ' if required else ''}must be text")
             return ""
         if len(value) > MAX_TEXT:
-            problems.append(f"{label} {key}: longer than {MAX_TEXT} characters")
+            problems.append(f"{where_}: longer than {MAX_TEXT} characters")
         return unwrap(value)
 
     for key in sorted(set(data) - _TOP_KEYS):
