@@ -109,7 +109,8 @@ def test_a_partial_branch_is_taken_by_a_reply_that_only_acknowledges() -> None:
 # --- the format --------------------------------------------------------------------------
 
 
-def _scenario(**changes: Any) -> dict[str, Any]:
+def minimal_scenario(**changes: Any) -> dict[str, Any]:
+    """The smallest usable scenario (as parsed TOML), with ``changes``."""
     data: dict[str, Any] = {
         "id": "ok",
         "title": "T",
@@ -136,7 +137,7 @@ def _problems(data: dict[str, Any]) -> str:
 
 
 def test_a_minimal_scenario_loads_with_defaults() -> None:
-    scenario = from_dict(_scenario())
+    scenario = from_dict(minimal_scenario())
     assert scenario.customer == "Customer" and scenario.start == "open"
     assert scenario.update_window == (5.0, 1440.0)
     assert scenario.step("open").needs[0].value == "acknowledge"
@@ -221,7 +222,7 @@ def test_a_minimal_scenario_loads_with_defaults() -> None:
     ],
 )
 def test_every_problem_in_a_scenario_is_named(changes: dict[str, Any], problem: str) -> None:
-    assert problem in _problems(_scenario(**changes))
+    assert problem in _problems(minimal_scenario(**changes))
 
 
 def test_a_teams_scenarios_dir_adds_replaces_and_reports(tmp_path: Path) -> None:

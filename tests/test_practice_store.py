@@ -16,23 +16,9 @@ from bot.store.sql import SqlStore
 from coaching.practice.roleplay import Roleplay, Session
 from coaching.practice.scenario import from_dict
 from tests.pg import fresh_schema
+from tests.test_practice_scenarios import minimal_scenario
 
-SCENARIO = from_dict(
-    {
-        "id": "tiny",
-        "title": "T",
-        "situation": "S",
-        "steps": {
-            "open": {
-                "says": "Where is it??",
-                "example": "Sorry!",
-                "calm": "end",
-                "escalate": "end",
-            },
-            "end": {"says": "Thanks.", "outcome": "calmed"},
-        },
-    }
-)
+SCENARIO = from_dict(minimal_scenario(id="tiny"))
 
 
 def session(agent: str = "U1") -> Session:

@@ -123,13 +123,8 @@ def embed(line: Briefing | Scorecard) -> discord.Embed:
         description=f"**Score {line.score}/100** · outcome: **{line.outcome.value}**",
         colour=_COLOUR.get(line.outcome.value, discord.Colour.red()),
     )
-    for title, items in (
-        ("What went well", line.strengths),
-        ("What to try", line.try_),
-        ("Example wordings", tuple(f"“{e}”" for e in line.examples)),
-    ):
-        if items:
-            value = "\n".join(f"• {clean(i)}" for i in items)
-            card.add_field(name=title, value=value[:1024], inline=False)
+    for title, items in line.sections():
+        value = "\n".join(f"• {clean(i)}" for i in items)
+        card.add_field(name=title, value=value[:1024], inline=False)
     card.set_footer(text="Only you see this scorecard. Start another: /coach practice")
     return card

@@ -129,13 +129,8 @@ def _scorecard(card: Scorecard) -> tuple[str, list[Block]]:
         {"type": "header", "text": {"type": "plain_text", "text": "Practice scorecard"}},
         _section(f"*Score {card.score}/100*   {mark} outcome: *{card.outcome.value}*"),
     ]
-    for title, items in (
-        ("What went well", card.strengths),
-        ("What to try", card.try_),
-        ("Example wordings", tuple(f"“{e}”" for e in card.examples)),
-    ):
-        if items:
-            blocks.append(_section(f"*{title}*\n" + "\n".join(f"• {escape(i)}" for i in items)))
+    for title, items in card.sections():
+        blocks.append(_section(f"*{title}*\n" + "\n".join(f"• {escape(i)}" for i in items)))
     blocks.append(_context("Only you see this scorecard. Start another: /coach practice"))
     return f"Practice scorecard: {card.score}/100, {card.outcome.value}", blocks
 

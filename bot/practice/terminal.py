@@ -26,6 +26,7 @@ from coaching.practice.scenario import Outcome, Scenario
 from coaching.practice.scorecard import Scorecard
 
 _OUTCOME_STYLE = {Outcome.CALMED: "green", Outcome.UNRESOLVED: "yellow", Outcome.ESCALATED: "red"}
+_MARKS = {"What went well": "✓", "What to try": "→"}
 Reader = Callable[[str], str]  # prompt -> the line typed (EOFError at the end)
 
 
@@ -76,15 +77,10 @@ class PracticeView:
         body = Text()
         body.append(f"Score {card.score}/100", style=f"bold {score_style(card.score)}")
         body.append(f"   outcome: {card.outcome.value}\n", style=_OUTCOME_STYLE[card.outcome])
-        for title, items, mark in (
-            ("What went well", card.strengths, "✓"),
-            ("What to try", card.try_, "→"),
-            ("Example wordings", tuple(f"“{e}”" for e in card.examples), "•"),
-        ):
-            if items:
-                body.append(f"\n{title}\n", style="bold")
-                for item in items:
-                    body.append(f" {mark} {item}\n")
+        for title, items in card.sections():
+            body.append(f"\n{title}\n", style="bold")
+            for item in items:
+                body.append(f" {_MARKS.get(title, '•')} {item}\n")
         self.console.print(
             Panel(
                 body, title=f"Scorecard: {card.scenario}", title_align="left", border_style="blue"

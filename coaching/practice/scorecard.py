@@ -35,6 +35,15 @@ class Scorecard:
     examples: tuple[str, ...]
     replies: int
 
+    def sections(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """The scorecard's lists as every surface titles them (empty ones left out)."""
+        found = (
+            ("What went well", self.strengths),
+            ("What to try", self.try_),
+            ("Example wordings", tuple(f"“{e}”" for e in self.examples)),
+        )
+        return tuple((title, items) for title, items in found if items)
+
     def to_json(self) -> dict[str, Any]:
         """The stable ``coach practice ID --json`` form."""
         return {
