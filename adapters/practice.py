@@ -9,13 +9,19 @@ a support conversation.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from adapters.base import Report
-from coaching.practice.roleplay import Line
+from coaching.practice.roleplay import Line, Note
+
+log = logging.getLogger("coach.practice")
 
 COMMAND = "practice"  # /coach practice ...
+COMMAND_BUDGET = 2.0  # seconds to answer inline; a slower answer follows (platforms allow 3)
+FAILED = "Sorry, that didn't work. Please try again in a minute."
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,3 +59,32 @@ def practice_args(command_text: str) -> str | None:
     if not words or words[0].lower() != COMMAND:
         return None
     return words[1] if len(words) > 1 else ""
+
+
+async def answer_within(
+    handler: PracticeHandler, request: PracticeCommand, budget: float = COMMAND_BUDGET
+) -> tuple[asyncio.Future[PracticeAnswer], PracticeAnswer | None]:
+    """Start the command; its answer if ready within ``budget`` (else None: acknowledge
+    now, and await the future for the answer). A failure becomes a plain apology."""
+
+    async def safely() -> PracticeAnswer:
+        try:
+            return await handler.command(request)
+        except Exception as exc:
+            log.error("practice command failed (%s)", type(exc).__name__)
+            return PracticeAnswer(Report(title=FAILED))
+
+    work = asyncio.ensure_future(safely())
+    try:
+        return work, await asyncio.wait_for(asyncio.shield(work), budget)
+    except TimeoutError:
+        return work, None
+
+
+async def message_safely(handler: PracticeHandler, message: PracticeMessage) -> PracticeAnswer:
+    """The answer to a direct message; a failure becomes a note asking to send it again."""
+    try:
+        return await handler.message(message)
+    except Exception as exc:
+        log.error("practice: a message from %s failed (%s)", message.user, type(exc).__name__)
+        return PracticeAnswer(lines=(Note(FAILED + " Send your reply again."),))

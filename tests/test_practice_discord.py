@@ -24,7 +24,7 @@ from tests.test_discord import (
     serving,
     started,
 )
-from tests.test_practice_slack import Answers
+from tests.test_practice_slack import Answers, Slow
 
 LATE = library.load().scenarios["late-delivery"]
 EMPATHETIC = [LATE.step("open").example, LATE.step("birthday").example]
@@ -148,6 +148,21 @@ async def test_replayed_and_own_messages_are_not_answered(
     assert [m.text for m, _ in handled] == [EMPATHETIC[0], EMPATHETIC[0], EMPATHETIC[1]]
     await fake.wait_until(lambda: scorecards(fake))
     assert customer_said(fake) == [LATE.step(s).says for s in ("open", "birthday", "relieved")]
+
+
+async def test_a_slow_command_is_deferred_then_answered(
+    running: Running, fake: FakeDiscord
+) -> None:
+    practice = running.adapter.client.practice
+    assert practice is not None
+    practice.handler, practice.budget = Slow(practice.handler), 0.05
+    deferred = await running.command("practice", AGENT, options=option("late-delivery"))
+    assert deferred == {"type": 5, "data": {"flags": 64}}  # "thinking…", privately
+    await fake.wait_until(lambda: fake.of("POST", "/webhooks/"))
+    [answer] = fake.of("POST", "/webhooks/")
+    assert answer.body["flags"] == 64
+    assert answer.body["embeds"][0]["title"] == f"Practice: {LATE.title}"
+    await fake.wait_until(lambda: len(customer_said(fake)) == 1)
 
 
 async def test_closed_dms_are_explained_privately(running: Running, fake: FakeDiscord) -> None:

@@ -200,8 +200,45 @@ class Answers:
         return list(self.seen)
 
 
+class Slow(Answers):
+    """Commands that take longer than the platform's budget, or fail."""
+
+    fail = False
+
+    async def command(self, request: PracticeCommand) -> PracticeAnswer:
+        await asyncio.sleep(0.2)
+        if self.fail:
+            raise RuntimeError("the store is down")
+        return await self.inner.command(request)
+
+    async def message(self, message: PracticeMessage) -> PracticeAnswer:
+        if self.fail:
+            raise RuntimeError("the store is down")
+        return await super().message(message)
+
+
 def customer_lines(answer: PracticeAnswer) -> list[str]:
     return [line.text for line in answer.lines if isinstance(line, CustomerSays)]
+
+
+async def test_a_slow_command_is_acknowledged_then_answered_and_a_failure_explained(
+    running: Running, fake: FakeSlack
+) -> None:
+    assert running.adapter.practice is not None
+    slow = Slow(running.adapter.practice.handler)
+    running.adapter.practice.handler, running.adapter.practice.budget = slow, 0.05
+    answer = await running.command("practice late-delivery", AGENT, fake)
+    assert answer == {"response_type": "ephemeral", "text": "Working on it…"}
+    await fake.wait_until(lambda: fake.responses)
+    assert fake.responses[0]["text"].startswith(f"Practice: {LATE.title}")
+    await fake.wait_until(lambda: len(customer_said(posts(fake))) == 1)
+    slow.fail = True
+    await running.command("practice list", AGENT, fake)
+    await fake.wait_until(lambda: len(fake.responses) == 2)
+    assert fake.responses[1]["text"] == "Sorry, that didn't work. Please try again in a minute."
+    await running.event(dm_event(AGENT, EMPATHETIC[0]))
+    await fake.wait_until(lambda: posts(fake)[-1].args["text"].startswith("Sorry"))
+    assert posts(fake)[-1].args["text"].endswith("Send your reply again.")
 
 
 async def test_practice_is_for_agents_and_team_figures_for_supervisors(

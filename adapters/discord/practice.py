@@ -17,7 +17,14 @@ from discord import app_commands
 
 from adapters.discord.render import clean, report_embed
 from adapters.discord.translate import PLATFORM, role_ids
-from adapters.practice import PracticeCommand, PracticeHandler, PracticeMessage
+from adapters.practice import (
+    COMMAND_BUDGET,
+    PracticeCommand,
+    PracticeHandler,
+    PracticeMessage,
+    answer_within,
+    message_safely,
+)
 from coaching.practice.roleplay import Briefing, CoachTip, CustomerSays, Line, Note
 from coaching.practice.scorecard import Scorecard
 
@@ -38,6 +45,7 @@ def is_direct_message(message: discord.Message) -> bool:
 class DiscordPractice:
     def __init__(self, client: discord.Client, handler: PracticeHandler) -> None:
         self.client, self.handler = client, handler
+        self.budget = COMMAND_BUDGET
 
     def register(self, group: app_commands.Group) -> None:
         """``/coach practice [scenario]`` on the ``/coach`` group."""
@@ -60,8 +68,13 @@ class DiscordPractice:
             role_ids(interaction.user),
             args,
         )
-        answer = await self.handler.command(request)
-        if answer.report is not None:
+        work, answer = await answer_within(self.handler, request, self.budget)
+        if answer is None:  # Discord wants an answer within 3 s: "thinking…", then it
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            answer = await work
+            if answer.report is not None:
+                await interaction.followup.send(embed=report_embed(answer.report), ephemeral=True)
+        elif answer.report is not None:
             await interaction.response.send_message(
                 embed=report_embed(answer.report), ephemeral=True
             )
@@ -80,7 +93,7 @@ class DiscordPractice:
         request = PracticeMessage(
             PLATFORM, str(message.author.id), str(message.id), message.content
         )
-        answer = await self.handler.message(request)
+        answer = await message_safely(self.handler, request)
         try:
             await self.post(message.channel, answer.lines)
         except discord.HTTPException as exc:

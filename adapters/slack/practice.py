@@ -16,7 +16,15 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.practice import PracticeCommand, PracticeHandler, PracticeMessage
+from adapters.base import Report
+from adapters.practice import (
+    COMMAND_BUDGET,
+    PracticeCommand,
+    PracticeHandler,
+    PracticeMessage,
+    answer_within,
+    message_safely,
+)
 from adapters.slack.blocks import Block, escape, report_blocks
 from coaching.practice.roleplay import Briefing, CoachTip, CustomerSays, Line, Note
 from coaching.practice.scorecard import Scorecard
@@ -40,19 +48,21 @@ def is_direct_message(body: Mapping[str, Any]) -> bool:
 class SlackPractice:
     def __init__(self, client: AsyncWebClient, handler: PracticeHandler, groups_of: GroupsOf):
         self.client, self.handler, self.groups_of = client, handler, groups_of
+        self.budget = COMMAND_BUDGET
 
     async def on_command(self, args: str, body: Mapping[str, Any], ack: Any, respond: Any) -> None:
         user = str(body.get("user_id", ""))
         request = PracticeCommand(
             "slack", str(body.get("team_id", "")), user, self.groups_of(user), args
         )
-        answer = await self.handler.command(request)
-        if answer.report is not None:
-            await ack(
-                response_type="ephemeral",
-                text=answer.report.as_text()[:3000],
-                blocks=report_blocks(answer.report),
-            )
+        work, answer = await answer_within(self.handler, request, self.budget)
+        if answer is None:
+            await ack(response_type="ephemeral", text="Working on it…")
+            answer = await work
+            if answer.report is not None:
+                await respond(replace_original=True, **_ephemeral(answer.report))
+        elif answer.report is not None:
+            await ack(**_ephemeral(answer.report))
         else:
             await ack()
         if not answer.lines:
@@ -79,7 +89,7 @@ class SlackPractice:
             return
         text = event.get("text")
         message = PracticeMessage("slack", user, ts, text if isinstance(text, str) else "")
-        answer = await self.handler.message(message)
+        answer = await message_safely(self.handler, message)
         try:
             await self.post(channel, answer.lines)
         except SlackApiError as exc:
@@ -89,6 +99,14 @@ class SlackPractice:
         for line in lines:
             text, blocks = render(line)
             await self.client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+
+
+def _ephemeral(report: Report) -> dict[str, Any]:
+    return {
+        "response_type": "ephemeral",
+        "text": report.as_text()[:3000],
+        "blocks": report_blocks(report),
+    }
 
 
 def render(line: Line) -> tuple[str, list[Block]]:
