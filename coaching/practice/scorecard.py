@@ -109,8 +109,8 @@ def _strengths(
     promised = [j.promised for j in judgements if Need.UPDATE_TIME in j.met]
     if promised:
         found.append(f"You promised the next update at an honest time ({promised[-1]}).")
-    if judgements and not any(j.dismissive for j in judgements):
-        found.append("No dismissive wording.")
+    if found and not any(j.dismissive for j in judgements):
+        found.append("No dismissive wording.")  # worth saying beside something done well
     if outcome is Outcome.CALMED:
         change = f": frustration {scores[0]:.2f} → {scores[-1]:.2f}" if len(scores) > 1 else ""
         found.append(f"{who} calmed down{change}.")
