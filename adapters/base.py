@@ -89,12 +89,13 @@ class ScopeKind(StrEnum):
     AGENT = "agent"
     CHANNEL = "channel"
     CONVERSATION = "conversation"
+    CUSTOMER = "customer"  # /coach customer and /coach forget: one customer, by user ID
 
 
 @dataclass(frozen=True, slots=True)
 class Scope:
     kind: ScopeKind = ScopeKind.TEAM
-    id: str = ""  # user ID, channel ID or conversation key
+    id: str = ""  # user ID, channel ID, conversation key or customer ID
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +104,7 @@ class CommandRequest:
     workspace: str
     user: str
     user_groups: frozenset[str]
-    name: str  # "summary", "status", "me", "inbox", "help", "forget"
+    name: str  # "summary", "status", "me", "inbox", "help", "customer", "forget"
     scope: Scope = field(default_factory=Scope)
     period: Period = Period.WEEK
     problem: str = ""  # the adapter could not parse the arguments: say this instead

@@ -15,6 +15,8 @@ from adapters.practice import PracticeHandler
 from bot import ops
 from bot.clock import Clock, SystemClock
 from bot.commands import CommandService
+from bot.customers import CustomerDesk
+from bot.history import HistoryLookup
 from bot.metrics import Metrics
 from bot.policy import policy_from
 from bot.practice.service import practice_service
@@ -70,6 +72,9 @@ class Bot:
         metrics = Metrics()
         store = await open_store(config.storage_url, store_text=settings.storage.store_text)
         policy = policy_from(settings)
+        history = HistoryLookup(
+            store, clock, settings.coaching.history_days, settings.storage.retention_days
+        )
         runtime = Runtime(
             Engine(policy),
             store,
@@ -80,9 +85,12 @@ class Bot:
             queue_size=settings.runtime.queue_size,
             tick_seconds=settings.runtime.tick_seconds,
             store_text=settings.storage.store_text,
+            history=history,
         )
         roles = roles_from(settings.roles)
-        commands = CommandService(store, roles, clock, metrics, policy.waiting_after)
+        commands = CommandService(
+            store, roles, clock, metrics, policy.waiting_after, CustomerDesk(history, policy)
+        )
         bot = cls(config, store, runtime, commands)
         bot.practice = practice_service(config, store, roles, clock, policy)
         handlers = ops.routes(metrics, bot.health, lambda: int(metrics.queue_depth._value.get()))

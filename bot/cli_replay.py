@@ -64,7 +64,13 @@ def _run(
     source: str,
     err: Console,
 ) -> tuple[Replayer, ReplayStats]:
-    replayer = Replayer(policy_from(config.settings), show_message, show_nudge)
+    settings = config.settings
+    replayer = Replayer(
+        policy_from(settings),
+        show_message,
+        show_nudge,
+        history_days=settings.coaching.history_days,
+    )
 
     async def go() -> ReplayStats:
         if len(turns) < PROGRESS_FROM or not err.is_terminal:

@@ -1,4 +1,5 @@
-"""``coach summary``, ``coach forget`` and ``coach purge``: the stored records, from the
+"""``coach summary``, ``coach forget`` (a conversation, or ``--customer ID``: every
+conversation that customer wrote in) and ``coach purge``: the stored records, from the
 command line (same figures as ``/coach summary``)."""
 
 from __future__ import annotations
@@ -32,8 +33,16 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     summary.add_argument("--workspace", help="Slack team ID or Discord guild ID")
     summary.add_argument("--json", action="store_true", help="numbers as one JSON object")
 
-    forget = sub.add_parser("forget", help="delete everything stored about one conversation")
-    forget.add_argument("conversation", help="conversation key platform:workspace:channel:thread")
+    forget = sub.add_parser(
+        "forget", help="delete everything stored about one conversation, or one customer"
+    )
+    which = forget.add_mutually_exclusive_group(required=True)
+    which.add_argument(
+        "conversation", nargs="?", help="conversation key platform:workspace:channel:thread"
+    )
+    which.add_argument(
+        "--customer", help="a customer's user ID: every conversation they wrote in, anywhere"
+    )
     forget.add_argument("--config", help="settings file")
 
     purge = sub.add_parser("purge", help="delete records older than the retention period")
@@ -71,10 +80,17 @@ async def summary(args: argparse.Namespace, config: LoadedConfig, now: float) ->
 async def forget(args: argparse.Namespace, config: LoadedConfig) -> int:
     store = await open_store(config.storage_url)
     try:
-        removed = await store.forget(args.conversation)
+        if args.customer is not None:
+            removed = await store.forget_customer(args.customer)
+        else:
+            removed = await store.forget(args.conversation)
     finally:
         await store.close()
-    print(f"forgot conversation {args.conversation}: {removed} records deleted")
+    if args.customer is not None:
+        what = f"customer {args.customer}"
+    else:
+        what = f"conversation {args.conversation}"
+    print(f"forgot {what}: {removed} records deleted")
     return 0 if removed else 1
 
 

@@ -13,23 +13,34 @@ from dataclasses import replace
 from adapters.base import CommandRequest, Report, Roles, Scope, ScopeKind
 from bot import reports
 from bot.clock import Clock
+from bot.customers import CustomerDesk
+from bot.history import HistoryLookup
 from bot.metrics import Metrics
 from bot.store.base import Slice, Store
 from bot.summary import compute
+from coaching.policy import Policy
 from coaching.types import ConversationRef
 
 log = logging.getLogger("coach.commands")
+CUSTOMER_COMMANDS = ("customer", "forget")  # supervisors only (bot/customers.py)
 
 
 class CommandService:
     def __init__(
-        self, store: Store, roles: Roles, clock: Clock, metrics: Metrics, waiting_after: float
+        self,
+        store: Store,
+        roles: Roles,
+        clock: Clock,
+        metrics: Metrics,
+        waiting_after: float,
+        customers: CustomerDesk | None = None,
     ) -> None:
         self.store = store
         self.roles = roles
         self.clock = clock
         self.metrics = metrics
         self.waiting_after = waiting_after
+        self.customers = customers or CustomerDesk(HistoryLookup(store, clock), Policy())
 
     async def handle(self, request: CommandRequest) -> Report:
         supervisor = self.roles.is_supervisor(request.user, request.user_groups)
@@ -59,6 +70,8 @@ class CommandService:
             return reports.status_report(states, self.clock.now(), self.waiting_after)
         if request.name == "inbox":
             return reports.inbox_report(await self.store.inbox(request.user))
+        if request.name in CUSTOMER_COMMANDS:
+            return await self.customers.answer(request, self.clock.now())
         return reports.help_report(supervisor, request.platform)
 
     def _allowed(self, request: CommandRequest, supervisor: bool) -> bool:
@@ -66,7 +79,7 @@ class CommandService:
             return True
         if request.name == "summary" and request.scope == Scope(ScopeKind.AGENT, request.user):
             return True  # anyone may see their own record
-        return supervisor and request.name in ("summary", "status")
+        return supervisor and request.name in ("summary", "status", *CUSTOMER_COMMANDS)
 
     async def summary(self, request: CommandRequest, scope: Scope) -> Report:
         now = self.clock.now()

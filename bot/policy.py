@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from coaching.policy import Policy
+from coaching.policy import HistoryRule, Policy
 from config.settings import Settings
 
 
@@ -35,4 +35,10 @@ def policy_from(settings: Settings) -> Policy:
         max_recipients=c.max_recipients,
         utc_offset=utc_offset(c.timezone),
         end_of_day_hour=c.end_of_day_hour,
+        history=HistoryRule(
+            repeat_conversations=c.at_risk_conversations,
+            repeat_days=c.at_risk_days,
+            if_frustrated=c.at_risk_if_frustrated,
+            if_unresolved=c.at_risk_if_unresolved,
+        ),
     )

@@ -3,7 +3,9 @@
 Before each turn the clock stops at every timer that falls due on the way (a customer left
 waiting, a promised update) so its reminder fires at the moment a live bot would send it;
 then the turn is processed exactly as a live Slack or Discord message would be: the same
-runtime, store transaction, engine and nudge delivery. After the last turn the clock
+runtime, store transaction, engine and nudge delivery. The same ``author`` across the
+file's conversations is the same customer: their earlier conversations in the file are
+their history (bot/history.py). After the last turn the clock
 runs on by the waiting limit, so a customer left unanswered at the end is noticed too.
 """
 
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 from adapters.console.adapter import ConsoleDelivery, score_of, to_event
 from adapters.console.transcript import Turn
 from bot.clock import VirtualClock
+from bot.history import HistoryLookup
 from bot.runtime import Runtime
 from bot.store.memory import MemoryStore
 from coaching.engine import Engine
@@ -38,12 +41,16 @@ class Replayer:
     show_nudge: NudgeView
     store: MemoryStore = field(default_factory=MemoryStore)
     clock: VirtualClock = field(default_factory=VirtualClock)
+    history_days: float = 30.0  # customer memory: the same author across conversations
     _held: list[Nudge] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         # Nudges are held until the message that caused them has been shown.
         delivery = ConsoleDelivery(self._held.append)
-        self.runtime = Runtime(Engine(self.policy), self.store, {"console": delivery}, self.clock)
+        history = HistoryLookup(self.store, self.clock, self.history_days)
+        self.runtime = Runtime(
+            Engine(self.policy), self.store, {"console": delivery}, self.clock, history=history
+        )
         self.stats = ReplayStats()
 
     async def run(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from adapters.base import Period, Report, Scope, ScopeKind
+from bot.returning import ReturningFigures
 from bot.summary import Figures, duration, median, percent
 from coaching.nudging import format_duration
 from coaching.state import ConversationState
@@ -15,6 +16,7 @@ _KIND_NAMES = {
     "acknowledge": "acknowledgement follow-ups",
     "waiting": "waiting reminders",
     "escalation": "escalation warnings",
+    "history": "returning-customer briefs",
 }
 
 
@@ -46,6 +48,7 @@ def summary_report(figures: Figures, scope: Scope, period: Period) -> Report:
         ("Nudges sent", f"{nudges}" + (f" ({by_kind})" if by_kind else "")),
         ("Nudges per 100 conversations", _per_100(f)),
         ("Rated helpful", percent(f.helpful, f.rated)),
+        *returning_fields(f.returning),
     )
     lines = []
     if f.followed_after_ack or f.followed_after_no_ack:
@@ -74,6 +77,16 @@ def summary_report(figures: Figures, scope: Scope, period: Period) -> Report:
         chart=chart if len(chart) > 1 else (),
         chart_title=chart_title,
         footer="Definitions: coach README, section Summaries. Only you can see this.",
+    )
+
+
+def returning_fields(r: ReturningFigures) -> tuple[tuple[str, str], ...]:
+    return (
+        ("Repeat contacts", percent(r.repeat, r.contacts)),
+        (
+            "Frustrated: returning / first-time customers",
+            f"{percent(r.repeat_frustrated, r.repeat)} / {percent(r.first_frustrated, r.first)}",
+        ),
     )
 
 
@@ -146,9 +159,12 @@ def help_report(is_supervisor: bool, platform: str = "slack") -> Report:
     ]
     if is_supervisor:
         scope = "[@agent | #channel | thread link]" if platform == "slack" else "[agent] [channel]"
+        who = "@customer | ID" if platform == "slack" else "customer: ID or mention"
         lines[:0] = [
             f"/coach summary {scope} {period} — figures for a scope",
             "/coach status — live conversations at risk right now",
+            f"/coach customer {who} — one customer's recent history",
+            f"/coach forget {who} — erase everything stored about one customer",
         ]
     return Report(
         title="coach: private empathy coaching", lines=tuple(lines), footer="Only you can see this."

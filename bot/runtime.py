@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from adapters.base import DeliveryResult, DeliveryStatus, NudgeDelivery
 from bot.clock import Clock
+from bot.history import HistoryLookup
 from bot.logsetup import describe
 from bot.metrics import Metrics
 from bot.records import FeedbackRecord, event_record, signal_record
@@ -72,6 +73,7 @@ class Runtime:
         queue_size: int = 10_000,
         tick_seconds: float = 5.0,
         store_text: bool = False,
+        history: HistoryLookup | None = None,
     ) -> None:
         self.engine = engine
         self.store = store
@@ -80,6 +82,7 @@ class Runtime:
         self.metrics = metrics or Metrics()
         self.tick_seconds = tick_seconds
         self.store_text = store_text
+        self.history = history or HistoryLookup(store, clock)
         per_queue = max(1, queue_size // workers)
         self._queues: list[asyncio.Queue[tuple[Event, float]]] = [
             asyncio.Queue(per_queue) for _ in range(workers)
@@ -107,6 +110,7 @@ class Runtime:
         received = time.perf_counter() if received is None else received
         now = self.clock.now()
         key = event.conversation.key
+        event = await self.history.attach(event)  # the engine cannot read the store
         record = event_record(event, self._stored_text(event))  # None for a Tick
         async with self.store.transaction(key, record) as tx:  # claims the event
             if tx.duplicate:
@@ -124,6 +128,7 @@ class Runtime:
                 list(result.nudges),
                 lease_until=now + DELIVERY_LEASE,
             )
+        self.history.attached(event)
         if result.note:
             log.info("event %s: %s", event.event_id, result.note)
         if not isinstance(event, Tick):

@@ -14,6 +14,7 @@ Definitions (the README repeats them for supervisors):
   ("that's all, thanks", "no thanks, I'm all set") with nothing asked after it; failing
   those, to the last agent reply when the conversation has then been quiet for a day.
 - nudges per 100 conversations, and per nudge kind how agents rated it (👍/👎).
+- repeat-contact rate and returning-customer frustration: bot/returning.py.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from bot import returning
 from bot.records import EventRecord, SignalRecord
 from bot.store.base import Slice
 
@@ -54,6 +56,7 @@ class Figures:
     helpful_by_kind: Counter[str] = field(default_factory=Counter)
     cues: Counter[str] = field(default_factory=Counter)
     episodes_by_day: Counter[str] = field(default_factory=Counter)
+    returning: returning.ReturningFigures = field(default_factory=returning.ReturningFigures)
 
     def as_dict(self) -> dict[str, object]:
         """Numbers for export (``coach summary --json``): comparable week to week."""
@@ -91,6 +94,7 @@ class Figures:
             },
             "top_cues": dict(self.cues.most_common(10)),
             "episodes_by_day": dict(sorted(self.episodes_by_day.items())),
+            **self.returning.as_dict(),
         }
 
     def per_100(self) -> dict[str, float]:
@@ -117,6 +121,7 @@ def compute(data: Slice, now: float) -> Figures:
     figures = Figures()
     by_conversation = _messages(data.events, data.signals)
     figures.conversations = len(by_conversation)
+    figures.returning = returning.compute(data)
     resolved = _resolutions(data)
     for conversation, messages in by_conversation.items():
         _conversation(messages, figures)

@@ -16,6 +16,10 @@ What it does, per event (each signal lives in its own module; this one composes 
   (coaching/acknowledgement.py). A promise ("I'll get back to you within 10 minutes")
   starts the owed-update timer at the promised time;
 - tick: an update owed past its time earns the agents a reminder.
+- history (coaching/history.py): a customer's first message here carries their earlier
+  conversations, looked up by the runtime. A customer at risk (back often, or frustrated
+  or unresolved last time) earns the first agent who posts one private brief; their
+  heads-ups and escalation warnings name that history, and they escalate sooner.
 Nudges go only to agents who have posted in the conversation, never to a customer.
 """
 
@@ -24,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from coaching import acknowledgement, escalation, frustration, owed
+from coaching import acknowledgement, escalation, frustration, history, owed
 from coaching.detectors import Detectors
 from coaching.model import Assessment
 from coaching.policy import Policy
@@ -121,6 +125,7 @@ class Engine:
         self, state: ConversationState, event: MessagePosted, now: float
     ) -> StepResult:
         result = self.detectors.frustration(event.text)
+        state = history.remember(state, event, self.policy.history)  # before with_customer
         state = state.with_customer(event.author).with_score(event.author, result.score)
         judged = frustration.judge(state, event.author, result)
         signals = [_signal(SignalKind.FRUSTRATION, event, result, judged)]
@@ -179,9 +184,10 @@ class Engine:
             owed.on_agent(state.with_agent(event.author), event, self.policy),
             last_agent_at=event.sent_at if last is None else max(last, event.sent_at),
         )
+        state, briefs = history.brief(state, event, self.policy, now)
         state, nudges = acknowledgement.on_reply(state, event, result, self.policy, now)
         signal = _signal(SignalKind.ACKNOWLEDGEMENT, event, result, result.fired)
-        return StepResult(state, (signal,), tuple(nudges))
+        return StepResult(state, (signal,), tuple(briefs + nudges))
 
     def _edited(self, state: ConversationState, event: MessageEdited, now: float) -> StepResult:
         seen = state.find_message(event.message_id)

@@ -1,7 +1,8 @@
 """Escalation risk: a frustrated customer who talks about taking it further (a manager,
 a chargeback, a lawyer, a public review), about leaving, or who has grown more frustrated
 message after message. The agents get an escalation warning instead of a plain heads-up,
-at most once per cooldown.
+at most once per cooldown. A customer frustrated or left unresolved last time escalates
+sooner (rising over one message fewer), and the warning names that history.
 
 Only a message judged frustrated can raise it: "could you cancel my subscription?" asked
 calmly is a request, and "my manager asked me for an invoice" is not a threat.
@@ -12,7 +13,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, replace
 
-from coaching import frustration, suggestions
+from coaching import frustration, history, suggestions
 from coaching.model import Assessment, label
 from coaching.nudging import Draft, issue
 from coaching.policy import Policy
@@ -42,7 +43,7 @@ def assess(
     cues = [cue for name, cue in _INTENT.items() if name in result.matched]
     score = max((c.weight for c in cues), default=0.0)
     recent = state.scores.get(customer, ())
-    turns = policy.escalation_turns
+    turns = history.escalation_turns(state.returning.get(customer), policy.escalation_turns)
     if len(recent) >= turns:
         window = recent[-turns:]
         if window[0] >= RISING_FLOOR and all(b > a for a, b in itertools.pairwise(window)):
@@ -67,7 +68,10 @@ def warn(
     state = replace(state, escalated_at=now)
     pending = state.frustration
     cue_names = tuple(c.name for c in risk.cues) + (pending.cues if pending else ())
-    why = frustration.merge([c.label for c in risk.cues], pending.reasons if pending else ())
+    past = history.reason(state.returning.get(event.author), policy.history)
+    why = frustration.merge(
+        [c.label for c in risk.cues], pending.reasons if pending else (), last=past
+    )
     draft = Draft(
         NudgeKind.ESCALATION,
         event.event_id,

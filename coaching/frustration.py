@@ -6,8 +6,9 @@ weak features, and judges it frustrated when the score passes the threshold *and
 support cue explains it (``explained``): a coach must say why, and "the model weighed
 the word 'your'" is no reason. That one judgement drives everything downstream: the
 heads-up, the acknowledgement follow-up, escalation, and the summaries' episodes. The
-heads-up names at most three cues, in plain words, each once ("says they have been kept
-waiting"). The message is remembered until an agent's next reply is judged for
+heads-up names at most three reasons, in plain words, each once ("says they have been kept
+waiting"), the last of them the customer's history when it puts them at risk ("they were
+frustrated last time", coaching/history.py). The message is remembered until an agent's next reply is judged for
 acknowledgement (coaching/acknowledgement.py).
 """
 
@@ -17,7 +18,7 @@ import itertools
 from collections.abc import Iterable
 from dataclasses import replace
 
-from coaching import suggestions
+from coaching import history, suggestions
 from coaching.model import Assessment
 from coaching.nudging import Draft, issue
 from coaching.policy import Policy
@@ -76,13 +77,18 @@ def reasons(cues: Iterable[Cue], limit: int = MAX_REASONS) -> tuple[str, ...]:
     return merge((c.label for c in cues if c.name in REASON_CUES), limit=limit)
 
 
-def merge(*groups: Iterable[str], limit: int = MAX_REASONS) -> tuple[str, ...]:
-    """Reasons from several places, in order, none twice, at most ``limit``."""
+def merge(
+    *groups: Iterable[str], limit: int = MAX_REASONS, last: str | None = None
+) -> tuple[str, ...]:
+    """Reasons from several places, in order, none twice, at most ``limit``; ``last`` (the
+    customer's history) always makes the cut, as the last one."""
     found: list[str] = []
     for label in itertools.chain(*groups):
-        if label not in found:
+        if label not in found and label != last:
             found.append(label)
-    return tuple(found[:limit])
+    if last is None:
+        return tuple(found[:limit])
+    return (*found[: limit - 1], last)
 
 
 def explained(result: Assessment) -> bool:
@@ -128,10 +134,11 @@ def heads_up(
     frustration = state.frustration
     if frustration is None:
         return state, []
+    past = history.reason(state.returning.get(event.author), policy.history)
     draft = Draft(
         NudgeKind.FRUSTRATION,
         event.event_id,
-        frustration.reasons,
+        merge(frustration.reasons, last=past),
         suggestions.suggestion(NudgeKind.FRUSTRATION, frustration.cues),
         event.author,
     )

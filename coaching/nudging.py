@@ -20,6 +20,7 @@ HEADLINES = {
     NudgeKind.ACKNOWLEDGE: "Your reply didn't acknowledge how the customer feels.",
     NudgeKind.ESCALATION: "Escalation risk: this customer may escalate.",
     NudgeKind.WAITING: "The customer is waiting for an update.",
+    NudgeKind.HISTORY: "Returning customer: how it went before.",
 }
 
 

@@ -17,6 +17,16 @@ def _utc(_: float) -> float:
 
 
 @dataclass(frozen=True, slots=True)
+class HistoryRule:
+    """When a returning customer is at risk (coaching/history.py): any of these."""
+
+    repeat_conversations: int = 2  # at least this many earlier conversations (0 = off) ...
+    repeat_days: float = 7  # ... within this many days
+    if_frustrated: bool = True  # frustrated last time
+    if_unresolved: bool = True  # the last one ended unresolved
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     frustration_threshold: float | None = None  # None: the threshold shipped with the model
     acknowledgement_threshold: float | None = None
@@ -29,3 +39,4 @@ class Policy:
     max_recipients: int = 3  # the most recent agents of a conversation that get nudges
     utc_offset: UtcOffset = _utc  # the team's time zone: "by end of day" means its evening
     end_of_day_hour: int = 17  # when "end of day" falls, local time
+    history: HistoryRule = HistoryRule()  # when a returning customer is at risk

@@ -65,6 +65,19 @@ class Promised:
 
 
 @dataclass(frozen=True, slots=True)
+class Returning:
+    """A returning customer at risk: what their earlier conversations say (never text).
+    Kept from their first message on, for the brief and the reasons (coaching/history.py)."""
+
+    earlier: int  # earlier conversations looked back on
+    recent: int  # of which started within the rule's days
+    since_last: float  # seconds from the last one's start to this conversation's
+    frustrated_last: bool
+    unresolved_last: bool
+    cues: tuple[str, ...]  # the last one's main cue names
+
+
+@dataclass(frozen=True, slots=True)
 class MessageSeen:
     message_id: str
     author: str
@@ -91,6 +104,8 @@ class ConversationState:
     messages: tuple[MessageSeen, ...] = ()
     last_activity: float = 0.0
     closed: bool = False
+    returning: Mapping[str, Returning] = field(default_factory=dict)  # customers at risk
+    briefed: bool = False  # the history brief went out (once per conversation)
 
     @classmethod
     def new(cls, conversation: ConversationRef) -> ConversationState:
@@ -183,6 +198,8 @@ class ConversationState:
             "messages": [[m.message_id, m.author, m.role.value, m.at] for m in self.messages],
             "last_activity": self.last_activity,
             "closed": self.closed,
+            "returning": {k: _returning_dict(r) for k, r in self.returning.items()},
+            "briefed": self.briefed,
         }
 
     @classmethod
@@ -217,6 +234,8 @@ class ConversationState:
             ),
             last_activity=float(data.get("last_activity", 0.0)),
             closed=bool(data.get("closed", False)),
+            returning={k: _returning_from(r) for k, r in data.get("returning", {}).items()},
+            briefed=bool(data.get("briefed", False)),
         )
 
 
@@ -247,6 +266,28 @@ def _frustration_from(data: Mapping[str, Any] | None) -> Frustration | None:
         at=float(data["at"]),
         cues=tuple(data["cues"]),
         reasons=tuple(data["reasons"]),
+    )
+
+
+def _returning_dict(r: Returning) -> dict[str, Any]:
+    return {
+        "earlier": r.earlier,
+        "recent": r.recent,
+        "since_last": r.since_last,
+        "frustrated_last": r.frustrated_last,
+        "unresolved_last": r.unresolved_last,
+        "cues": list(r.cues),
+    }
+
+
+def _returning_from(data: Mapping[str, Any]) -> Returning:
+    return Returning(
+        earlier=int(data["earlier"]),
+        recent=int(data["recent"]),
+        since_last=float(data["since_last"]),
+        frustrated_last=bool(data["frustrated_last"]),
+        unresolved_last=bool(data["unresolved_last"]),
+        cues=tuple(data["cues"]),
     )
 
 

@@ -79,3 +79,21 @@ def suggestion(kind: NudgeKind, cues: Sequence[str] = ()) -> str:
     if kind is NudgeKind.ACKNOWLEDGE:
         return "One more thing before we go on. " + opener(cues)
     return opener(cues)
+
+
+def returning(unresolved_last: bool, frustrated_last: bool) -> str:
+    """An opener for a returning customer at risk (the history brief)."""
+    if unresolved_last:
+        return (
+            "Thanks for coming back to us. I'm sorry things weren't sorted last time — "
+            "I'll stay with you on this until it is."
+        )
+    if frustrated_last:
+        return (
+            "Good to hear from you again, and thanks for your patience with us. "
+            "Let's get this one sorted properly."
+        )
+    return (
+        "Thanks for getting back in touch — I can see you've been talking to us a lot lately, "
+        "so let me make sure we get to the bottom of it this time."
+    )

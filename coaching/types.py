@@ -22,6 +22,7 @@ class NudgeKind(StrEnum):
     ACKNOWLEDGE = "acknowledge"  # follow-up: the reply did not acknowledge feelings
     WAITING = "waiting"  # the customer is owed an update
     ESCALATION = "escalation"  # rising frustration or intent to escalate
+    HISTORY = "history"  # opening brief: a returning customer at risk (coaching/history.py)
 
 
 class SignalKind(StrEnum):
@@ -52,6 +53,24 @@ class ConversationRef:
 
 
 @dataclass(frozen=True, slots=True)
+class PastConversation:
+    """One of a customer's earlier conversations, as the store remembers it (never text)."""
+
+    started_at: float
+    frustrated: bool  # the customer was judged frustrated in it
+    unresolved: bool  # it ended (closed or abandoned) with them frustrated, or escalated
+    cues: tuple[str, ...] = ()  # its main frustration cue names, most frequent first
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerHistory:
+    """A customer's earlier conversations, oldest first: what the runtime looks up in the
+    store and hands to the engine on the customer's first message in a conversation."""
+
+    conversations: tuple[PastConversation, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class MessagePosted:
     event_id: str
     conversation: ConversationRef
@@ -60,6 +79,9 @@ class MessagePosted:
     role: Role
     text: str = field(repr=False)
     sent_at: float
+    # Set by the runtime, never by an adapter: the author's earlier conversations, on a
+    # customer's first message in this conversation (coaching/history.py).
+    history: CustomerHistory | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,6 +33,15 @@ class CoachingSettings(_Section):
     max_recipients: int = Field(3, ge=1, le=20)
     timezone: str = Field("UTC", description="IANA zone: when 'by end of day' promises fall due")
     end_of_day_hour: int = Field(17, ge=0, le=23, description="local hour 'end of day' means")
+    history_days: float = Field(
+        30, ge=0, description="customer memory: days of earlier conversations; 0 = off"
+    )
+    at_risk_conversations: int = Field(
+        2, ge=0, description="at risk: this many earlier conversations (0 = off) ..."
+    )
+    at_risk_days: float = Field(7, gt=0, description="... within this many days")
+    at_risk_if_frustrated: bool = Field(True, description="at risk: frustrated last time")
+    at_risk_if_unresolved: bool = Field(True, description="at risk: last one ended unresolved")
 
     @field_validator("timezone")
     @classmethod

@@ -159,7 +159,19 @@ async def test_commands_are_synced_to_the_configured_guild(
     [coach] = sync.body
     assert coach["name"] == "coach"
     subs = {o["name"]: o for o in coach["options"]}
-    assert set(subs) == {"summary", "status", "inbox", "me", "help", "practice"}
+    assert set(subs) == {
+        "summary",
+        "status",
+        "inbox",
+        "me",
+        "help",
+        "practice",
+        "customer",
+        "forget",
+    }
+    for name in ("customer", "forget"):
+        [option] = subs[name]["options"]
+        assert option["name"] == "customer" and option["required"] is True
     assert [o["name"] for o in subs["summary"]["options"]] == ["agent", "channel", "period"]
     assert [c["value"] for c in subs["summary"]["options"][2]["choices"]] == ["24h", "7d", "30d"]
     identify = next(f for f in fake.received if f.op == 2)

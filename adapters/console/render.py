@@ -21,6 +21,7 @@ _KIND_STYLE = {
     NudgeKind.ACKNOWLEDGE: ("magenta", "Acknowledgement follow-up"),
     NudgeKind.WAITING: ("cyan", "Waiting reminder"),
     NudgeKind.ESCALATION: ("red", "Escalation risk"),
+    NudgeKind.HISTORY: ("blue", "Returning customer"),
 }
 
 

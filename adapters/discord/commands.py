@@ -1,7 +1,9 @@
 """``/coach`` application commands -> ``CommandRequest``; the ``Report`` back, ephemeral.
 
 ``/coach summary [agent] [channel] [period]``, ``/coach status``, ``/coach inbox``,
-``/coach me [period]``, ``/coach help``. Authorization is bot/commands.py's (by user ID and
+``/coach me [period]``, ``/coach help``, ``/coach customer <customer>`` and ``/coach forget
+<customer>`` (a user ID or mention, typed: a customer who left the server has no member
+to pick). Authorization is bot/commands.py's (by user ID and
 Discord role IDs from the configuration); this only builds the request: workspace = the
 guild, scope from the options (a thread picked as ``channel`` means that conversation).
 Discord wants an answer within 3 s: a report not ready in ``budget`` seconds is deferred
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 
 import discord
 from discord import app_commands
@@ -28,6 +31,7 @@ PERIODS = [
     app_commands.Choice(name="last 7 days", value="7d"),
     app_commands.Choice(name="last 30 days", value="30d"),
 ]
+_CUSTOMER = re.compile(r"^\s*(?:<@!?(\d{15,21})>|(\d{15,21}))\s*$")
 FAILED = Report(title="Sorry, that didn't work. Please try again in a minute.")
 
 Interaction = discord.Interaction[discord.Client]
@@ -52,6 +56,14 @@ def scope_of(
     if channel is not None:
         return Scope(ScopeKind.CHANNEL, str(channel.id)), ""
     return Scope(), ""
+
+
+def customer_scope(text: str) -> tuple[Scope, str]:
+    """``/coach customer`` and ``/coach forget``: a user ID or mention, or a problem."""
+    match = _CUSTOMER.match(text)
+    if match is None:
+        return Scope(), "Give the customer's user ID (or mention them)."
+    return Scope(ScopeKind.CUSTOMER, match.group(1) or match.group(2)), ""
 
 
 def request_of(
@@ -137,6 +149,18 @@ class Commands:
             interaction: Interaction, period: app_commands.Choice[str] | None = None
         ) -> None:
             await answer(interaction, request_of(interaction, "me", period=period_of(period)))
+
+        @group.command(name="customer", description="One customer's recent history")
+        @app_commands.describe(customer="The customer's user ID or mention")
+        async def customer(interaction: Interaction, customer: str) -> None:
+            scope, problem = customer_scope(customer)
+            await answer(interaction, request_of(interaction, "customer", scope, problem=problem))
+
+        @group.command(name="forget", description="Erase everything stored about one customer")
+        @app_commands.describe(customer="The customer's user ID or mention")
+        async def forget(interaction: Interaction, customer: str) -> None:
+            scope, problem = customer_scope(customer)
+            await answer(interaction, request_of(interaction, "forget", scope, problem=problem))
 
         @group.command(name="help", description="What the coach can do")
         async def help_(interaction: Interaction) -> None:

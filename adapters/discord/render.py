@@ -19,12 +19,14 @@ _COLOUR = {
     NudgeKind.ACKNOWLEDGE: discord.Colour.blurple(),
     NudgeKind.WAITING: discord.Colour.gold(),
     NudgeKind.ESCALATION: discord.Colour.red(),
+    NudgeKind.HISTORY: discord.Colour.teal(),
 }
 _EMOJI = {
     NudgeKind.FRUSTRATION: "⚠️",
     NudgeKind.ACKNOWLEDGE: "💬",
     NudgeKind.WAITING: "⏳",
     NudgeKind.ESCALATION: "🚨",
+    NudgeKind.HISTORY: "🗂️",
 }
 
 

@@ -13,6 +13,7 @@ _EMOJI = {
     NudgeKind.ACKNOWLEDGE: ":speech_balloon:",
     NudgeKind.WAITING: ":hourglass_flowing_sand:",
     NudgeKind.ESCALATION: ":rotating_light:",
+    NudgeKind.HISTORY: ":card_index_dividers:",
 }
 _MAX_TEXT = 2900  # Slack refuses section text over 3000 characters
 

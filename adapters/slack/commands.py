@@ -1,7 +1,8 @@
 """``/coach ...`` text -> a ``CommandRequest``.
 
 ``/coach summary [@agent | #channel | thread link] [24h|7d|30d]``, ``/coach status``,
-``/coach me [period]``, ``/coach inbox``, ``/coach help``. The manifest asks Slack to
+``/coach me [period]``, ``/coach inbox``, ``/coach help``, ``/coach customer @customer``
+and ``/coach forget @customer`` (a mention or a bare user ID). The manifest asks Slack to
 escape mentions, so ``@agent`` arrives as ``<@U123|name>`` and ``#channel`` as
 ``<#C123|name>``; a thread link is ``https://x.slack.com/archives/C123/p1700000000123456``
 (with ``?thread_ts=...`` when it points at a reply).
@@ -14,6 +15,7 @@ import re
 from adapters.base import CommandRequest, Period, Scope, ScopeKind
 
 _USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+_USER_ID = re.compile(r"^([UW][A-Z0-9]{2,})$")
 _CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
 _LINK = re.compile(
     r"^<?https://[\w.-]+\.slack\.com/archives/([CG][A-Z0-9]+)/p(\d{10})(\d{6})(?:\?[^|>]*?thread_ts=(\d+\.\d+))?[^|>]*(?:\|[^>]*)?>?$"
@@ -27,7 +29,8 @@ _PERIODS = {
     "30d": Period.MONTH,
     "month": Period.MONTH,
 }
-NAMES = ("summary", "status", "me", "inbox", "help")
+NAMES = ("summary", "status", "me", "inbox", "help", "customer", "forget")
+_ONE_CUSTOMER = ("customer", "forget")
 
 
 def parse(text: str, team: str, user: str, groups: frozenset[str]) -> CommandRequest:
@@ -48,10 +51,18 @@ def parse(text: str, team: str, user: str, groups: frozenset[str]) -> CommandReq
             channel, seconds, micros, thread = m.groups()
             thread = thread or f"{seconds}.{micros}"
             scope = Scope(ScopeKind.CONVERSATION, f"slack:{team}:{channel}:{thread}")
+        elif (
+            name in _ONE_CUSTOMER
+            and scope.kind is not ScopeKind.CUSTOMER
+            and (m := _USER.match(word) or _USER_ID.match(word))
+        ):
+            scope = Scope(ScopeKind.CUSTOMER, m.group(1))
         elif word.startswith("@"):
             return _problem(base, f"Mention the agent so Slack links it (I got `{word[:40]}`).")
         else:
             return _problem(base, f"I didn't understand `{word[:40]}`.")
+    if name in _ONE_CUSTOMER and scope.kind is not ScopeKind.CUSTOMER:
+        return _problem(base, f"Say which customer: `/coach {name} @customer`.")
     return CommandRequest("slack", team, user, groups, name, scope, period)
 
 

@@ -101,6 +101,19 @@ class Store(Protocol):
         """Delete everything about one conversation; returns rows deleted."""
         ...
 
+    async def customer_signals(
+        self, customer: str, since: float, until: float, prefix: str = ""
+    ) -> list[SignalRecord]:
+        """The frustration and escalation signals about one customer, ``since <= at <
+        until``, in conversations whose key starts with ``prefix`` (one platform workspace),
+        oldest first: what their history is made of (bot/history.py)."""
+        ...
+
+    async def forget_customer(self, customer: str, prefix: str = "") -> int:
+        """Forget (as ``forget``) every conversation the customer wrote in, among those
+        whose key starts with ``prefix``; returns rows deleted."""
+        ...
+
     async def purge(self, before: float) -> int:
         """Delete records older than ``before`` (retention): events, signals, nudges,
         feedback and commands, and the state of conversations last active before it that

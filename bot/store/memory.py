@@ -177,6 +177,34 @@ class MemoryStore:
         self.deadlines.pop(conversation, None)
         return before - self._rows()
 
+    async def customer_signals(
+        self, customer: str, since: float, until: float, prefix: str = ""
+    ) -> list[SignalRecord]:
+        found = [
+            s
+            for s in self.signals
+            if s.subject == customer
+            and s.kind in ("frustration", "escalation")
+            and since <= s.at < until
+            and s.conversation.startswith(prefix)
+        ]
+        return sorted(found, key=lambda s: s.at)
+
+    async def forget_customer(self, customer: str, prefix: str = "") -> int:
+        keys = {
+            e.conversation for e in self.events if e.author == customer and e.role == "customer"
+        }
+        keys |= {
+            s.conversation
+            for s in self.signals
+            if s.subject == customer and s.kind != "acknowledgement"
+        }
+        keys |= {k for k, state in self.states.items() if customer in state.customers}
+        removed = 0
+        for key in sorted(k for k in keys if k.startswith(prefix)):
+            removed += await self.forget(key)
+        return removed
+
     async def purge(self, before: float) -> int:
         """Delete events, signals, nudges, feedback and commands older than ``before``, and
         the state of conversations last active before it that are closed or idle (no

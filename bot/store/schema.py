@@ -66,6 +66,7 @@ signals = sa.Table(
     sa.Column("fired", sa.Boolean, nullable=False),
     sa.Column("cues", sa.Text, nullable=False),  # JSON list of cue names
     sa.Column("at", sa.Double, nullable=False, index=True),
+    sa.Index("ix_signals_subject_at", "subject", "at"),  # a customer's history
 )
 
 nudges = sa.Table(

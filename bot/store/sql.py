@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 from sqlalchemy.engine import Connection
 
 from bot.records import EventRecord, FeedbackRecord, SignalRecord
-from bot.store import queries, schema
+from bot.store import customers, queries, schema
 from bot.store.base import Slice
 from bot.store.engine import backend, postgres_engine, sqlite_engine
 from bot.store.migrate import upgrade
@@ -168,6 +168,18 @@ class SqlStore:
 
     async def forget(self, conversation: str) -> int:
         return await self.runner.write(lambda conn: queries.forget(conn, conversation))
+
+    async def customer_signals(
+        self, customer: str, since: float, until: float, prefix: str = ""
+    ) -> list[SignalRecord]:
+        return await self.runner.read(
+            lambda conn: customers.customer_signals(conn, customer, since, until, prefix)
+        )
+
+    async def forget_customer(self, customer: str, prefix: str = "") -> int:
+        return await self.runner.write(
+            lambda conn: customers.forget_customer(conn, customer, prefix)
+        )
 
     async def purge(self, before: float) -> int:
         """Delete events, signals, nudges, feedback and commands older than ``before``, and

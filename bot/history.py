@@ -1,0 +1,131 @@
+"""Customer history: the store's memory of a customer, for the engine and for supervisors.
+
+A customer's history is made of the signals about them (bot/records.py: scores, cue names,
+times; never text). Per earlier conversation: when it started (their first message), whether
+they were judged frustrated in it, whether it ended unresolved (their last message in it
+was judged frustrated, i.e. it was closed or abandoned while they were frustrated, or an
+escalation signal fired), and its main cues. It covers the last ``history_days`` and never
+more than ``retention_days`` (older rows are purged anyway), and only conversations of the
+same platform workspace: one team's customers are not another's.
+
+The engine is pure and cannot read the store, so the runtime asks ``HistoryLookup.attach``
+for every event before its transaction: a customer's message in a conversation where they
+have not been seen yet gets their history attached (``MessagePosted.history``); the engine
+reads it only on their first message there. ``attached`` is told once the event is
+committed, so each customer costs one lookup per conversation (and one more after a
+restart); an event that failed and is retried is looked up again. Only whether a pair was
+seen is remembered, never a history, so nothing outlives ``coach forget``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, OrderedDict, defaultdict
+from collections.abc import Iterable
+from dataclasses import replace
+
+from bot.clock import Clock
+from bot.records import SignalRecord
+from bot.store.base import Store
+from coaching.frustration import REASON_CUES
+from coaching.types import (
+    ConversationRef,
+    CustomerHistory,
+    Event,
+    MessagePosted,
+    PastConversation,
+    Role,
+)
+
+DAY = 86_400.0
+MAIN_CUES = 3
+KNOWN_PAIRS = 50_000  # (conversation, customer) pairs remembered as looked up
+
+
+def team(ref: ConversationRef) -> str:
+    """The key prefix of a platform workspace's conversations: the scope of a history."""
+    return f"{ref.platform}:{ref.workspace}:"
+
+
+def conversations(
+    signals: Iterable[SignalRecord], exclude: str = ""
+) -> list[tuple[str, PastConversation]]:
+    """One customer's signals -> their conversations (key, summary), oldest first."""
+    grouped: defaultdict[str, list[SignalRecord]] = defaultdict(list)
+    for signal in signals:
+        if signal.conversation != exclude:
+            grouped[signal.conversation].append(signal)
+    found = []
+    for key, rows in grouped.items():
+        rows.sort(key=lambda s: s.at)
+        judged = [s for s in rows if s.kind == "frustration"]
+        if not judged:
+            continue
+        fired = [s for s in judged if s.fired]
+        escalated = any(s.kind == "escalation" and s.fired for s in rows)
+        cues = Counter(c for s in fired for c in s.cues if c in REASON_CUES)
+        past = PastConversation(
+            started_at=judged[0].at,
+            frustrated=bool(fired),
+            unresolved=escalated or judged[-1].fired,
+            cues=tuple(name for name, _ in cues.most_common(MAIN_CUES)),
+        )
+        found.append((key, past))
+    found.sort(key=lambda item: (item[1].started_at, item[0]))
+    return found
+
+
+class HistoryLookup:
+    """Looks up customers' histories for the runtime (see the module docstring)."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        days: float = 30.0,
+        retention_days: float | None = None,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.days = days
+        self.retention_days = retention_days
+        self._known: OrderedDict[tuple[str, str], None] = OrderedDict()
+
+    async def attach(self, event: Event) -> Event:
+        """``event`` with the customer's history if they are new to its conversation."""
+        if (
+            self.days <= 0
+            or not isinstance(event, MessagePosted)
+            or event.role is not Role.CUSTOMER
+            or (event.conversation.key, event.author) in self._known
+        ):
+            return event
+        history = await self.history(
+            event.author, team(event.conversation), event.sent_at, event.conversation.key
+        )
+        return replace(event, history=history)
+
+    def attached(self, event: Event) -> None:
+        """The event is committed: its customer is known in its conversation."""
+        if isinstance(event, MessagePosted) and event.role is Role.CUSTOMER:
+            self._known[(event.conversation.key, event.author)] = None
+            self._known.move_to_end((event.conversation.key, event.author))
+            if len(self._known) > KNOWN_PAIRS:
+                self._known.popitem(last=False)
+
+    async def history(
+        self, customer: str, prefix: str, until: float, exclude: str = ""
+    ) -> CustomerHistory:
+        """The customer's conversations before ``until`` (but ``exclude``): strictly before,
+        so that conversations of one customer starting at the same moment on different
+        replicas do not depend on which was committed first."""
+        pairs = await self.lookup(customer, prefix, until, exclude)
+        return CustomerHistory(tuple(past for _, past in pairs))
+
+    async def lookup(
+        self, customer: str, prefix: str, until: float, exclude: str = ""
+    ) -> list[tuple[str, PastConversation]]:
+        since = until - self.days * DAY
+        if self.retention_days is not None:  # rows past retention may await the purge
+            since = max(since, self.clock.now() - self.retention_days * DAY)
+        signals = await self.store.customer_signals(customer, since, until, prefix)
+        return conversations(signals, exclude)

@@ -1,0 +1,61 @@
+"""The store's SQL about one customer: the signals their history is made of, and erasing
+them everywhere. Plain functions of a synchronous ``Connection``, like bot/store/queries.py.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from bot.records import SignalRecord
+from bot.store import queries, schema
+from bot.store.schema import conversations, events, signals
+
+HISTORY_KINDS = ("frustration", "escalation")  # what a customer's history is made of
+
+
+def customer_signals(
+    conn: Connection, customer: str, since: float, until: float, prefix: str
+) -> list[SignalRecord]:
+    c = signals.c
+    query = (
+        sa.select(signals)
+        .where(
+            c.subject == customer,
+            c.kind.in_(HISTORY_KINDS),
+            c.at >= float(since),
+            c.at < float(until),
+        )
+        .order_by(c.at, c.id)
+    )
+    if prefix:
+        query = query.where(c.conversation.startswith(prefix, autoescape=True))
+    return [schema.signal_from(row) for row in conn.execute(query)]
+
+
+def conversations_of(conn: Connection, customer: str) -> set[str]:
+    """Every conversation the customer wrote in: their messages, the signals about them,
+    and states that still name them (after retention purged their messages)."""
+    wrote = sa.select(events.c.conversation).where(
+        events.c.author == customer, events.c.role == "customer"
+    )
+    about = sa.select(signals.c.conversation).where(
+        signals.c.subject == customer, signals.c.kind != "acknowledgement"
+    )
+    keys = set(conn.execute(wrote.distinct()).scalars())
+    keys |= set(conn.execute(about.distinct()).scalars())
+    named = sa.select(conversations.c.key, conversations.c.state).where(
+        conversations.c.state.contains(schema.dumps(customer), autoescape=True)
+    )
+    for key, text in conn.execute(named):
+        state = schema.state_from(text)
+        if state is not None and customer in state.customers:
+            keys.add(key)
+    return keys
+
+
+def forget_customer(conn: Connection, customer: str, prefix: str) -> int:
+    """Forget every conversation the customer wrote in (within ``prefix``), in key order
+    (so two of these never wait for each other's row locks)."""
+    keys = sorted(k for k in conversations_of(conn, customer) if k.startswith(prefix))
+    return sum(queries.forget(conn, key) for key in keys)
