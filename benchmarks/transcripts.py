@@ -1,6 +1,7 @@
 """How often the coach speaks on real conversations: nudges per 100 conversations, the
 share of conversations nudged, and (where customers rated their turns) how many calm
-turns it flags, next to plain VADER on the same turns.
+turns it flags, next to plain VADER on the same turns; and, where customers return, how well "at risk at open"
+predicts frustration later in the conversation (benchmarks/early_warning.py).
 
     python -m benchmarks.transcripts [--eval-dir ../shared/eval] [--limit N]
 
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from adapters.console.transcript import Turn, in_order, load
+from benchmarks import early_warning
 from bot.replay import Replayer
 from coaching import vader
 from coaching.policy import Policy
@@ -62,6 +64,7 @@ class SetFigures:
     satisfied: Rates = field(default_factory=Rates)
     dissatisfied: Rates = field(default_factory=Rates)
     customer_turns: Rates = field(default_factory=Rates)
+    early: early_warning.EarlyWarning | None = None
 
     def per_100(self, kind: str) -> float:
         return 100 * self.nudges[kind] / max(1, self.conversations)
@@ -83,11 +86,13 @@ def ratings(path: Path) -> dict[int, float]:
 def replay(name: str, turns: list[Turn], rated: dict[int, float]) -> SetFigures:
     out = SetFigures(name)
     by_conversation: dict[str, Counter[str]] = defaultdict(Counter)
+    verdicts: dict[str, list[tuple[str, bool]]] = defaultdict(list)
 
     def on_message(turn: Turn, score: tuple[str, float, bool] | None) -> None:
         if turn.role != "customer" or score is None:
             return
         fired = score[2]
+        verdicts[turn.conversation].append((turn.author, fired))
         out.customer_turns.add(fired, turn.text)
         rating = rated.get(turn.line)
         if rating is not None and rating >= SATISFIED:
@@ -101,6 +106,7 @@ def replay(name: str, turns: list[Turn], rated: dict[int, float]) -> SetFigures:
     replayer = Replayer(Policy(), on_message, on_nudge)
     asyncio.run(replayer.run(turns, name))
     out.conversations = len({t.conversation for t in turns})
+    out.early = early_warning.measure(name, turns, verdicts, replayer.store.states, name)
     for counts in by_conversation.values():
         out.nudges.update(counts)
         out.nudged += 1
@@ -190,6 +196,8 @@ def report(results: list[SetFigures]) -> None:
             f"(target <= {TARGET_CONVERSATIONS_WARNED:.0%}: {_verdict(warned <= TARGET_CONVERSATIONS_WARNED)}); "
             f"dissatisfied flagged more often than satisfied: {_verdict(rising)}"
         )
+    print()
+    early_warning.report([f.early for f in results if f.early is not None])
 
 
 def _verdict(ok: bool) -> str:

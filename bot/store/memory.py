@@ -55,6 +55,9 @@ class MemoryStore:
         self.feedback: dict[tuple[str, str], FeedbackRecord] = {}
         self.commands: list[tuple[float, str, str, str, bool]] = []
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._about: defaultdict[str, list[SignalRecord]] = defaultdict(list)
+        self._indexed_list: list[SignalRecord] | None = None
+        self._indexed = 0
 
     @asynccontextmanager
     async def transaction(
@@ -182,13 +185,23 @@ class MemoryStore:
     ) -> list[SignalRecord]:
         found = [
             s
-            for s in self.signals
-            if s.subject == customer
-            and s.kind in ("frustration", "escalation")
+            for s in self._signals_about(customer)
+            if s.kind in ("frustration", "escalation")
             and since <= s.at < until
             and s.conversation.startswith(prefix)
         ]
         return sorted(found, key=lambda s: s.at)
+
+    def _signals_about(self, subject: str) -> list[SignalRecord]:
+        """Signals by subject (replays look a history up for every new conversation).
+        Commits only append to ``self.signals``; forget and purge replace the list, and a
+        new list is indexed afresh."""
+        if self._indexed_list is not self.signals:
+            self._about, self._indexed_list, self._indexed = defaultdict(list), self.signals, 0
+        for signal in self.signals[self._indexed :]:
+            self._about[signal.subject].append(signal)
+        self._indexed = len(self.signals)
+        return self._about.get(subject, [])
 
     async def forget_customer(self, customer: str, prefix: str = "") -> int:
         keys = {
