@@ -54,12 +54,12 @@ def customer_report(
     returning = history.summarise(CustomerHistory(tuple(pasts)), now, rule)
     risky = returning is not None and history.at_risk(returning, rule)
     at_risk = "no"
-    if returning is not None and risky:
+    if returning is not None and risky:  # the brief an agent would get
         at_risk = "yes: " + "; ".join(history.brief_lines(returning, rule))
     fields = (
         ("At risk if they come back now", at_risk),
         ("Frustrated in", f"{sum(p.frustrated for p in pasts)} of {len(pasts)}"),
-        ("Ended unresolved", f"{sum(p.unresolved for p in pasts)} of {len(pasts)}"),
+        ("Ended unresolved or escalated", f"{sum(p.unresolved for p in pasts)} of {len(pasts)}"),
     )
     lines = tuple(_line(key, past) for key, past in reversed(found[-MAX_LINES:]))
     return Report(title=title, fields=fields, lines=lines, footer=FOOTER)
@@ -81,7 +81,9 @@ def _line(key: str, past: PastConversation) -> str:
     if past.frustrated:
         cues = ", ".join(c.replace("_", " ") for c in past.cues)
         felt = f"frustrated ({cues})" if cues else "frustrated"
-    ended = "; ended unresolved" if past.unresolved else ""
+    ended = ""
+    if past.unresolved:
+        ended = "; escalated" if past.escalated else "; ended unresolved"
     return f"{when} in <#{ConversationRef.from_key(key).channel}>: {felt}{ended}"
 
 

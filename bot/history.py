@@ -68,6 +68,7 @@ def conversations(
             frustrated=bool(fired),
             unresolved=escalated or judged[-1].fired,
             cues=tuple(name for name, _ in cues.most_common(MAIN_CUES)),
+            escalated=escalated,
         )
         found.append((key, past))
     found.sort(key=lambda item: (item[1].started_at, item[0]))

@@ -52,6 +52,7 @@ def summarise(history: CustomerHistory, at: float, rule: HistoryRule) -> Returni
         frustrated_last=last.frustrated,
         unresolved_last=last.unresolved,
         cues=last.cues,
+        escalated_last=last.escalated,
     )
 
 
@@ -85,7 +86,7 @@ def brief_lines(returning: Returning, rule: HistoryRule) -> tuple[str, ...]:
         cues = ", ".join(c.replace("_", " ") for c in returning.cues[:MAX_BRIEF_CUES])
         lines.append(f"frustrated last time ({cues})" if cues else "frustrated last time")
     if returning.unresolved_last:
-        lines.append("the last one ended unresolved")
+        lines.append(f"the last one {_ended(returning)}")
     return tuple(lines)
 
 
@@ -94,7 +95,7 @@ def reason(returning: Returning | None, rule: HistoryRule) -> str | None:
     if returning is None:
         return None
     if returning.unresolved_last:
-        return "their last conversation ended unresolved"
+        return f"their last conversation {_ended(returning)}"
     if returning.frustrated_last:
         return "they were frustrated last time"
     return _contact(returning, rule)
@@ -119,7 +120,7 @@ def brief(
         NudgeKind.HISTORY,
         event.event_id,
         brief_lines(returning, policy.history),
-        suggestions.returning(returning.unresolved_last, returning.frustrated_last),
+        suggestions.returning(returning),
         customer,
         cooldown=False,
     )
@@ -131,6 +132,12 @@ def _contact(returning: Returning, rule: HistoryRule) -> str:
     if returning.recent:
         return f"{ordinal(returning.recent + 1)} conversation in {_days(rule.repeat_days)}"
     return f"back after {format_duration(returning.since_last)}"
+
+
+def _ended(returning: Returning) -> str:
+    # An escalation counts as unresolved even when the customer thanked us at the end:
+    # say which it was.
+    return "escalated" if returning.escalated_last else "ended unresolved"
 
 
 def _days(days: float) -> str:

@@ -73,8 +73,9 @@ class Returning:
     recent: int  # of which started within the rule's days
     since_last: float  # seconds from the last one's start to this conversation's
     frustrated_last: bool
-    unresolved_last: bool
+    unresolved_last: bool  # ended frustrated, or escalated
     cues: tuple[str, ...]  # the last one's main cue names
+    escalated_last: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,6 +278,7 @@ def _returning_dict(r: Returning) -> dict[str, Any]:
         "frustrated_last": r.frustrated_last,
         "unresolved_last": r.unresolved_last,
         "cues": list(r.cues),
+        "escalated_last": r.escalated_last,
     }
 
 
@@ -288,6 +290,7 @@ def _returning_from(data: Mapping[str, Any]) -> Returning:
         frustrated_last=bool(data["frustrated_last"]),
         unresolved_last=bool(data["unresolved_last"]),
         cues=tuple(data["cues"]),
+        escalated_last=bool(data.get("escalated_last", False)),
     )
 
 

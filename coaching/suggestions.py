@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from coaching.state import Returning
 from coaching.types import NudgeKind
 
 # First matching cue wins; order = which concern to address first.
@@ -81,14 +82,19 @@ def suggestion(kind: NudgeKind, cues: Sequence[str] = ()) -> str:
     return opener(cues)
 
 
-def returning(unresolved_last: bool, frustrated_last: bool) -> str:
+def returning(past: Returning) -> str:
     """An opener for a returning customer at risk (the history brief)."""
-    if unresolved_last:
+    if past.escalated_last:
+        return (
+            "Welcome back, and thank you for bearing with us last time — "
+            "I'll make sure this one goes more smoothly."
+        )
+    if past.unresolved_last:
         return (
             "Thanks for coming back to us. I'm sorry things weren't sorted last time — "
             "I'll stay with you on this until it is."
         )
-    if frustrated_last:
+    if past.frustrated_last:
         return (
             "Good to hear from you again, and thanks for your patience with us. "
             "Let's get this one sorted properly."

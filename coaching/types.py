@@ -60,6 +60,7 @@ class PastConversation:
     frustrated: bool  # the customer was judged frustrated in it
     unresolved: bool  # it ended (closed or abandoned) with them frustrated, or escalated
     cues: tuple[str, ...] = ()  # its main frustration cue names, most frequent first
+    escalated: bool = False  # an escalation signal fired in it
 
 
 @dataclass(frozen=True, slots=True)

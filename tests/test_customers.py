@@ -98,7 +98,9 @@ async def test_customer_history_is_for_supervisors_of_that_workspace() -> None:
     report = await service.handle(request("customer", "UBOSS"))
     assert report.title == "Customer <@UKIM>: 2 conversations in the last 30 days"
     fields = dict(report.fields)
-    assert fields["Frustrated in"] == "1 of 2" and fields["Ended unresolved"] == "1 of 2"
+    assert (
+        fields["Frustrated in"] == "1 of 2" and fields["Ended unresolved or escalated"] == "1 of 2"
+    )
     # C2 went well, but two conversations in three days make a third one a pattern
     assert fields["At risk if they come back now"] == "yes: 3rd conversation in 7 days"
     assert [line.split(" in ")[1] for line in report.lines] == [

@@ -149,6 +149,10 @@ def test_no_earlier_conversation_is_no_history() -> None:
             ("back after 12 days", "the last one ended unresolved"),
         ),
         (returning(recent=10), ("11th conversation in 7 days",)),
+        (
+            replace(returning(recent=1, frustrated=True, unresolved=True), escalated_last=True),
+            ("2nd conversation in 7 days", "frustrated last time", "the last one escalated"),
+        ),
         (returning(recent=21), ("22nd conversation in 7 days",)),
     ],
 )
@@ -162,6 +166,10 @@ def test_brief_wording(summary: Returning, lines: tuple[str, ...]) -> None:
         (returning(recent=2), "3rd conversation in 7 days"),
         (returning(recent=1, frustrated=True), "they were frustrated last time"),
         (returning(frustrated=True, unresolved=True), "their last conversation ended unresolved"),
+        (
+            replace(returning(frustrated=True, unresolved=True), escalated_last=True),
+            "their last conversation escalated",
+        ),
         (None, None),
     ],
 )

@@ -149,7 +149,7 @@ def sig(
         # escalated, even if calm at the end
         (
             [sig("a", 1, True), sig("a", 2, True, "escalation"), sig("a", 3, False)],
-            PastConversation(1, True, True, ("complaint",)),
+            PastConversation(1, True, True, ("complaint",), escalated=True),
         ),
         # main cues: support cues only, most frequent first
         (
