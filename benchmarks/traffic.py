@@ -33,6 +33,14 @@ class Conversation:
     turns: list[Turn]
     sent: list[tuple[dict[str, Any], float]] = field(default_factory=list)  # body, send time
 
+    def person(self, turn: Turn) -> tuple[str, str]:
+        """(role, name) of who wrote ``turn``. Transcripts are cycled through new threads,
+        so a customer is new in every thread: one coming back would get a history brief
+        whose timing depends on the load, which the offline expectation cannot know (the
+        history lookup still runs, and costs, for every customer's first message)."""
+        name = turn.author if turn.role == "agent" else f"{turn.author}@{self.thread}"
+        return turn.role, name
+
 
 @dataclass
 class People:
@@ -74,10 +82,10 @@ def conversations(
     out = []
     cycle = itertools.cycle(pool)
     for n in range(start, start + count):
-        turns = next(cycle)
-        for t in turns:
-            people.id_of(t.role, t.author)
-        out.append(Conversation(thread=f"{n}", channel=CHANNELS[n % len(CHANNELS)], turns=turns))
+        conv = Conversation(thread=f"{n}", channel=CHANNELS[n % len(CHANNELS)], turns=next(cycle))
+        for t in conv.turns:
+            people.id_of(*conv.person(t))
+        out.append(conv)
     return out
 
 
@@ -88,7 +96,7 @@ def body(conv: Conversation, index: int, people: People, ts: float) -> dict[str,
         "type": "message",
         "channel": conv.channel,
         "channel_type": "channel",
-        "user": people.id_of(turn.role, turn.author),
+        "user": people.id_of(*conv.person(turn)),
         "text": turn.text,
         "ts": stamp,
         "team": TEAM,

@@ -19,7 +19,7 @@ seen is remembered, never a history, so nothing outlives ``coach forget``.
 
 from __future__ import annotations
 
-from collections import Counter, OrderedDict, defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
 
@@ -75,6 +75,10 @@ def conversations(
     return found
 
 
+def _pair(event: MessagePosted) -> int:
+    return hash((event.conversation.key, event.author))
+
+
 class HistoryLookup:
     """Looks up customers' histories for the runtime (see the module docstring)."""
 
@@ -89,7 +93,9 @@ class HistoryLookup:
         self.clock = clock
         self.days = days
         self.retention_days = retention_days
-        self._known: OrderedDict[tuple[str, str], None] = OrderedDict()
+        # Hashes of (conversation, customer) pairs, oldest first: a few dozen bytes each.
+        # A pair forgotten costs one more lookup, which the engine then ignores.
+        self._known: dict[int, None] = {}
 
     async def attach(self, event: Event) -> Event:
         """``event`` with the customer's history if they are new to its conversation."""
@@ -97,7 +103,7 @@ class HistoryLookup:
             self.days <= 0
             or not isinstance(event, MessagePosted)
             or event.role is not Role.CUSTOMER
-            or (event.conversation.key, event.author) in self._known
+            or _pair(event) in self._known
         ):
             return event
         history = await self.history(
@@ -108,10 +114,9 @@ class HistoryLookup:
     def attached(self, event: Event) -> None:
         """The event is committed: its customer is known in its conversation."""
         if isinstance(event, MessagePosted) and event.role is Role.CUSTOMER:
-            self._known[(event.conversation.key, event.author)] = None
-            self._known.move_to_end((event.conversation.key, event.author))
+            self._known[_pair(event)] = None
             if len(self._known) > KNOWN_PAIRS:
-                self._known.popitem(last=False)
+                del self._known[next(iter(self._known))]
 
     async def history(
         self, customer: str, prefix: str, until: float, exclude: str = ""

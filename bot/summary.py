@@ -25,8 +25,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from bot import returning
 from bot.records import EventRecord, SignalRecord
+from bot.returning import ReturningFigures
+from bot.returning import compute as returning_figures
 from bot.store.base import Slice
 
 QUIET_FOR_RESOLVED = 86_400.0
@@ -56,7 +57,7 @@ class Figures:
     helpful_by_kind: Counter[str] = field(default_factory=Counter)
     cues: Counter[str] = field(default_factory=Counter)
     episodes_by_day: Counter[str] = field(default_factory=Counter)
-    returning: returning.ReturningFigures = field(default_factory=returning.ReturningFigures)
+    returning: ReturningFigures = field(default_factory=ReturningFigures)
 
     def as_dict(self) -> dict[str, object]:
         """Numbers for export (``coach summary --json``): comparable week to week."""
@@ -121,7 +122,7 @@ def compute(data: Slice, now: float) -> Figures:
     figures = Figures()
     by_conversation = _messages(data.events, data.signals)
     figures.conversations = len(by_conversation)
-    figures.returning = returning.compute(data)
+    figures.returning = returning_figures(data)
     resolved = _resolutions(data)
     for conversation, messages in by_conversation.items():
         _conversation(messages, figures)

@@ -6,10 +6,10 @@ weak features, and judges it frustrated when the score passes the threshold *and
 support cue explains it (``explained``): a coach must say why, and "the model weighed
 the word 'your'" is no reason. That one judgement drives everything downstream: the
 heads-up, the acknowledgement follow-up, escalation, and the summaries' episodes. The
-heads-up names at most three reasons, in plain words, each once ("says they have been kept
-waiting"), the last of them the customer's history when it puts them at risk ("they were
-frustrated last time", coaching/history.py). The message is remembered until an agent's next reply is judged for
-acknowledgement (coaching/acknowledgement.py).
+heads-up names at most three reasons, in plain words, each once ("says they have been
+kept waiting"), the last of them the customer's history when it puts them at risk ("they
+were frustrated last time", coaching/history.py). The message is remembered until an
+agent's next reply is judged for acknowledgement (coaching/acknowledgement.py).
 """
 
 from __future__ import annotations
