@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from coaching.engine import Engine, StepResult
 from coaching.model import Assessment
-from coaching.types import ConversationRef, Cue, MessagePosted, Role
+from coaching.state import ConversationState
+from coaching.types import ConversationRef, Cue, Event, MessagePosted, Role, Tick
 
 CONV = ConversationRef("test", "W1", "C1", "T1")
 
@@ -53,3 +55,15 @@ class Script:
 
 def kinds(nudges: Iterable[object]) -> list[str]:
     return [n.kind.value for n in nudges]  # type: ignore[attr-defined]
+
+
+def steps(engine: Engine, events: Iterable[Event]) -> list[StepResult]:
+    """Each event through ``engine`` in turn, at its own time (a tick at its ``now``)."""
+    state: ConversationState | None = None
+    results = []
+    for event in events:
+        now = event.now if isinstance(event, Tick) else getattr(event, "sent_at", 0.0)
+        result = engine.step(state, event, now)
+        state = result.state
+        results.append(result)
+    return results

@@ -17,7 +17,7 @@ from coaching.types import (
     SignalKind,
     Tick,
 )
-from tests.helpers import CONV, Script, ScriptedDetectors, kinds
+from tests.helpers import CONV, Script, ScriptedDetectors, kinds, steps
 
 ANGRY = "angry message"
 ANGRIER = "angrier message"
@@ -47,15 +47,7 @@ def detectors() -> ScriptedDetectors:
 
 
 def run(events: Sequence[Event], policy: Policy | None = None) -> list[StepResult]:
-    engine = Engine(policy or Policy(), detectors())
-    state: ConversationState | None = None
-    results = []
-    for event in events:
-        now = event.now if isinstance(event, Tick) else getattr(event, "sent_at", 0.0)
-        result = engine.step(state, event, now)
-        state = result.state
-        results.append(result)
-    return results
+    return steps(Engine(policy or Policy(), detectors()), events)
 
 
 def test_frustrated_customer_gives_the_agent_a_heads_up_before_the_reply() -> None:

@@ -24,9 +24,8 @@ from coaching.types import (
     Nudge,
     NudgeKind,
     PastConversation,
-    Tick,
 )
-from tests.helpers import Script, ScriptedDetectors, kinds
+from tests.helpers import Script, ScriptedDetectors, kinds, steps
 
 
 class FixedDetectors:
@@ -204,15 +203,7 @@ def detectors() -> ScriptedDetectors:
 
 
 def run(events: Sequence[Event], policy: Policy | None = None) -> list[StepResult]:
-    engine = Engine(policy or Policy(), detectors())
-    state: ConversationState | None = None
-    results = []
-    for event in events:
-        now = event.now if isinstance(event, Tick) else getattr(event, "sent_at", 0.0)
-        result = engine.step(state, event, now)
-        state = result.state
-        results.append(result)
-    return results
+    return steps(Engine(policy or Policy(), detectors()), events)
 
 
 def nudges(results: Sequence[StepResult]) -> list[Nudge]:
@@ -325,18 +316,16 @@ def test_the_brief_never_carries_message_text() -> None:
         "quokkablaster: hello, it's me again about the same thing",
     ]
     s = Script()
-    engine = Engine(Policy(), Detectors())
-    state = None
-    found: list[Nudge] = []
-    for event in [
-        replace(s.msg("customer", "cust", texts[1], T0), history=AT_RISK),
-        s.msg("agent", "sam", "Hi again, let me look.", T0 + 60),
-        s.msg("customer", "cust", texts[0], T0 + 120),
-        s.msg("agent", "sam", "Send me the order number.", T0 + 180),
-    ]:
-        result = engine.step(state, event, event.sent_at)
-        state = result.state
-        found += result.nudges
+    results = steps(
+        Engine(Policy(), Detectors()),
+        [
+            replace(s.msg("customer", "cust", texts[1], T0), history=AT_RISK),
+            s.msg("agent", "sam", "Hi again, let me look.", T0 + 60),
+            s.msg("customer", "cust", texts[0], T0 + 120),
+            s.msg("agent", "sam", "Send me the order number.", T0 + 180),
+        ],
+    )
+    found = nudges(results)
     assert kinds(found)[0] == "history" and len(found) > 1  # the brief, then more
     for nudge in found:
         shown = " ".join([nudge.headline, nudge.text, *nudge.reasons]).lower()
@@ -344,18 +333,27 @@ def test_the_brief_never_carries_message_text() -> None:
         assert "zebracorn" not in shown and "quokka" not in shown and "4471" not in shown
 
 
-def test_heads_up_names_the_history_last_and_at_most_three_reasons() -> None:
+@pytest.mark.parametrize(
+    ("customer_history", "reasons"),
+    [
+        (AT_RISK, ("uses complaint words", "their last conversation ended unresolved")),
+        (CALM_PAST, ("uses complaint words",)),  # not at risk: the plain heads-up
+    ],
+    ids=["at-risk", "not-at-risk"],
+)
+def test_heads_up_names_the_history_last(
+    customer_history: CustomerHistory, reasons: tuple[str, ...]
+) -> None:
     s = Script()
     results = run(
         [
-            opening(s, AT_RISK),
+            opening(s, customer_history),
             s.msg("agent", "sam", PLAIN, T0 + 60),
             s.msg("customer", "cust", ANGRY, T0 + 120),
         ]
     )
     [heads_up] = results[-1].nudges
-    assert heads_up.kind is NudgeKind.FRUSTRATION
-    assert heads_up.reasons == ("uses complaint words", "their last conversation ended unresolved")
+    assert heads_up.kind is NudgeKind.FRUSTRATION and heads_up.reasons == reasons
 
 
 def test_history_stays_last_when_the_message_gives_three_reasons_of_its_own() -> None:
@@ -371,19 +369,6 @@ def test_history_stays_last_when_the_message_gives_three_reasons_of_its_own() ->
         "cue refund",
         "their last conversation ended unresolved",
     )
-
-
-def test_a_customer_without_history_gets_the_plain_heads_up() -> None:
-    s = Script()
-    results = run(
-        [
-            opening(s, CALM_PAST),
-            s.msg("agent", "sam", PLAIN, T0 + 60),
-            s.msg("customer", "cust", ANGRY, T0 + 120),
-        ]
-    )
-    [heads_up] = results[-1].nudges
-    assert heads_up.reasons == ("uses complaint words",)
 
 
 def test_a_customer_frustrated_last_time_escalates_a_message_sooner() -> None:

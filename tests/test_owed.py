@@ -11,9 +11,8 @@ from coaching.detectors import Detectors
 from coaching.engine import Engine, StepResult
 from coaching.owed import Settles, settles
 from coaching.policy import Policy
-from coaching.state import ConversationState
 from coaching.types import Event, NudgeKind, SignalKind, Tick
-from tests.helpers import CONV, Script, kinds
+from tests.helpers import CONV, Script, kinds, steps
 
 D = Detectors()
 MIN = 60.0
@@ -46,15 +45,7 @@ def test_what_settles_a_conversation(text: str, expected: Settles | None) -> Non
 
 
 def replay(events: Sequence[Event], policy: Policy | None = None) -> list[StepResult]:
-    engine = Engine(policy or Policy())
-    state: ConversationState | None = None
-    out = []
-    for event in events:
-        now = event.now if isinstance(event, Tick) else getattr(event, "sent_at", 0.0)
-        result = engine.step(state, event, now)
-        state = result.state
-        out.append(result)
-    return out
+    return steps(Engine(policy or Policy()), events)
 
 
 def ticks(start: float, stop: float, every: float = MIN) -> list[Tick]:
