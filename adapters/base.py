@@ -120,6 +120,7 @@ class Report:
     chart: tuple[tuple[str, float], ...] = ()  # label -> value, drawn as bars
     chart_title: str = ""
     footer: str = ""
+    chart_png: bytes = field(default=b"", repr=False)  # the trend as a picture, when drawn
 
     def as_text(self) -> str:
         out = [self.title]

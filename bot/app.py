@@ -12,12 +12,14 @@ from typing import Any, Protocol
 
 from adapters.base import AdapterFailed, NudgeDelivery, Roles
 from adapters.practice import PracticeHandler
+from adapters.outreach import Outreach
 from bot import ops
 from bot.clock import Clock, SystemClock
 from bot.commands import CommandService
 from bot.customers import CustomerDesk
 from bot.history import HistoryLookup
 from bot.metrics import Metrics
+from bot.outreach import OutreachServices
 from bot.policy import policy_from
 from bot.practice.service import practice_service
 from bot.runtime import Runtime
@@ -34,6 +36,7 @@ PURGE_EVERY = 3600.0
 class Adapter(Protocol):
     platform: str
     delivery: NudgeDelivery
+    outreach: Outreach  # surveys and the digest (bot/outreach.py)
 
     async def start(self) -> None: ...
     async def stop_intake(self) -> None: ...
@@ -63,6 +66,7 @@ class Bot:
     adapters: list[Adapter] = field(default_factory=list)
     ops_server: ops.OpsServer | None = None
     practice: PracticeHandler | None = None
+    outreach: OutreachServices = field(default_factory=OutreachServices)
     _purger: asyncio.Task[None] | None = None
 
     @classmethod
@@ -89,7 +93,13 @@ class Bot:
         )
         roles = roles_from(settings.roles)
         commands = CommandService(
-            store, roles, clock, metrics, policy.waiting_after, CustomerDesk(history, policy)
+            store,
+            roles,
+            clock,
+            metrics,
+            policy.waiting_after,
+            CustomerDesk(history, policy),
+            store_text=settings.storage.store_text,
         )
         bot = cls(config, store, runtime, commands)
         bot.practice = practice_service(config, store, roles, clock, policy)
@@ -107,6 +117,7 @@ class Bot:
             bot.adapters.append(discord_adapter(config, roles, runtime, commands, bot.practice))
         for adapter in bot.adapters:
             runtime.deliveries[adapter.platform] = adapter.delivery
+        bot.outreach = OutreachServices.build(settings, store, bot.adapters, clock)
         if settings.http.enabled and not serves_ops:
             bot.ops_server = ops.OpsServer(settings.http.host, settings.http.port, handlers)
         return bot
@@ -130,12 +141,14 @@ class Bot:
         for adapter in self.adapters:
             await adapter.start()
         self._purger = asyncio.create_task(self._purge_loop())
+        self.outreach.start(self.config.settings.runtime.tick_seconds)
 
     async def stop(self) -> None:
         """Stop intake first, then finish queued work (and deliver its nudges) within the
         deadline, then disconnect and close."""
         if self._purger is not None:
             self._purger.cancel()
+        await self.outreach.stop()
         for adapter in self.adapters:
             with contextlib.suppress(Exception):
                 await adapter.stop_intake()

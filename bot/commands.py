@@ -11,11 +11,13 @@ import logging
 from dataclasses import replace
 
 from adapters.base import CommandRequest, Report, Roles, Scope, ScopeKind
-from bot import reports
+from bot import highlights, reports
+from bot.charts import with_chart
 from bot.clock import Clock
 from bot.customers import CustomerDesk
 from bot.history import HistoryLookup
 from bot.metrics import Metrics
+from bot.satisfaction import period_slice
 from bot.store.base import Slice, Store
 from bot.summary import compute
 from coaching.policy import Policy
@@ -34,6 +36,8 @@ class CommandService:
         metrics: Metrics,
         waiting_after: float,
         customers: CustomerDesk | None = None,
+        *,
+        store_text: bool = False,
     ) -> None:
         self.store = store
         self.roles = roles
@@ -41,6 +45,7 @@ class CommandService:
         self.metrics = metrics
         self.waiting_after = waiting_after
         self.customers = customers or CustomerDesk(HistoryLookup(store, clock), Policy())
+        self.store_text = store_text  # highlights quote replies only where text is kept
 
     async def handle(self, request: CommandRequest) -> Report:
         supervisor = self.roles.is_supervisor(request.user, request.user_groups)
@@ -72,6 +77,8 @@ class CommandService:
             return reports.inbox_report(await self.store.inbox(request.user))
         if request.name in CUSTOMER_COMMANDS:
             return await self.customers.answer(request, self.clock.now())
+        if request.name == "highlights":
+            return await self.highlights(request)
         return reports.help_report(supervisor, request.platform)
 
     def _allowed(self, request: CommandRequest, supervisor: bool) -> bool:
@@ -79,13 +86,23 @@ class CommandService:
             return True
         if request.name == "summary" and request.scope == Scope(ScopeKind.AGENT, request.user):
             return True  # anyone may see their own record
-        return supervisor and request.name in ("summary", "status", *CUSTOMER_COMMANDS)
+        return supervisor and request.name in ("summary", "status", "highlights", *CUSTOMER_COMMANDS)
 
     async def summary(self, request: CommandRequest, scope: Scope) -> Report:
         now = self.clock.now()
-        data = await self.store.slice(now - request.period.seconds, now + 1)
+        data = await period_slice(self.store, now - request.period.seconds, now + 1)
         data = restrict(data, scope, request.platform, request.workspace)
-        return reports.summary_report(compute(data, now), scope, request.period)
+        figures = compute(data, now)
+        report = reports.summary_report(figures, scope, request.period)
+        return await with_chart(report, figures) if request.name == "summary" else report
+
+    async def highlights(self, request: CommandRequest) -> Report:
+        now = self.clock.now()
+        data = await period_slice(self.store, now - request.period.seconds, now + 1)
+        data = restrict(data, request.scope, request.platform, request.workspace)
+        found = highlights.find(compute(data, now), data)
+        label = f"last {request.period.value}"
+        return highlights.highlights_report(found, request.scope, label, self.store_text)
 
 
 def _in_workspace(ref: ConversationRef, request: CommandRequest) -> bool:
@@ -123,4 +140,5 @@ def restrict(
         signals=[s for s in data.signals if s.conversation in keep],
         nudges=nudges,
         feedback=[f for f in data.feedback if f.nudge_id in ids],
+        surveys=[s for s in data.surveys if s.conversation in keep],
     )

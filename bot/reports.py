@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from adapters.base import Period, Report, Scope, ScopeKind
 from bot.returning import ReturningFigures
+from bot.satisfaction_report import survey_parts
 from bot.summary import Figures, duration, median, percent
 from coaching.nudging import format_duration
 from coaching.state import ConversationState
@@ -35,7 +36,7 @@ def summary_report(figures: Figures, scope: Scope, period: Period) -> Report:
     f = figures
     nudges = sum(f.nudges.values())
     by_kind = ", ".join(f"{n} {_KIND_NAMES.get(k, k)}" for k, n in sorted(f.nudges.items()))
-    fields = (
+    fields: tuple[tuple[str, str], ...] = (
         ("Conversations", str(f.conversations)),
         ("Customer messages", str(f.customer_messages)),
         ("Frustration episodes", str(f.episodes)),
@@ -50,6 +51,8 @@ def summary_report(figures: Figures, scope: Scope, period: Period) -> Report:
         ("Rated helpful", percent(f.helpful, f.rated)),
         *returning_fields(f.returning),
     )
+    survey_fields, survey_lines = survey_parts(f.survey)
+    fields += survey_fields
     lines = []
     if f.followed_after_ack or f.followed_after_no_ack:
         lines.append(
@@ -66,6 +69,7 @@ def summary_report(figures: Figures, scope: Scope, period: Period) -> Report:
     if f.cues:
         top = ", ".join(f"{name.replace('_', ' ')} ({n})" for name, n in f.cues.most_common(5))
         lines.append(f"Most frequent frustration cues: {top}.")
+    lines += survey_lines
     if not f.conversations:
         lines.append("Nothing recorded for this scope and period yet.")
     chart, chart_title = _trend(f)
@@ -165,6 +169,7 @@ def help_report(is_supervisor: bool, platform: str = "slack") -> Report:
             "/coach status — live conversations at risk right now",
             f"/coach customer {who} — one customer's recent history",
             f"/coach forget {who} — erase everything stored about one customer",
+            f"/coach highlights {period} — conversations worth sharing with the team",
         ]
     return Report(
         title="coach: private empathy coaching", lines=tuple(lines), footer="Only you can see this."

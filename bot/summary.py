@@ -15,6 +15,7 @@ Definitions (the README repeats them for supervisors):
   those, to the last agent reply when the conversation has then been quiet for a day.
 - nudges per 100 conversations, and per nudge kind how agents rated it (👍/👎).
 - repeat-contact rate and returning-customer frustration: bot/returning.py.
+- survey answers next to these: bot/satisfaction.py.
 """
 
 from __future__ import annotations
@@ -28,9 +29,22 @@ from datetime import UTC, datetime
 from bot.records import EventRecord, SignalRecord
 from bot.returning import ReturningFigures
 from bot.returning import compute as returning_figures
+from bot.satisfaction import SurveyFigures, survey_figures
 from bot.store.base import Slice
 
 QUIET_FOR_RESOLVED = 86_400.0
+
+
+@dataclass(frozen=True, slots=True)
+class Judged:
+    """A frustration episode and the agent's next reply to it."""
+
+    conversation: str
+    customer: str
+    started: float  # the episode's first message
+    reply: EventRecord
+    acknowledged: bool  # the reply acknowledged the customer's feelings
+    calmed: bool | None  # the customer's last later message was calm (None: none later)
 
 
 @dataclass
@@ -58,6 +72,9 @@ class Figures:
     cues: Counter[str] = field(default_factory=Counter)
     episodes_by_day: Counter[str] = field(default_factory=Counter)
     returning: ReturningFigures = field(default_factory=ReturningFigures)
+    judged: list[Judged] = field(default_factory=list, repr=False)
+    resolution_by_conversation: dict[str, float] = field(default_factory=dict, repr=False)
+    survey: SurveyFigures = field(default_factory=SurveyFigures)
 
     def as_dict(self) -> dict[str, object]:
         """Numbers for export (``coach summary --json``): comparable week to week."""
@@ -96,6 +113,7 @@ class Figures:
             "top_cues": dict(self.cues.most_common(10)),
             "episodes_by_day": dict(sorted(self.episodes_by_day.items())),
             **self.returning.as_dict(),
+            "survey": self.survey.as_dict(),
         }
 
     def per_100(self) -> dict[str, float]:
@@ -125,20 +143,11 @@ def compute(data: Slice, now: float) -> Figures:
     figures.returning = returning_figures(data)
     resolved = _resolutions(data)
     for conversation, messages in by_conversation.items():
-        _conversation(messages, figures)
-        first = _first_customer(messages)
-        if first is None:
-            continue
-        at = resolved.get(conversation)
-        asked_after = at is not None and any(
-            m.event.role == "customer" and m.event.at > at for m in messages
-        )
-        if at is not None and at >= first and not asked_after:
-            figures.resolution.append(at - first)
-        elif (
-            messages[-1].event.role == "agent" and now - messages[-1].event.at >= QUIET_FOR_RESOLVED
-        ):
-            figures.resolution.append(messages[-1].event.at - first)
+        figures.judged += _conversation(messages, figures)
+        seconds = _resolution(messages, resolved.get(conversation), now)
+        if seconds is not None:
+            figures.resolution.append(seconds)
+            figures.resolution_by_conversation[conversation] = seconds
     for signal in data.signals:
         if signal.kind == "escalation" and signal.fired:
             figures.escalations += 1
@@ -154,7 +163,33 @@ def compute(data: Slice, now: float) -> Figures:
         kind = kinds.get(feedback.nudge_id, "unknown")
         figures.rated_by_kind[kind] += 1
         figures.helpful_by_kind[kind] += int(feedback.helpful)
+    acknowledged = acknowledged_by_conversation(figures.judged)
+    figures.survey = survey_figures(data.surveys, acknowledged, figures.resolution_by_conversation)
     return figures
+
+
+def acknowledged_by_conversation(judged: Iterable[Judged]) -> dict[str, bool]:
+    """Conversation -> every answered episode in it was acknowledged in the next reply."""
+    found: dict[str, bool] = {}
+    for j in judged:
+        found[j.conversation] = found.get(j.conversation, True) and j.acknowledged
+    return found
+
+
+def _resolution(messages: list[_Message], at: float | None, now: float) -> float | None:
+    """Seconds from the first customer message to resolution (``at``: the conversation's
+    last closing), or None when it is not resolved."""
+    first = _first_customer(messages)
+    if first is None:
+        return None
+    asked_after = at is not None and any(
+        m.event.role == "customer" and m.event.at > at for m in messages
+    )
+    if at is not None and at >= first and not asked_after:
+        return at - first
+    if messages[-1].event.role == "agent" and now - messages[-1].event.at >= QUIET_FOR_RESOLVED:
+        return messages[-1].event.at - first
+    return None
 
 
 def _resolutions(data: Slice) -> dict[str, float]:
@@ -194,12 +229,12 @@ def _first_customer(messages: list[_Message]) -> float | None:
     return next((m.event.at for m in messages if m.event.role == "customer"), None)
 
 
-def _conversation(messages: list[_Message], figures: Figures) -> None:
+def _conversation(messages: list[_Message], figures: Figures) -> list[Judged]:
     first_customer = _first_customer(messages)
     responded = False
     open_at: float | None = None  # the open episode's first message
     open_customer = ""
-    judged: list[tuple[str, int, bool]] = []  # (customer, index of the reply, acknowledged)
+    judged: list[tuple[str, float, int, bool]] = []  # (customer, start, reply's index, ack)
     acknowledged_open: list[float] = []  # episodes waiting for any acknowledgement
     for index, m in enumerate(messages):
         e = m.event
@@ -220,17 +255,20 @@ def _conversation(messages: list[_Message], figures: Figures) -> None:
                 acknowledged_open = []
             if open_at is not None:
                 figures.acknowledged_next += int(m.acknowledges)
-                judged.append((open_customer, index, m.acknowledges))
+                judged.append((open_customer, open_at, index, m.acknowledges))
                 open_at = None
-    for customer, index, acknowledged in judged:
+    episodes = []
+    for customer, start, index, acknowledged in judged:
         later = [
             m
             for m in messages[index + 1 :]
             if m.event.role == "customer" and m.event.author == customer
         ]
-        if not later:
+        reply = messages[index].event
+        calm = not later[-1].frustrated if later else None
+        episodes.append(Judged(reply.conversation, customer, start, reply, acknowledged, calm))
+        if calm is None:
             continue
-        calm = not later[-1].frustrated
         figures.calmed += int(calm)
         figures.stayed += int(not calm)
         if acknowledged:
@@ -239,6 +277,7 @@ def _conversation(messages: list[_Message], figures: Figures) -> None:
         else:
             figures.followed_after_no_ack += 1
             figures.calmed_after_no_ack += int(calm)
+    return episodes
 
 
 def _day(ts: float) -> str:

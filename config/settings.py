@@ -8,6 +8,7 @@ are errors, so a typo cannot silently fall back to a default.
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -100,6 +101,47 @@ class StorageSettings(_Section):
     retention_days: int = Field(90, ge=1)
 
 
+class SurveySettings(_Section):
+    """The one thing the bot ever shows a customer, and only when a team turns it on."""
+
+    enabled: bool = Field(
+        False, description="ask the customer one question when a conversation closes"
+    )
+    csat: bool = Field(False, description="also ask how satisfied they are (CSAT, 1-5)")
+    delay_seconds: float = Field(
+        60,
+        ge=0,
+        le=3600,
+        description="after the closing; a customer who writes again is not asked yet",
+    )
+
+
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+class DigestSettings(_Section):
+    """A weekly digest for a team channel: figures and highlights, no customer words."""
+
+    channel: str = Field(
+        "", description="team channel ID (Slack C.../G..., Discord digits); empty = off"
+    )
+    weekday: Weekday = "monday"
+    hour: int = Field(9, ge=0, le=23, description="local hour in [coaching] timezone")
+    name_agents: bool = Field(False, description="mention the agents in highlights")
+    quote_replies: bool = Field(
+        False, description="quote acknowledging replies (also needs [storage] store_text)"
+    )
+
+    @field_validator("channel")
+    @classmethod
+    def _channel_id(cls, value: str) -> str:
+        if value and not re.fullmatch(r"\d{15,22}|[CG][A-Z0-9]{6,}", value):
+            raise ValueError(
+                "must be a channel ID: a Slack one (C0123ABCD) or a Discord one (digits)"
+            )
+        return value
+
+
 class RuntimeSettings(_Section):
     queue_size: int = Field(10_000, ge=10)
     workers: int = Field(8, ge=1, le=256)
@@ -143,6 +185,8 @@ class Settings(BaseSettings):
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
     runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
+    survey: SurveySettings = Field(default_factory=SurveySettings)
+    digest: DigestSettings = Field(default_factory=DigestSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     practice: PracticeSettings = Field(default_factory=PracticeSettings)

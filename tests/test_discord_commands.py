@@ -168,6 +168,7 @@ async def test_commands_are_synced_to_the_configured_guild(
         "practice",
         "customer",
         "forget",
+        "highlights",
     }
     for name in ("customer", "forget"):
         [option] = subs[name]["options"]

@@ -25,6 +25,7 @@ from adapters.discord.commands import Commands
 from adapters.discord.delivery import DiscordDelivery
 from adapters.discord.feedback import Feedback
 from adapters.discord.intake import Intake
+from adapters.discord.outreach import DiscordOutreach
 from adapters.discord.places import Places
 from adapters.discord.practice import DiscordPractice
 from adapters.discord.translate import trigger_message
@@ -87,6 +88,7 @@ class DiscordAdapter:
         )
         self.client.intake = self.intake
         self.delivery = DiscordDelivery(self.client, options.staff_channel, self.link_of)
+        self.outreach = self.client.outreach = DiscordOutreach(self.client, self.places)
         self._task: asyncio.Task[None] | None = None
 
     @property

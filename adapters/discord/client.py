@@ -26,6 +26,7 @@ from discord.gateway import DiscordWebSocket
 from adapters.discord.feedback import Feedback
 from adapters.discord.intake import Intake
 from adapters.discord.practice import DiscordPractice, is_direct_message
+from adapters.discord.outreach import DiscordOutreach
 
 log = logging.getLogger("coach.discord")
 
@@ -73,6 +74,7 @@ class CoachClient(discord.Client):
         self.feedback, self.group, self.guild_ids = feedback, group, guilds
         self.intake: Intake | None = None  # set by the adapter
         self.practice: DiscordPractice | None = None  # set by the adapter with practice on
+        self.outreach: DiscordOutreach | None = None  # survey clicks (set by the adapter)
         self.gateway = GatewayState()
         self.tree = app_commands.CommandTree(self)
         self._sync: asyncio.Task[None] | None = None
@@ -169,6 +171,8 @@ class CoachClient(discord.Client):
             )
 
     async def on_interaction(self, interaction: discord.Interaction[discord.Client]) -> None:
+        if self.outreach is not None and await self.outreach.on_interaction(interaction):
+            return
         await self.feedback.on_interaction(interaction)
 
 

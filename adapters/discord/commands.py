@@ -1,9 +1,10 @@
 """``/coach`` application commands -> ``CommandRequest``; the ``Report`` back, ephemeral.
 
 ``/coach summary [agent] [channel] [period]``, ``/coach status``, ``/coach inbox``,
-``/coach me [period]``, ``/coach help``, ``/coach customer <customer>`` and ``/coach forget
-<customer>`` (a user ID or mention, typed: a customer who left the server has no member
-to pick). Authorization is bot/commands.py's (by user ID and
+``/coach me [period]``, ``/coach highlights [period]``, ``/coach help``, ``/coach customer
+<customer>`` and ``/coach forget <customer>`` (a user ID or mention, typed: a customer who
+left the server has no member to pick). A summary's trend chart comes as an attachment of
+the same private answer. Authorization is bot/commands.py's (by user ID and
 Discord role IDs from the configuration); this only builds the request: workspace = the
 guild, scope from the options (a thread picked as ``channel`` means that conversation).
 Discord wants an answer within 3 s: a report not ready in ``budget`` seconds is deferred
@@ -20,7 +21,7 @@ import discord
 from discord import app_commands
 
 from adapters.base import CommandHandler, CommandRequest, Period, Report, Scope, ScopeKind
-from adapters.discord.render import report_embed
+from adapters.discord.render import chart_file, report_embed
 from adapters.discord.translate import PLATFORM, role_ids
 
 log = logging.getLogger("coach.discord")
@@ -97,9 +98,13 @@ class Commands:
         except TimeoutError:
             await interaction.response.defer(ephemeral=True, thinking=True)
             report = await work
-            await interaction.followup.send(embed=report_embed(report), ephemeral=True)
+            await interaction.followup.send(
+                embed=report_embed(report), ephemeral=True, **chart_file(report)
+            )
             return
-        await interaction.response.send_message(embed=report_embed(report), ephemeral=True)
+        await interaction.response.send_message(
+            embed=report_embed(report), ephemeral=True, **chart_file(report)
+        )
 
     async def _report(self, request: CommandRequest) -> Report:
         try:
@@ -161,6 +166,16 @@ class Commands:
         async def forget(interaction: Interaction, customer: str) -> None:
             scope, problem = customer_scope(customer)
             await answer(interaction, request_of(interaction, "forget", scope, problem=problem))
+
+        @group.command(name="highlights", description="Conversations worth sharing with the team")
+        @app_commands.describe(period="How far back (default: 7 days)")
+        @app_commands.choices(period=PERIODS)
+        async def highlights(
+            interaction: Interaction, period: app_commands.Choice[str] | None = None
+        ) -> None:
+            await answer(
+                interaction, request_of(interaction, "highlights", period=period_of(period))
+            )
 
         @group.command(name="help", description="What the coach can do")
         async def help_(interaction: Interaction) -> None:

@@ -7,12 +7,16 @@ mentioning no one.
 
 from __future__ import annotations
 
+import io
+from typing import Any
+
 import discord
 
 from adapters.base import Report, bar_lines
 from coaching.types import Nudge, NudgeKind
 
 FEEDBACK_PREFIX = "coach:fb"
+CHART_FILE = "coach-trend.png"
 JUMP_BASE = "https://discord.com/channels"
 _COLOUR = {
     NudgeKind.FRUSTRATION: discord.Colour.orange(),
@@ -108,7 +112,16 @@ def report_embed(report: Report) -> discord.Embed:
         embed.add_field(name=label[:256], value=_fit(value, 1024) or "—", inline=True)
     if report.footer:
         embed.set_footer(text=report.footer.replace("`", "")[:2048])
+    if report.chart_png:
+        embed.set_image(url=f"attachment://{CHART_FILE}")
     return embed
+
+
+def chart_file(report: Report) -> dict[str, Any]:
+    """The ``file=`` argument that attaches a report's chart (shown in its embed)."""
+    if not report.chart_png:
+        return {}
+    return {"file": discord.File(io.BytesIO(report.chart_png), filename=CHART_FILE)}
 
 
 def _fit(text: str, limit: int) -> str:

@@ -27,6 +27,7 @@ from adapters.practice import PracticeHandler, practice_args
 from adapters.slack import blocks, commands
 from adapters.slack.delivery import SlackDelivery
 from adapters.slack.practice import SlackPractice, is_direct_message
+from adapters.slack.outreach import SURVEY_ACTION, SlackOutreach
 from adapters.slack.translate import translate
 from coaching.types import Role
 
@@ -106,6 +107,7 @@ class SlackAdapter:
             request_verification_enabled=options.mode == "http",
         )
         self.delivery = SlackDelivery(self.client)
+        self.outreach = SlackOutreach(self.client)
         self.groups = GroupDirectory(self.client, roles.agent_groups | roles.supervisor_groups)
         self.practice = (
             SlackPractice(self.client, practice, self.groups.of) if practice is not None else None
@@ -129,6 +131,7 @@ class SlackAdapter:
         self.app.command("/coach")(self._on_command)
         self.app.action(blocks.HELPFUL)(self._on_feedback)
         self.app.action(blocks.NOT_HELPFUL)(self._on_feedback)
+        self.app.action(SURVEY_ACTION)(self.outreach.on_click)
 
     async def _on_event(self, body: dict[str, Any]) -> None:
         if is_direct_message(body):  # the app's DM: practice, never a support conversation
@@ -162,12 +165,14 @@ class SlackAdapter:
                 text=report.as_text()[:3000],
                 blocks=blocks.report_blocks(report),
             )
-            return
-        await ack(
-            response_type="ephemeral",
-            text=report.as_text()[:3000],
-            blocks=blocks.report_blocks(report),
-        )
+        else:
+            await ack(
+                response_type="ephemeral",
+                text=report.as_text()[:3000],
+                blocks=blocks.report_blocks(report),
+            )
+        if report.chart_png:  # a picture of the trend, in the supervisor's DM with the bot
+            await self.outreach.share_chart(user, report)
 
     async def _on_feedback(self, ack: Any, body: dict[str, Any], respond: Any) -> None:
         await ack()

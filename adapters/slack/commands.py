@@ -1,10 +1,11 @@
 """``/coach ...`` text -> a ``CommandRequest``.
 
 ``/coach summary [@agent | #channel | thread link] [24h|7d|30d]``, ``/coach status``,
-``/coach me [period]``, ``/coach inbox``, ``/coach help``, ``/coach customer @customer``
-and ``/coach forget @customer`` (a mention or a bare user ID). The manifest asks Slack to
-escape mentions, so ``@agent`` arrives as ``<@U123|name>`` and ``#channel`` as
-``<#C123|name>``; a thread link is ``https://x.slack.com/archives/C123/p1700000000123456``
+``/coach highlights [period]``, ``/coach me [period]``, ``/coach inbox``, ``/coach help``,
+``/coach customer @customer`` and ``/coach forget @customer`` (a mention or a bare user
+ID). The manifest asks Slack to escape mentions, so ``@agent`` arrives as
+``<@U123|name>`` and ``#channel`` as ``<#C123|name>``; a thread link is
+``https://x.slack.com/archives/C123/p1700000000123456``
 (with ``?thread_ts=...`` when it points at a reply).
 """
 
@@ -29,7 +30,7 @@ _PERIODS = {
     "30d": Period.MONTH,
     "month": Period.MONTH,
 }
-NAMES = ("summary", "status", "me", "inbox", "help", "customer", "forget")
+NAMES = ("summary", "status", "me", "inbox", "help", "customer", "forget", "highlights")
 _ONE_CUSTOMER = ("customer", "forget")
 
 
@@ -41,7 +42,7 @@ def parse(text: str, team: str, user: str, groups: frozenset[str]) -> CommandReq
         return _problem(base, f"I don't know `{name[:30]}`.")
     scope, period = Scope(), Period.WEEK
     for word in words[1:]:
-        if word.lower() in _PERIODS and name in ("summary", "me"):
+        if word.lower() in _PERIODS and name in ("summary", "me", "highlights"):
             period = _PERIODS[word.lower()]
         elif name == "summary" and (m := _USER.match(word)):
             scope = Scope(ScopeKind.AGENT, m.group(1))

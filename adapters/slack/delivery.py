@@ -53,7 +53,7 @@ class SlackDelivery:
         except SlackApiError as exc:
             error = str(exc.response.get("error", ""))
             if error not in FALL_BACK_TO_DM:
-                return _failure(exc, "ephemeral")
+                return failure(exc, "ephemeral")
             log.info("nudge %s: ephemeral refused (%s); sending by DM", nudge.nudge_id, error)
         except (aiohttp.ClientError, TimeoutError) as exc:
             return DeliveryResult(DeliveryStatus.RETRY, route="ephemeral", error=type(exc).__name__)
@@ -68,12 +68,12 @@ class SlackDelivery:
             await self.client.chat_postMessage(channel=channel, text=nudge.text, blocks=blocks)
             return DeliveryResult(DeliveryStatus.SENT, route="dm")
         except SlackApiError as exc:
-            return _failure(exc, "dm")
+            return failure(exc, "dm")
         except (aiohttp.ClientError, TimeoutError, KeyError, TypeError) as exc:
             return DeliveryResult(DeliveryStatus.RETRY, route="dm", error=type(exc).__name__)
 
 
-def _failure(exc: SlackApiError, route: str) -> DeliveryResult:
+def failure(exc: SlackApiError, route: str) -> DeliveryResult:
     status = exc.response.status_code
     error = str(exc.response.get("error", "")) or f"http_{status}"
     if status == 429 or error == "ratelimited":

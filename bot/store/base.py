@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.records import EventRecord, FeedbackRecord, NudgeRecord, SignalRecord
+from bot.survey_records import SurveyRecord
 from coaching.state import ConversationState
 from coaching.types import Nudge
 
@@ -44,6 +45,7 @@ class Slice:
     signals: list[SignalRecord] = field(default_factory=list)
     nudges: list[NudgeRecord] = field(default_factory=list)
     feedback: list[FeedbackRecord] = field(default_factory=list)
+    surveys: list[SurveyRecord] = field(default_factory=list)  # bot/satisfaction.py
 
 
 class Store(Protocol):

@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from bot.records import (
     EventRecord,
@@ -16,6 +17,7 @@ from bot.records import (
     nudge_record,
 )
 from bot.store.base import Slice
+from bot.survey_records import SurveyRecord
 from coaching.state import ConversationState
 from coaching.types import Nudge
 
@@ -54,6 +56,10 @@ class MemoryStore:
         self.leases: dict[str, float] = {}
         self.feedback: dict[tuple[str, str], FeedbackRecord] = {}
         self.commands: list[tuple[float, str, str, str, bool]] = []
+        # surveys and digests (bot/store/outreach.py reads and writes these)
+        self.surveys: dict[str, SurveyRecord] = {}
+        self.survey_leases: dict[str, float] = {}
+        self.digests: dict[str, dict[str, Any]] = {}
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._about: defaultdict[str, list[SignalRecord]] = defaultdict(list)
         self._indexed_list: list[SignalRecord] | None = None
@@ -176,6 +182,7 @@ class MemoryStore:
         self.signals = [s for s in self.signals if s.conversation != conversation]
         gone = {k for k, n in self.nudges.items() if n.conversation == conversation}
         self._drop_nudges(gone)
+        self.surveys.pop(conversation, None)
         self.states.pop(conversation, None)
         self.deadlines.pop(conversation, None)
         return before - self._rows()
@@ -228,6 +235,8 @@ class MemoryStore:
         self._drop_nudges({k for k, n in self.nudges.items() if n.created_at < before})
         self.feedback = {k: f for k, f in self.feedback.items() if f.at >= before}
         self.commands = [c for c in self.commands if c[0] >= before]
+        self.surveys = {k: r for k, r in self.surveys.items() if r.closed_at >= before}
+        self.digests = {k: d for k, d in self.digests.items() if d["created_at"] >= before}
         for key, state in list(self.states.items()):
             deadline = self.deadlines.get(key)
             idle = state.closed or deadline is None or deadline < before
@@ -245,7 +254,8 @@ class MemoryStore:
 
     def _rows(self) -> int:
         lists = len(self.events) + len(self.signals) + len(self.commands)
-        return lists + len(self.nudges) + len(self.feedback) + len(self.states)
+        outreach = len(self.surveys) + len(self.digests)
+        return lists + len(self.nudges) + len(self.feedback) + len(self.states) + outreach
 
     async def close(self) -> None:
         return None

@@ -289,6 +289,7 @@ def forget(conn: Connection, conversation: str) -> int:
         sa.delete(nudges).where(nudges.c.conversation == conversation),
         sa.delete(signals).where(signals.c.conversation == conversation),
         sa.delete(events).where(events.c.conversation == conversation),
+        sa.delete(schema.surveys).where(schema.surveys.c.conversation == conversation),
     ):
         count += conn.execute(stmt).rowcount
     states = sa.delete(conversations).where(conversations.c.key == conversation)
@@ -312,6 +313,8 @@ def purge(conn: Connection, before: float) -> int:
         sa.delete(commands).where(commands.c.at < before),
         sa.delete(practice_results).where(practice_results.c.finished_at < before),
         sa.delete(practice_sessions).where(practice_sessions.c.updated_at < before),
+        sa.delete(schema.surveys).where(schema.surveys.c.closed_at < before),
+        sa.delete(schema.digests).where(schema.digests.c.created_at < before),
     ):
         count += conn.execute(stmt).rowcount
     return count

@@ -139,6 +139,39 @@ practice_results = sa.Table(
 )
 
 
+# What the bot shows beyond nudges (bot/surveys.py, bot/digest.py). One survey per
+# conversation (the key is the guard against asking twice) with its answers; one digest
+# per week and channel. Leased like nudges, so several replicas deliver each once.
+surveys = sa.Table(
+    "surveys",
+    metadata,
+    sa.Column("conversation", sa.String, primary_key=True),
+    sa.Column("customer", sa.String, nullable=False),
+    sa.Column("closed_at", sa.Double, nullable=False, index=True),
+    sa.Column("status", sa.String, nullable=False),  # bot/survey_records.py SurveyStatus
+    sa.Column("csat_asked", sa.Boolean, nullable=False),
+    sa.Column("understood", sa.Integer, nullable=True),  # 1-5
+    sa.Column("csat", sa.Integer, nullable=True),  # 1-5
+    sa.Column("answered_at", sa.Double, nullable=True),
+    sa.Column("route", sa.String, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("error", sa.String, nullable=False),
+    sa.Column("lease_until", sa.Double, nullable=False),
+    sa.Index("ix_surveys_status_lease", "status", "lease_until"),
+)
+
+digests = sa.Table(
+    "digests",
+    metadata,
+    sa.Column("key", sa.String, primary_key=True),  # ISO week, platform and channel
+    sa.Column("created_at", sa.Double, nullable=False, index=True),
+    sa.Column("status", sa.String, nullable=False),  # pending, sent, failed
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("error", sa.String, nullable=False),
+    sa.Column("lease_until", sa.Double, nullable=False),
+)
+
+
 # --- rows <-> records --------------------------------------------------------------------
 
 

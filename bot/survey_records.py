@@ -1,0 +1,59 @@
+"""What the bot keeps about surveys: one row per conversation, the answers with it.
+
+No text: who was asked (a customer's ID), when the conversation closed, whether the
+survey reached them, and the scores they gave (1-5).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class SurveyStatus:
+    PENDING = "pending"  # to be asked (or asked again after a temporary failure)
+    SENT = "sent"  # shown to the customer
+    FAILED = "failed"  # could not be shown
+    SKIPPED = "skipped"  # no one to ask: every customer here also wrote as an agent
+    REPLAYED = "replayed"  # a survey answer read from a transcript (coach replay)
+
+
+ASKED = (SurveyStatus.SENT, SurveyStatus.REPLAYED)
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyRecord:
+    conversation: str  # ConversationRef.key: one survey per conversation
+    customer: str  # the one person asked ("" when skipped)
+    closed_at: float  # the closing that prompted it (summaries place it in time by this)
+    status: str = SurveyStatus.PENDING
+    csat_asked: bool = False
+    understood: int | None = None  # "Did you feel understood?" 1-5
+    csat: int | None = None
+    answered_at: float | None = None
+    route: str = ""
+    attempts: int = 0
+    error: str = ""
+
+    @property
+    def asked(self) -> bool:
+        return self.status in ASKED
+
+
+@dataclass(frozen=True, slots=True)
+class Poster:
+    """Someone who wrote in a conversation, as they wrote: ``role`` is "customer" or
+    "agent" for that message."""
+
+    author: str
+    role: str
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Closing:
+    """A conversation that closed (✅, archived thread) or that its customer wrapped up
+    ("that's all, thanks"), with no customer message after it, and not surveyed yet."""
+
+    conversation: str
+    at: float  # the latest closing
+    posters: tuple[Poster, ...]  # every message posted in it, in time order
