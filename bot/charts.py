@@ -14,6 +14,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from adapters.base import Report
@@ -130,3 +131,16 @@ async def with_chart(report: Report, figures: Figures) -> Report:
         log.warning("trend chart not drawn: %s", type(exc).__name__)
         return report
     return replace(report, chart_png=png)
+
+
+def save_chart(figures: Figures, path: Path) -> str:
+    """Draw the trend into ``path`` (``coach summary --chart``); returns what went wrong,
+    or "" when the file was written."""
+    t = trend(figures)
+    if t is None:
+        return "no chart drawn: no frustration episode or survey answer in this period"
+    try:
+        path.write_bytes(render_png(t))
+    except OSError as exc:
+        return f"{path}: cannot be written ({exc.strerror})"
+    return ""

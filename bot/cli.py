@@ -46,6 +46,9 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument(
         "--summary", action="store_true", help="print only the supervisor summary of the replay"
     )
+    replay.add_argument(
+        "--chart", type=Path, metavar="FILE.png", help="with --summary: draw the trend as a PNG"
+    )
 
     analyze = sub.add_parser("analyze", help="score JSONL rows: frustration / acknowledgement")
     analyze.add_argument("path", nargs="?", default="-", help="JSONL file, or - for standard input")
@@ -118,7 +121,9 @@ def _replay(args: argparse.Namespace, err: Console) -> int:
     from bot import cli_replay
 
     config = _config(args.config)
-    return cli_replay.replay(args.path, config, args.json, args.quiet, args.summary, err)
+    return cli_replay.replay(
+        args.path, config, args.json, args.quiet, args.summary, err, chart=args.chart
+    )
 
 
 def _analyze(args: argparse.Namespace, err: Console) -> int:

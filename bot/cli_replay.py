@@ -17,9 +17,13 @@ from adapters.base import Period, Scope
 from adapters.console.adapter import JsonLines
 from adapters.console.render import TerminalView
 from adapters.console.transcript import Transcript, TranscriptError, Turn, in_order, load, parse
+from bot.charts import save_chart
 from bot.policy import policy_from
 from bot.replay import MessageView, NudgeView, Replayer, ReplayStats
+from bot.replay_surveys import survey_records
 from bot.reports import summary_report
+from bot.satisfaction import period_slice
+from bot.store.outreach import outreach_of
 from bot.summary import compute
 from config import LoadedConfig
 
@@ -34,7 +38,13 @@ def demo(as_json: bool, config: LoadedConfig, err: Console) -> int:
 
 
 def replay(
-    path: Path, config: LoadedConfig, as_json: bool, quiet: bool, summary: bool, err: Console
+    path: Path,
+    config: LoadedConfig,
+    as_json: bool,
+    quiet: bool,
+    summary: bool,
+    err: Console,
+    chart: Path | None = None,
 ) -> int:
     try:
         transcript = load(path)
@@ -42,7 +52,7 @@ def replay(
         err.print(f"[red]error:[/] {escape(str(exc))}")
         return EXIT_NOTHING_DONE
     if summary:
-        return summarise(transcript, config, as_json, err, source=path.stem)
+        return summarise(transcript, config, as_json, err, source=path.stem, chart=chart)
     return show(transcript, config, as_json, quiet, err, source=path.stem)
 
 
@@ -106,16 +116,28 @@ def show(
 
 
 def summarise(
-    transcript: Transcript, config: LoadedConfig, as_json: bool, err: Console, source: str
+    transcript: Transcript,
+    config: LoadedConfig,
+    as_json: bool,
+    err: Console,
+    source: str,
+    chart: Path | None = None,
 ) -> int:
     turns = _turns(transcript, err)
     if not turns:
         return EXIT_NOTHING_DONE
     replayer, _ = _run(turns, config, lambda turn, score: None, lambda nudge: None, source, err)
-    data = asyncio.run(replayer.store.slice(float("-inf"), float("inf")))
+    surveys, problems = survey_records(transcript.surveys, replayer.store.events, source)
+    for problem in problems:
+        err.print(f"[yellow]warning:[/] {escape(problem)}")
+    asyncio.run(outreach_of(replayer.store).add_replayed(surveys))
+    data = asyncio.run(period_slice(replayer.store, float("-inf"), float("inf")))
     figures = compute(data, replayer.clock.now())
+    problem = save_chart(figures, chart) if chart is not None else ""
+    if problem:
+        err.print(f"[red]error:[/] {escape(problem)}")
     if as_json:
         sys.stdout.write(json.dumps(figures.as_dict(), ensure_ascii=False) + "\n")
     else:
         TerminalView(Console(highlight=False)).report(summary_report(figures, Scope(), Period.ALL))
-    return EXIT_OK
+    return EXIT_NOTHING_DONE if problem else EXIT_OK

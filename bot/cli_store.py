@@ -7,13 +7,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from rich.console import Console
 
 from adapters.base import Period, Scope, ScopeKind
 from adapters.console.render import TerminalView
+from bot.charts import save_chart
 from bot.commands import restrict
 from bot.reports import summary_report
+from bot.satisfaction import period_slice
 from bot.store import open_store
 from bot.summary import compute
 from config import LoadedConfig
@@ -32,6 +35,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     summary.add_argument("--platform", choices=["slack", "discord", "console"])
     summary.add_argument("--workspace", help="Slack team ID or Discord guild ID")
     summary.add_argument("--json", action="store_true", help="numbers as one JSON object")
+    summary.add_argument(
+        "--chart", type=Path, metavar="FILE.png", help="also draw the trend as a PNG file"
+    )
 
     forget = sub.add_parser(
         "forget", help="delete everything stored about one conversation, or one customer"
@@ -64,17 +70,20 @@ async def summary(args: argparse.Namespace, config: LoadedConfig, now: float) ->
     store = await open_store(config.storage_url, store_text=config.settings.storage.store_text)
     try:
         period = Period(args.period)
-        data = await store.slice(now - period.seconds, now + 1)
+        data = await period_slice(store, now - period.seconds, now + 1)
     finally:
         await store.close()
     scope = scope_of(args)
     figures = compute(restrict(data, scope, args.platform, args.workspace), now)
+    problem = save_chart(figures, args.chart) if args.chart is not None else ""
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
     if args.json:
         out = {"scope": {"kind": scope.kind.value, "id": scope.id}, "period": period.value}
         sys.stdout.write(json.dumps({**out, **figures.as_dict()}, ensure_ascii=False) + "\n")
     else:
         TerminalView(Console(highlight=False)).report(summary_report(figures, scope, period))
-    return 0
+    return 1 if problem else 0
 
 
 async def forget(args: argparse.Namespace, config: LoadedConfig) -> int:

@@ -38,4 +38,5 @@ def survey_parts(survey: SurveyFigures) -> tuple[tuple[tuple[str, str], ...], li
 
 
 def _resolution(group: Group) -> str:
-    return f"{duration(median(group.resolution))} ({group.conversations} conversations)"
+    resolved = f"{len(group.resolution)} of {group.conversations} conversations resolved"
+    return f"{duration(median(group.resolution))} ({resolved})"

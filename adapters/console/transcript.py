@@ -2,7 +2,9 @@
 
 Formats (detected from the content, not the file name):
 - JSONL, one turn a line: ``{"conversation", "role": "customer"|"agent", "author",
-  "text", "ts"}`` with ``ts`` ISO-8601 or epoch seconds;
+  "text", "ts"}`` with ``ts`` ISO-8601 or epoch seconds; and survey answers
+  ``{"conversation", "role": "survey", "author", "score": 1-5, "ts"}`` (the author is
+  the customer; ``"score": null`` for a survey left unanswered, ``"csat": 1-5`` optional);
 - IBM customer-care JSON (a list of ``{"dialogHeader", "dialogContent", "agentURL"}``);
 - USS tab-separated dialogues (``USER``/``SYSTEM`` lines, a blank line between dialogues;
   no timestamps, so turns are spaced a minute apart);
@@ -34,11 +36,25 @@ class Turn:
     line: int  # where it came from (line number, or item number for JSON lists)
 
 
+@dataclass(frozen=True, slots=True)
+class SurveyRow:
+    """A customer's survey answer: "Did you feel understood?" ``score`` (None: asked, not
+    answered) and, when asked, CSAT."""
+
+    conversation: str
+    author: str
+    score: int | None
+    csat: int | None
+    ts: float
+    line: int
+
+
 @dataclass
 class Transcript:
     turns: list[Turn] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     format: str = ""
+    surveys: list[SurveyRow] = field(default_factory=list)
 
 
 class TranscriptError(Exception):
@@ -109,10 +125,13 @@ def _jsonl(raw: str) -> Transcript:
         if not isinstance(row, dict):
             out.problems.append(f"line {number}: not a JSON object; skipped")
             continue
+        if str(row.get("role", "")).strip().lower() == "survey":
+            _survey_row(row, number, out)
+            continue
         role = _ROLES.get(str(row.get("role", "")).strip().lower())
         if role is None:
             out.problems.append(
-                f"line {number}: unknown role {row.get('role')!r} (expected customer or agent); skipped"
+                f"line {number}: unknown role {row.get('role')!r} (expected customer, agent or survey); skipped"
             )
             continue
         text = row.get("text")
@@ -128,6 +147,35 @@ def _jsonl(raw: str) -> Transcript:
         author = str(row.get("author") or f"{role}-{conversation}")
         out.turns.append(Turn(conversation, role, author, text, ts, number))
     return out
+
+
+def _survey_row(row: dict[str, Any], number: int, out: Transcript) -> None:
+    """A survey answer row, or a problem naming what is wrong with it."""
+    author = row.get("author")
+    if not isinstance(author, str) or not author.strip():
+        out.problems.append(f"line {number}: survey without 'author' (the customer); skipped")
+        return
+    try:
+        score, csat = _score(row.get("score"), "score"), _score(row.get("csat"), "csat")
+    except ValueError as exc:
+        out.problems.append(f"line {number}: survey {exc}; skipped")
+        return
+    try:
+        ts = parse_ts(row.get("ts"))
+    except (ValueError, OverflowError) as exc:
+        out.problems.append(f"line {number}: bad 'ts' ({exc}); skipped")
+        return
+    conversation = str(row.get("conversation") or "default")
+    out.surveys.append(SurveyRow(conversation, author.strip(), score, csat, ts, number))
+
+
+def _score(value: Any, name: str) -> int | None:
+    """1-5, or None when absent (a survey asked but not answered; CSAT not asked)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value not in range(1, 6):
+        raise ValueError(f"'{name}' must be a whole number from 1 to 5 (got {value!r})")
+    return int(value)
 
 
 def _ibm(data: list[Any]) -> Transcript:
