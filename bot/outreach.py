@@ -27,6 +27,7 @@ from config.settings import Settings
 log = logging.getLogger("coach.outreach")
 
 DIGEST_EVERY = 60.0
+STOP_WITHIN = 5.0  # seconds a survey or digest being sent may take to finish at shutdown
 
 
 class HasOutreach(Protocol):
@@ -39,6 +40,7 @@ class OutreachServices:
     surveys: SurveyService | None = None
     digest: DigestService | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
     @classmethod
     def build(
@@ -69,27 +71,38 @@ class OutreachServices:
             )
         return services
 
-    def start(self, tick_seconds: float) -> None:
+    async def run_once(self) -> None:
+        """One round of each service that is on (the loops do this on their own)."""
         if self.surveys is not None:
-            self._tasks.append(asyncio.create_task(every(tick_seconds, self.surveys.sweep)))
+            await self.surveys.sweep()
         if self.digest is not None:
-            self._tasks.append(asyncio.create_task(every(DIGEST_EVERY, self.digest.run_once)))
+            await self.digest.run_once()
+
+    def start(self, tick_seconds: float) -> None:
+        self._stopping.clear()
+        jobs = [(tick_seconds, self.surveys.sweep)] if self.surveys is not None else []
+        if self.digest is not None:
+            jobs.append((DIGEST_EVERY, self.digest.run_once))
+        self._tasks = [asyncio.create_task(self._every(s, job)) for s, job in jobs]
 
     async def stop(self) -> None:
+        # The flag, not only the cancellation: Python 3.11's wait_for can swallow a
+        # cancellation that arrives as the awaited call completes.
+        self._stopping.set()
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=STOP_WITHIN)
         self._tasks = []
 
-
-async def every(seconds: float, job: Callable[[], Awaitable[object]]) -> None:
-    """Run ``job`` now and then every ``seconds``; a failure is logged, not fatal."""
-    while True:
-        try:
-            await job()
-        except Exception as exc:
-            log.error("%s failed: %s", getattr(job, "__qualname__", "job"), describe(exc))
-            log.debug("traceback", exc_info=True)
-        await asyncio.sleep(seconds)
+    async def _every(self, seconds: float, job: Callable[[], Awaitable[object]]) -> None:
+        """Run ``job`` now and then every ``seconds`` until stopped; a failure is logged,
+        not fatal."""
+        while not self._stopping.is_set():
+            try:
+                await job()
+            except Exception as exc:
+                log.error("%s failed: %s", getattr(job, "__qualname__", "job"), describe(exc))
+                log.debug("traceback", exc_info=True)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), seconds)

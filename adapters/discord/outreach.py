@@ -130,7 +130,7 @@ class DiscordOutreach:
         if self.client.user is None or self.client.is_closed():
             return DeliveryResult(DeliveryStatus.RETRY, route=route, error="not_connected")
         try:
-            channel: Any = await self._channel(channel_id)
+            channel: Any = self._channel(channel_id)
             await channel.send(**message)
             return DeliveryResult(DeliveryStatus.SENT, route=route)
         except discord.HTTPException as exc:  # 403/404 and other 4xx will not change
@@ -142,6 +142,8 @@ class DiscordOutreach:
         except (AttributeError, ValueError) as exc:  # not a channel one can post in
             return DeliveryResult(DeliveryStatus.FAILED, route=route, error=type(exc).__name__)
 
-    async def _channel(self, channel_id: str) -> Any:
+    def _channel(self, channel_id: str) -> Any:
+        """The channel to send to; one not in the cache (an archived thread leaves it)
+        needs no lookup: sending to its ID is enough."""
         channel = self.client.get_channel(int(channel_id))
-        return channel if channel is not None else await self.client.fetch_channel(int(channel_id))
+        return channel or self.client.get_partial_messageable(int(channel_id))

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import BodyPartReader, WSMsgType, web
 
 DISCORD_EPOCH_MS = 1_420_070_400_000
 BOT_ID = APP_ID = "100000000000000001"
@@ -52,6 +52,7 @@ class Call:
     body: Any
     status: int = 200
     at: float = field(default_factory=time.perf_counter)
+    files: list[tuple[str, bytes]] = field(default_factory=list)  # multipart attachments
 
 
 @dataclass
@@ -120,8 +121,12 @@ class FakeDiscord:
 
     async def _rest(self, request: web.Request) -> web.Response:
         path = "/" + request.match_info["path"]
-        body = await request.json() if request.can_read_body else None
-        call = Call(request.method, path, body)
+        files: list[tuple[str, bytes]] = []
+        if request.content_type.startswith("multipart/"):  # a message with attachments
+            body = await _multipart(request, files)
+        else:
+            body = await request.json() if request.can_read_body else None
+        call = Call(request.method, path, body, files=files)
         status, answer = self._answer(call)
         for suffix, count in self.server_errors.items():
             if count > 0 and path.endswith(suffix):
@@ -300,6 +305,20 @@ class FakeDiscord:
     async def wait_dms(self, user: str, count: int = 1, within: float = 5.0) -> list[Call]:
         await self.wait_until(lambda: len(self.dms_to(user)) >= count, within)
         return self.dms_to(user)
+
+
+async def _multipart(request: web.Request, files: list[tuple[str, bytes]]) -> Any:
+    """discord.py's multipart body: ``payload_json`` and one part per file."""
+    body: Any = {}
+    reader = await request.multipart()
+    async for part in reader:
+        if not isinstance(part, BodyPartReader):
+            continue
+        if part.name == "payload_json":
+            body = json.loads(await part.text())
+        else:
+            files.append((part.filename or "", bytes(await part.read())))
+    return body
 
 
 # --- payloads ------------------------------------------------------------------------------

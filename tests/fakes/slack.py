@@ -1,7 +1,8 @@
 """A loopback fake of the Slack Web API and Socket Mode, for driving the real slack-bolt
 and slack_sdk code with no network and no tokens.
 
-It records every Web API call, can be told to refuse ephemerals for some users
+It records every Web API call (and the files uploaded through ``files_upload_v2``'s
+three steps), can be told to refuse ephemerals for some users
 (``user_not_in_channel``), to answer 429 with ``Retry-After`` a number of times, or to
 fail with 500; it serves ``response_url`` callbacks and a Socket Mode websocket. Tests
 wait on it ("until the fake received chat.postEphemeral"), never on sleeps.
@@ -42,6 +43,7 @@ class FakeSlack:
         self.delay: dict[str, float] = {}  # method -> seconds to wait before answering
         self.groups: dict[str, list[str]] = {}
         self.socket_acks: list[dict[str, Any]] = []
+        self.uploads: dict[str, bytes] = {}  # file id -> bytes posted to its upload URL
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self._sockets: list[web.WebSocketResponse] = []
@@ -52,8 +54,10 @@ class FakeSlack:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # e.g. usergroups.users.list
         app.router.add_post("/response/{id}", self._response_url)
         app.router.add_get("/socket", self._socket)
+        app.router.add_post("/upload/{file_id}", self._upload)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -117,7 +121,29 @@ class FakeSlack:
             return {"ok": True, "users": self.groups.get(str(args.get("usergroup")), [])}
         if method == "apps.connections.open":
             return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"}
+        if method == "files.getUploadURLExternal":
+            if not args.get("filename") or not str(args.get("length", "")).isdigit():
+                return {"ok": False, "error": "invalid_arguments"}
+            file_id = f"F{len(self.of(method)):08d}"
+            return {
+                "ok": True,
+                "file_id": file_id,
+                "upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}",
+            }
+        if method == "files.completeUploadExternal":
+            files = json.loads(str(args.get("files") or "[]"))
+            if not files or any(f.get("id") not in self.uploads for f in files):
+                return {"ok": False, "error": "file_not_found"}
+            return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
         return {"ok": True}
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """An upload URL from files.getUploadURLExternal: the file's bytes, as a POST body."""
+        data = await request.read()
+        async with self._changed:
+            self.uploads[request.match_info["file_id"]] = data
+            self._changed.notify_all()
+        return web.Response(text="OK - 200")
 
     async def _response_url(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -267,3 +293,26 @@ def action_body(user: str, action_id: str, value: str, response_url: str) -> byt
         ],
     }
     return urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
+
+
+def reaction_event(
+    event_id: str, user: str, item_ts: str, reaction: str = "white_check_mark", channel: str = "C1"
+) -> dict[str, Any]:
+    """``reaction_added`` on a message (a ✅ on a thread's first message closes it)."""
+    now = f"{time.time():.6f}"
+    return {
+        "token": "legacy",
+        "team_id": TEAM,
+        "api_app_id": "A1",
+        "type": "event_callback",
+        "event": {
+            "type": "reaction_added",
+            "user": user,
+            "reaction": reaction,
+            "item": {"type": "message", "channel": channel, "ts": item_ts},
+            "event_ts": now,
+        },
+        "event_id": event_id,
+        "event_time": int(float(now)),
+        "authorizations": [{"team_id": TEAM, "user_id": BOT_USER, "is_bot": True}],
+    }
