@@ -159,10 +159,18 @@ async def test_a_closed_thread_asks_its_customer_once_and_records_the_answer(
     retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
     await running.event(reaction_event("EvClose", AGENT, ROOT_TS), headers=retry)
     await running.event(reaction_event("EvClose2", AGENT, ROOT_TS, "heavy_check_mark"))
-    await running.event(message_event("Ev7", CUSTOMER, "Oh, and one more thing.", ts(300), ROOT_TS))
-    await running.event(message_event("Ev8", AGENT, "Sure, go ahead.", ts(310), ROOT_TS))
+    now = time.time()  # after the first ✅ (its time is when Slack sent it)
+    await running.event(
+        message_event("Ev7", CUSTOMER, "Oh, and one more thing.", f"{now:.6f}", ROOT_TS)
+    )
+    await running.event(
+        message_event("Ev8", AGENT, "Sure, go ahead.", f"{now + 1e-3:.6f}", ROOT_TS)
+    )
+    await running.bot.runtime.drain()
     await running.event(reaction_event("EvClose3", AGENT, ROOT_TS))
     await running.bot.runtime.drain()
+    closings = await outreach_of(running.bot.store).closings(0, 2e10)
+    assert [c.at > now for c in closings] == [True]  # closed again, after the customer
     await running.bot.outreach.run_once()
     assert len(surveys(fake)) == 1
 

@@ -278,3 +278,37 @@ async def test_sql_sweeps_skip_conversations_already_surveyed(tmp_path: Path) ->
     await outreach.open_survey(SurveyRecord(REF.key, "cust", 20.0), 0.0)
     assert [c.conversation for c in await outreach.closings(0, 100)] == [OTHER.key]
     await store.close()
+
+
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def replicas(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[list[Store]]:
+    """Two handles on one database, as two replicas have (the memory store: one shared)."""
+    if request.param == "memory":
+        memory = MemoryStore()
+        yield [memory, memory]
+        return
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path}/coach.db"
+        opened = [await SqlStore.open(url), await SqlStore.open(url)]
+        yield list(opened)
+        for handle in opened:
+            await handle.close()
+        return
+    async with fresh_schema() as target:
+        opened = [await target.open(), await target.open()]
+        yield list(opened)
+        for handle in opened:
+            await handle.close()
+
+
+async def test_replicas_sweeping_at_once_ask_once(replicas: list[Store]) -> None:
+    clock, asker = VirtualClock(0), Asker()
+    for n in range(5):
+        talk = Conversation(replicas[0], clock, ConversationRef("slack", "T1", "C1", f"{n}.0"))
+        await talk.say("customer", f"cust{n}", "hi", 10)
+        await talk.close(20)
+    clock.advance_to(200)
+    sweeps = [service(store, asker, clock) for store in replicas for _ in range(2)]
+    shown = await asyncio.gather(*(s.sweep() for s in sweeps))
+    assert sum(shown) == 5
+    assert sorted(a.customer for a in asker.asked) == [f"cust{n}" for n in range(5)]
