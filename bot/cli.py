@@ -182,6 +182,15 @@ def _check_config(args: argparse.Namespace) -> int:
     out.print(
         f"  storage: {_safe_url(config.storage_url)} (message text {'stored, redacted' if s.storage.store_text else 'not stored'}; kept {s.storage.retention_days} days)"
     )
+    survey, digest = "off", "off"
+    if s.survey.enabled:
+        survey = "on: a customer is asked one question when a conversation closes"
+        survey += " (and CSAT)" if s.survey.csat else ""
+    if s.digest.channel:
+        d = s.digest
+        digest = f"{d.weekday}s at {d.hour}:00 to {d.platform} channel {d.channel}"
+    out.print(f"  survey:  {survey}")
+    out.print(f"  digest:  {digest}")
     roles = s.roles
     out.print(
         f"  roles:   {len(roles.agents)} agents, {len(roles.supervisors)} supervisors, "

@@ -43,11 +43,6 @@ TIMEOUT = 30.0
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
-def platform_of(channel: str) -> str:
-    """Discord channel IDs are digits; Slack's start with a letter."""
-    return "discord" if channel.isdigit() else "slack"
-
-
 def scheduled(now: float, weekday: str, hour: int, zone: str) -> datetime:
     """The latest scheduled moment at or before ``now``, in the team's time zone."""
     local = datetime.fromtimestamp(now, ZoneInfo(zone))
@@ -104,7 +99,7 @@ class DigestService:
         self.store, self.outreach, self.posters = store, outreach, posters
         self.clock, self.settings, self.zone = clock, settings, zone
         self.store_text = store_text
-        self.platform = platform_of(settings.channel)
+        self.platform = settings.platform
 
     async def run_once(self) -> bool:
         """Post this week's digest if it is due and no one has; True when posted."""

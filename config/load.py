@@ -128,6 +128,12 @@ def _warnings(settings: Settings, secrets: Secrets) -> list[str]:
         settings.roles.agents or settings.roles.agent_groups or settings.roles.agent_roles
     ):
         notes.append("[roles] no agents configured: every human will count as a customer")
+    digest = settings.digest
+    if digest.channel and not getattr(settings, digest.platform).enabled:
+        notes.append(
+            f"[digest] channel {digest.channel} is a {digest.platform.title()} channel, "
+            f"but [{digest.platform}] is not enabled: no digest will be posted"
+        )
     return notes
 
 

@@ -132,6 +132,11 @@ class DigestSettings(_Section):
         False, description="quote acknowledging replies (also needs [storage] store_text)"
     )
 
+    @property
+    def platform(self) -> str:
+        """Discord channel IDs are digits; Slack's start with a letter."""
+        return "discord" if self.channel.isdigit() else "slack"
+
     @field_validator("channel")
     @classmethod
     def _channel_id(cls, value: str) -> str:

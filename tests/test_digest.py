@@ -12,7 +12,7 @@ import pytest
 
 from adapters.base import DeliveryResult, DeliveryStatus, Report, Scope
 from bot.clock import VirtualClock
-from bot.digest import DigestService, digest_report, platform_of, scheduled
+from bot.digest import DigestService, digest_report, scheduled
 from bot.highlights import find, highlights_report, quote
 from bot.records import EventRecord, SignalRecord
 from bot.store.base import Slice, Store
@@ -21,6 +21,7 @@ from bot.store.outreach import outreach_of
 from bot.store.sql import SqlStore
 from bot.summary import compute
 from bot.survey_records import SurveyRecord, SurveyStatus
+from config import ConfigError, load
 from config.settings import DigestSettings
 from tests.pg import fresh_schema
 
@@ -122,7 +123,8 @@ def test_the_digest_is_scheduled_in_the_teams_time_zone() -> None:
     due = scheduled(tuesday_10 + 86_400 * 6 + 4 * 3600, "monday", 9, "America/New_York")
     assert due.timestamp() == datetime(2026, 3, 16, 13, 0, tzinfo=UTC).timestamp()
     assert f"{due:%G-W%V}" == "2026-W12"
-    assert platform_of("C0DIGEST0") == "slack" and platform_of("123456789012345678") == "discord"
+    assert DigestSettings(channel="C0DIGEST0").platform == "slack"
+    assert DigestSettings(channel="123456789012345678").platform == "discord"
 
 
 class Poster:
@@ -198,3 +200,16 @@ async def test_a_digest_more_than_a_day_late_or_without_its_platform_is_not_post
     assert poster.posted == []
     [digest] = store.digests.values()
     assert digest["error"] == "no_adapter"
+
+
+def test_survey_is_off_and_the_digest_channel_is_checked(tmp_path: Path) -> None:
+    defaults = load(None).settings
+    assert defaults.survey.enabled is False and defaults.digest.channel == ""
+    path = tmp_path / "coach.toml"
+    path.write_text('[digest]\nchannel = "#team"\n')
+    with pytest.raises(ConfigError) as refused:
+        load(path)
+    assert refused.value.problems[0].startswith("[digest] channel: must be a channel ID")
+    path.write_text('[digest]\nchannel = "123456789012345678"\n[slack]\nenabled = true\n')
+    [warning] = [w for w in load(path).warnings if w.startswith("[digest]")]
+    assert "is a Discord channel, but [discord] is not enabled" in warning
