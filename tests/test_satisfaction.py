@@ -9,6 +9,8 @@ import asyncio
 import json
 import statistics
 import struct
+import subprocess
+import sys
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -330,3 +332,14 @@ def test_coach_summary_json_has_the_survey_and_chart_writes_a_png(
     assert main(["summary", "--config", str(config)]) == 0
     shown = capsys.readouterr().out
     assert "Felt understood" in shown and "Survey responses" in shown
+
+
+def test_the_running_bot_does_not_load_matplotlib_until_it_draws() -> None:
+    """Start-up and idle memory stay lean: only drawing a chart imports matplotlib."""
+    program = (
+        "import sys, bot.app, bot.cli, bot.commands, bot.charts, bot.outreach, "
+        "adapters.slack.app, adapters.discord.app; print('matplotlib' in sys.modules)"
+    )
+    loaded = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.strip() == "False"
