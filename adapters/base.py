@@ -4,7 +4,7 @@ An adapter does three things and nothing else: turns platform events into engine
 and hands them to an ``EventSink``; delivers a ``Nudge`` privately to its agent; and turns
 a slash command into a ``CommandRequest``, answering with the ``Report`` it gets back.
 Everything here is plain data, so the bot never sees a platform object and an adapter
-never sees the store.
+never sees the store. (The opt-in customer survey and the team digest: outreach.py.)
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Messages in watched channels, threads and forum posts become engine events (intake.py);
 nudges go by DM, staff channel or inbox (delivery.py); ``/coach`` application commands
-answer privately (commands.py); helpful / not helpful clicks are recorded (feedback.py).
+answer privately (commands.py); helpful / not helpful clicks are recorded (feedback.py);
+the opt-in survey and the weekly digest are posted by outreach.py.
 ``start()`` returns once the gateway session is up, or raises ``AdapterFailed`` with
 what to do when Discord refuses it (token, privileged intent).
 """

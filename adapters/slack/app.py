@@ -2,9 +2,10 @@
 
 Listeners only translate and hand over: a message becomes an engine event submitted to
 the runtime's queue (Bolt has already acknowledged it), a ``/coach`` command is answered
-privately within Slack's 3 s, a helpful/not-helpful click is recorded. Signature
-verification stays on in HTTP mode; Bolt's log line that dumps the whole body of a
-badly signed request is rewritten without the body.
+privately within Slack's 3 s (a summary's chart follows in the supervisor's DM), a
+helpful/not-helpful click is recorded, a survey click is handed to the bot
+(outreach.py). Signature verification stays on in HTTP mode; Bolt's log line that dumps
+the whole body of a badly signed request is rewritten without the body.
 """
 
 from __future__ import annotations
