@@ -4,7 +4,6 @@ digest is due, and that replicas post it once (memory, SQLite, PostgreSQL)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,13 +17,13 @@ from bot.records import EventRecord, SignalRecord
 from bot.store.base import Slice, Store
 from bot.store.memory import MemoryStore
 from bot.store.outreach import outreach_of
-from bot.store.sql import SqlStore
 from bot.summary import compute
 from bot.survey_records import SurveyRecord, SurveyStatus
 from config import ConfigError, load
 from config.settings import DigestSettings
-from tests.pg import fresh_schema
+from tests.test_survey import replicas as two_handles
 
+replicas = two_handles  # the fixture: two handles on one database
 C1, C2, C3 = "slack:T1:C1:1.0", "slack:T1:C2:2.0", "slack:T1:C3:3.0"
 MONDAY_9 = datetime(2026, 3, 9, 9, 0, tzinfo=UTC).timestamp()  # a Monday
 ACK_REPLY = "So sorry Dana, that's frustrating! I've mailed dana@example.com the fix."
@@ -138,33 +137,12 @@ class Poster:
         return self.results.pop(0) if self.results else DeliveryResult(DeliveryStatus.SENT)
 
 
-@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def stores(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[list[Store]]:
-    """Two handles on one database: two replicas (the memory store: one shared)."""
-    if request.param == "memory":
-        memory = MemoryStore()
-        yield [memory, memory]
-        return
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path}/coach.db"
-        opened = [await SqlStore.open(url), await SqlStore.open(url)]
-        yield list(opened)
-        for s in opened:
-            await s.close()
-        return
-    async with fresh_schema() as target:
-        opened = [await target.open(), await target.open()]
-        yield list(opened)
-        for s in opened:
-            await s.close()
-
-
-async def test_replicas_post_the_digest_once_a_week(stores: list[Store]) -> None:
+async def test_replicas_post_the_digest_once_a_week(replicas: list[Store]) -> None:
     clock = VirtualClock(MONDAY_9 + 30)
     settings = DigestSettings(channel="C0DIGEST0")
     poster = Poster(DeliveryResult(DeliveryStatus.RETRY, error="ratelimited", retry_after=60))
     replicas = [
-        DigestService(s, outreach_of(s), {"slack": poster}, clock, settings) for s in stores
+        DigestService(s, outreach_of(s), {"slack": poster}, clock, settings) for s in replicas
     ]
     results = await asyncio.gather(*(r.run_once() for r in replicas))
     assert results == [False, False] and len(poster.posted) == 1  # rate limited

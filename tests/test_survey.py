@@ -24,26 +24,12 @@ from coaching.engine import Engine
 from coaching.types import ConversationClosed, ConversationRef, MessagePosted, Role
 from tests.helpers import ScriptedDetectors
 from tests.pg import fresh_schema
+from tests.test_store_contract import store as every_store
 
+store = every_store  # the fixture: memory, SQLite and PostgreSQL
 REF = ConversationRef("slack", "T1", "C1", "100.0")
 OTHER = ConversationRef("slack", "T1", "C1", "200.0")
 WRAP_UP = "that's all, thanks"
-
-
-@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    if request.param == "memory":
-        yield MemoryStore()
-        return
-    if request.param == "sqlite":
-        sqlite = await SqlStore.open(f"sqlite+aiosqlite:///{tmp_path}/coach.db")
-        yield sqlite
-        await sqlite.close()
-        return
-    async with fresh_schema() as target:
-        postgres = await target.open()
-        yield postgres
-        await postgres.close()
 
 
 class Asker:
