@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from adapters.base import AdapterFailed, NudgeDelivery, Roles
-from adapters.practice import PracticeHandler
 from adapters.outreach import Outreach
+from adapters.practice import PracticeHandler
 from bot import ops
 from bot.clock import Clock, SystemClock
 from bot.commands import CommandService

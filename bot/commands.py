@@ -86,7 +86,12 @@ class CommandService:
             return True
         if request.name == "summary" and request.scope == Scope(ScopeKind.AGENT, request.user):
             return True  # anyone may see their own record
-        return supervisor and request.name in ("summary", "status", "highlights", *CUSTOMER_COMMANDS)
+        return supervisor and request.name in (
+            "summary",
+            "status",
+            "highlights",
+            *CUSTOMER_COMMANDS,
+        )
 
     async def summary(self, request: CommandRequest, scope: Scope) -> Report:
         now = self.clock.now()

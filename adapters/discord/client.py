@@ -25,8 +25,8 @@ from discord.gateway import DiscordWebSocket
 
 from adapters.discord.feedback import Feedback
 from adapters.discord.intake import Intake
-from adapters.discord.practice import DiscordPractice, is_direct_message
 from adapters.discord.outreach import DiscordOutreach
+from adapters.discord.practice import DiscordPractice, is_direct_message
 
 log = logging.getLogger("coach.discord")
 

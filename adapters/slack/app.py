@@ -27,8 +27,8 @@ from adapters.base import CommandHandler, EventSink, FeedbackHandler, Roles
 from adapters.practice import PracticeHandler, practice_args
 from adapters.slack import blocks, commands
 from adapters.slack.delivery import SlackDelivery
-from adapters.slack.practice import SlackPractice, is_direct_message
 from adapters.slack.outreach import SURVEY_ACTION, SlackOutreach
+from adapters.slack.practice import SlackPractice, is_direct_message
 from adapters.slack.translate import translate
 from coaching.types import Role
 
