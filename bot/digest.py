@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -26,7 +27,7 @@ from adapters.base import DeliveryResult, DeliveryStatus, Report, Scope
 from adapters.outreach import ChannelPoster
 from bot.clock import Clock
 from bot.commands import restrict
-from bot.highlights import MAX_SHOWN, find, highlight_lines
+from bot.highlights import MAX_SHOWN, find, highlight_lines, what_happened
 from bot.logsetup import describe
 from bot.satisfaction import mean, period_slice
 from bot.store.base import Slice, Store
@@ -73,8 +74,12 @@ def digest_report(
     highlights = find(f, data)
     quotes = settings.quote_replies and store_text
     lines = [f"Highlights: {len(highlights)}" if highlights else "No highlights this week."]
-    for h in highlights[:MAX_SHOWN]:
-        lines += highlight_lines(h, agent=settings.name_agents, where=False, quotes=quotes)
+    if settings.name_agents or quotes:  # each one, with who and (redacted) what they said
+        for h in highlights[:MAX_SHOWN]:
+            lines += highlight_lines(h, agent=settings.name_agents, where=False, quotes=quotes)
+    else:  # anonymous: alike highlights would read the same, so count them
+        for what, n in Counter(what_happened(h) for h in highlights).most_common():
+            lines.append(f"• {'An agent' if n == 1 else f'{n} times, an agent'} {what}.")
     return Report(
         title=f"Weekly empathy digest: {week}",
         fields=tuple(fields),

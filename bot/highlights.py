@@ -71,12 +71,13 @@ def quote(text: str) -> str:
 
 
 def what_happened(h: Highlight) -> str:
-    parts = []
+    """The highlight in the bot's own words (what the agent did, what the customer felt)."""
+    rated = h.rated == TOP_SCORE
+    if h.calmed and rated:
+        return "acknowledged a frustrated customer, who calmed down and felt understood (5/5)"
     if h.calmed:
-        parts.append("acknowledged a frustrated customer, who calmed down")
-    if h.rated == TOP_SCORE:
-        parts.append(f"the customer felt understood: {TOP_SCORE}/5")
-    return "; ".join(parts)
+        return "acknowledged a frustrated customer, who calmed down"
+    return "helped a customer who felt understood (5/5)"
 
 
 def highlight_lines(h: Highlight, *, agent: bool, where: bool, quotes: bool) -> list[str]:

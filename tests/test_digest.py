@@ -76,7 +76,7 @@ def test_highlights_are_acknowledged_and_calmed_or_rated_five() -> None:
     assert found[1].reply == ACK_REPLY and found[0].reply is None
     private = highlights_report(found, Scope(), "last 7d", store_text=True).as_text()
     assert "<@sam> acknowledged a frustrated customer, who calmed down (<#C1>," in private
-    assert "<@ana> the customer felt understood: 5/5" in private
+    assert "<@ana> helped a customer who felt understood (5/5)" in private
     assert "[email]" in private and "dana@example.com" not in private
     assert "THIRD time" not in private and "UC0" not in private  # no customer, no words
     unquoted = highlights_report(found, Scope(), "last 7d", store_text=False).as_text()
@@ -112,6 +112,9 @@ def test_the_digest_never_shows_customers(
     assert ("[email]" in shown) is quoted  # the agent's reply, redacted
     assert ("Dana" in shown) is quoted  # the documented risk of quote_replies
     assert "lee" not in shown  # C3 is no highlight
+    if not (name_agents or quoted):  # anonymous: alike highlights are counted, not repeated
+        assert "• An agent acknowledged a frustrated customer, who calmed down." in shown
+        assert "• An agent helped a customer who felt understood (5/5)." in shown
 
 
 def test_the_digest_is_scheduled_in_the_teams_time_zone() -> None:

@@ -370,7 +370,7 @@ async def test_the_weekly_digest_is_posted_once_and_says_nothing_about_customers
         assert posted.args["channel"] == channel
         shown = json.dumps(posted.args)
         assert "Weekly empathy digest" in shown and "Highlights: 1" in shown
-        assert "who calmed down" in shown and "felt understood: 5/5" in shown
+        assert "who calmed down and felt understood (5/5)" in shown
         assert (f"<@{AGENT}>" in shown) is name_agents
         assert ("[email]" in shown) is name_agents  # the agent's reply, quoted, redacted
         for private in (CUSTOMER, "dana@example.com", "<#C1>", "third time", "waiting"):
