@@ -145,4 +145,5 @@ def bar_lines(chart: tuple[tuple[str, float], ...], width: int = 20) -> list[str
 
 
 CommandHandler = Callable[[CommandRequest], Awaitable[Report]]
-FeedbackHandler = Callable[[str, str, bool], Awaitable[None]]  # nudge id, user, helpful
+# (nudge id, user, helpful) -> recorded; False when the user is not the nudge's agent
+FeedbackHandler = Callable[[str, str, bool], Awaitable[bool]]

@@ -46,7 +46,7 @@ def percentile(values: list[float], p: float) -> float:
 
 async def histogram_of(bot: CoachProcess, session: aiohttp.ClientSession) -> dict[float, float]:
     """The bot's own event->nudge latency histogram (cumulative counts by bucket)."""
-    async with session.get(bot.url + "/metrics") as r:
+    async with session.get(bot.ops_url + "/metrics") as r:
         text = await r.text()
     buckets = {}
     for line in text.splitlines():

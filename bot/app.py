@@ -18,6 +18,7 @@ from bot.clock import Clock, SystemClock
 from bot.commands import CommandService
 from bot.customers import CustomerDesk
 from bot.history import HistoryLookup
+from bot.logsetup import describe, loop_exception_handler
 from bot.metrics import Metrics
 from bot.outreach import OutreachServices
 from bot.policy import policy_from
@@ -75,7 +76,7 @@ class Bot:
         clock = clock or SystemClock()
         metrics = Metrics()
         store = await open_store(config.storage_url, store_text=settings.storage.store_text)
-        policy = policy_from(settings)
+        policy = policy_from(settings, await store.installation_key())
         history = HistoryLookup(
             store, clock, settings.coaching.history_days, settings.storage.retention_days
         )
@@ -103,14 +104,10 @@ class Bot:
         )
         bot = cls(config, store, runtime, commands)
         bot.practice = practice_service(config, store, roles, clock, policy)
-        handlers = ops.routes(metrics, bot.health, lambda: int(metrics.queue_depth._value.get()))
-        serves_ops = False
         if settings.slack.enabled:
             from bot.wiring import slack_adapter
 
-            adapter = slack_adapter(config, roles, runtime, commands, handlers, bot.practice)
-            serves_ops = settings.slack.mode == "http"
-            bot.adapters.append(adapter)
+            bot.adapters.append(slack_adapter(config, roles, runtime, commands, bot.practice))
         if settings.discord.enabled:
             from bot.wiring import discord_adapter
 
@@ -118,7 +115,11 @@ class Bot:
         for adapter in bot.adapters:
             runtime.deliveries[adapter.platform] = adapter.delivery
         bot.outreach = OutreachServices.build(settings, store, bot.adapters, clock)
-        if settings.http.enabled and not serves_ops:
+        if settings.http.enabled:
+            # Never on Slack's public port: a listener of its own, on loopback by default.
+            handlers = ops.routes(
+                metrics, bot.health, lambda: int(metrics.queue_depth._value.get())
+            )
             bot.ops_server = ops.OpsServer(settings.http.host, settings.http.port, handlers)
         return bot
 
@@ -167,8 +168,9 @@ class Bot:
                 removed = await self.store.purge(self.runtime.clock.now() - keep)
                 if removed:
                     log.info("retention: purged %d old records", removed)
-            except Exception:
-                log.exception("retention purge failed")
+            except Exception as exc:
+                log.error("retention purge failed: %s", describe(exc))
+                log.debug("purge traceback", exc_info=True)
             await asyncio.sleep(PURGE_EVERY)
 
 
@@ -176,6 +178,7 @@ async def run(config: LoadedConfig) -> int:
     bot = await Bot.build(config)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+    loop.set_exception_handler(loop_exception_handler)
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)

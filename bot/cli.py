@@ -208,13 +208,10 @@ def _check_config(args: argparse.Namespace) -> int:
 
 
 def _safe_url(url: str) -> str:
-    """A storage URL without its password."""
-    from sqlalchemy.engine import make_url
+    """A storage URL without its password (user:***@, ?password=***)."""
+    from config.secrets import masked_url
 
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return "(unparseable URL)"
+    return masked_url(url)
 
 
 def _run(args: argparse.Namespace, err: Console) -> int:

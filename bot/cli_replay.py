@@ -15,7 +15,7 @@ from rich.progress import Progress
 
 from adapters.base import Period, Scope
 from adapters.console.adapter import JsonLines
-from adapters.console.render import TerminalView
+from adapters.console.render import TerminalView, printable
 from adapters.console.transcript import Transcript, TranscriptError, Turn, in_order, load, parse
 from bot.charts import save_chart
 from bot.policy import policy_from
@@ -49,7 +49,7 @@ def replay(
     try:
         transcript = load(path)
     except TranscriptError as exc:
-        err.print(f"[red]error:[/] {escape(str(exc))}")
+        err.print(f"[red]error:[/] {escape(printable(str(exc)))}")
         return EXIT_NOTHING_DONE
     if summary:
         return summarise(transcript, config, as_json, err, source=path.stem, chart=chart)
@@ -60,7 +60,7 @@ def _turns(transcript: Transcript, err: Console) -> list[Turn]:
     """The usable turns in time order; every problem reported by line."""
     turns, order_problems = in_order(transcript.turns)
     for problem in transcript.problems + order_problems:
-        err.print(f"[yellow]warning:[/] {escape(problem)}")
+        err.print(f"[yellow]warning:[/] {escape(printable(problem))}")
     if not turns:
         err.print("[red]error:[/] no usable turns in the transcript")
     return turns

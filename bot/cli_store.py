@@ -14,7 +14,7 @@ from rich.console import Console
 from adapters.base import Period, Scope, ScopeKind
 from adapters.console.render import TerminalView
 from bot.charts import save_chart
-from bot.commands import restrict
+from bot.commands import slice_filter
 from bot.reports import summary_report
 from bot.satisfaction import period_slice
 from bot.store import open_store
@@ -53,7 +53,20 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
 
     purge = sub.add_parser("purge", help="delete records older than the retention period")
     purge.add_argument("--config", help="settings file")
-    purge.add_argument("--days", type=int, help="override [storage] retention_days")
+    purge.add_argument(
+        "--days", type=retention_days, help="override [storage] retention_days (1 or more)"
+    )
+
+
+def retention_days(value: str) -> int:
+    """``--days``: a whole number of days, at least 1 (0 would delete everything)."""
+    try:
+        days = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be a whole number of days") from None
+    if days < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more: 0 would delete every record")
+    return days
 
 
 def scope_of(args: argparse.Namespace) -> Scope:
@@ -70,11 +83,12 @@ async def summary(args: argparse.Namespace, config: LoadedConfig, now: float) ->
     store = await open_store(config.storage_url, store_text=config.settings.storage.store_text)
     try:
         period = Period(args.period)
-        data = await period_slice(store, now - period.seconds, now + 1)
+        scope = scope_of(args)
+        where = slice_filter(scope, args.platform, args.workspace)
+        data = await period_slice(store, now - period.seconds, now + 1, where)
     finally:
         await store.close()
-    scope = scope_of(args)
-    figures = compute(restrict(data, scope, args.platform, args.workspace), now)
+    figures = compute(data, now)
     problem = save_chart(figures, args.chart) if args.chart is not None else ""
     if problem:
         print(f"error: {problem}", file=sys.stderr)

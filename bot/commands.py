@@ -7,8 +7,9 @@ command, and answers with a ``Report``. A refusal reveals nothing about others.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from dataclasses import replace
+import math
 
 from adapters.base import CommandRequest, Report, Roles, Scope, ScopeKind
 from bot import highlights, reports
@@ -17,14 +18,15 @@ from bot.clock import Clock
 from bot.customers import CustomerDesk
 from bot.history import HistoryLookup
 from bot.metrics import Metrics
+from bot.ratelimit import CommandLimiter
 from bot.satisfaction import period_slice
-from bot.store.base import Slice, Store
+from bot.store.base import SliceFilter, Store
 from bot.summary import compute
 from coaching.policy import Policy
-from coaching.types import ConversationRef
 
 log = logging.getLogger("coach.commands")
 CUSTOMER_COMMANDS = ("customer", "forget")  # supervisors only (bot/customers.py)
+READS_STORE = frozenset({"summary", "me", "status", "inbox", "highlights", *CUSTOMER_COMMANDS})
 
 
 class CommandService:
@@ -38,6 +40,7 @@ class CommandService:
         customers: CustomerDesk | None = None,
         *,
         store_text: bool = False,
+        limiter: CommandLimiter | None = None,
     ) -> None:
         self.store = store
         self.roles = roles
@@ -46,16 +49,23 @@ class CommandService:
         self.waiting_after = waiting_after
         self.customers = customers or CustomerDesk(HistoryLookup(store, clock), Policy())
         self.store_text = store_text  # highlights quote replies only where text is kept
+        self.limiter = limiter or CommandLimiter(clock)
 
     async def handle(self, request: CommandRequest) -> Report:
         supervisor = self.roles.is_supervisor(request.user, request.user_groups)
         allowed = self._allowed(request, supervisor)
+        wait = 0.0
+        if allowed and request.name in READS_STORE and not request.problem:
+            wait = self.limiter.wait_for(f"{request.platform}:{request.workspace}:{request.user}")
         await self.store.add_command(
-            self.clock.now(), request.platform, request.user, request.name, allowed
+            self.clock.now(), request.platform, request.user, request.name, allowed and not wait
         )
-        self.metrics.commands.labels(request.name, str(allowed).lower()).inc()
+        self.metrics.commands.labels(request.name, str(allowed and not wait).lower()).inc()
         log.info(
-            "command %s by %s (%s)", request.name, request.user, "allowed" if allowed else "refused"
+            "command %s by %s (%s)",
+            request.name,
+            request.user,
+            "rate limited" if wait else "allowed" if allowed else "refused",
         )
         if request.problem:
             return Report(
@@ -63,23 +73,27 @@ class CommandService:
             )
         if not allowed:
             return reports.REFUSAL
+        if wait:
+            return reports.slow_down(math.ceil(wait))
+        if request.name not in READS_STORE:
+            return reports.help_report(supervisor, request.platform)
+        async with self.limiter.running:
+            return await self._read(request)
+
+    async def _read(self, request: CommandRequest) -> Report:
         if request.name in ("summary", "me"):
             scope = (
                 request.scope if request.name == "summary" else Scope(ScopeKind.AGENT, request.user)
             )
             return await self.summary(request, scope)
         if request.name == "status":
-            states = [
-                s for s in await self.store.open_states() if _in_workspace(s.conversation, request)
-            ]
+            states = await self.store.open_states(request.platform, request.workspace)
             return reports.status_report(states, self.clock.now(), self.waiting_after)
         if request.name == "inbox":
             return reports.inbox_report(await self.store.inbox(request.user))
         if request.name in CUSTOMER_COMMANDS:
             return await self.customers.answer(request, self.clock.now())
-        if request.name == "highlights":
-            return await self.highlights(request)
-        return reports.help_report(supervisor, request.platform)
+        return await self.highlights(request)
 
     def _allowed(self, request: CommandRequest, supervisor: bool) -> bool:
         if request.name in ("help", "me", "inbox") or request.problem:
@@ -95,55 +109,30 @@ class CommandService:
 
     async def summary(self, request: CommandRequest, scope: Scope) -> Report:
         now = self.clock.now()
-        data = await period_slice(self.store, now - request.period.seconds, now + 1)
-        data = restrict(data, scope, request.platform, request.workspace)
-        figures = compute(data, now)
+        where = slice_filter(scope, request.platform, request.workspace)
+        data = await period_slice(self.store, now - request.period.seconds, now + 1, where)
+        # Figures for a large team take a while: off the event loop, so events keep flowing.
+        figures = await asyncio.to_thread(compute, data, now)
         report = reports.summary_report(figures, scope, request.period)
         return await with_chart(report, figures) if request.name == "summary" else report
 
     async def highlights(self, request: CommandRequest) -> Report:
         now = self.clock.now()
-        data = await period_slice(self.store, now - request.period.seconds, now + 1)
-        data = restrict(data, request.scope, request.platform, request.workspace)
-        found = highlights.find(compute(data, now), data)
+        where = slice_filter(request.scope, request.platform, request.workspace)
+        data = await period_slice(self.store, now - request.period.seconds, now + 1, where)
+        found = highlights.find(await asyncio.to_thread(compute, data, now), data)
         label = f"last {request.period.value}"
         return highlights.highlights_report(found, request.scope, label, self.store_text)
 
 
-def _in_workspace(ref: ConversationRef, request: CommandRequest) -> bool:
-    return ref.platform == request.platform and ref.workspace == request.workspace
-
-
-def restrict(
-    data: Slice, scope: Scope, platform: str | None = None, workspace: str | None = None
-) -> Slice:
-    """Only the conversations (and, for an agent, the nudges) the scope covers, within a
-    platform workspace when given."""
-    refs = {k: ConversationRef.from_key(k) for k in {e.conversation for e in data.events}}
-    keep = {
-        k
-        for k, ref in refs.items()
-        if (platform is None or ref.platform == platform)
-        and (workspace is None or ref.workspace == workspace)
-    }
+def slice_filter(
+    scope: Scope, platform: str | None = None, workspace: str | None = None
+) -> SliceFilter:
+    """What the store is to read for ``scope``, within a platform workspace when given."""
     if scope.kind is ScopeKind.CHANNEL:
-        keep = {k for k in keep if refs[k].channel == scope.id}
-    elif scope.kind is ScopeKind.CONVERSATION:
-        keep = {k for k in keep if k == scope.id}
-    elif scope.kind is ScopeKind.AGENT:
-        agent_in = {
-            e.conversation for e in data.events if e.author == scope.id and e.role == "agent"
-        }
-        keep &= agent_in
-    nudges = [n for n in data.nudges if n.conversation in keep]
+        return SliceFilter(platform, workspace, channel=scope.id)
+    if scope.kind is ScopeKind.CONVERSATION:
+        return SliceFilter(platform, workspace, conversation=scope.id)
     if scope.kind is ScopeKind.AGENT:
-        nudges = [n for n in nudges if n.agent == scope.id]
-    ids = {n.nudge_id for n in nudges}
-    return replace(
-        data,
-        events=[e for e in data.events if e.conversation in keep],
-        signals=[s for s in data.signals if s.conversation in keep],
-        nudges=nudges,
-        feedback=[f for f in data.feedback if f.nudge_id in ids],
-        surveys=[s for s in data.surveys if s.conversation in keep],
-    )
+        return SliceFilter(platform, workspace, agent=scope.id)
+    return SliceFilter(platform, workspace)

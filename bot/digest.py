@@ -26,11 +26,10 @@ from zoneinfo import ZoneInfo
 from adapters.base import DeliveryResult, DeliveryStatus, Report, Scope
 from adapters.outreach import ChannelPoster
 from bot.clock import Clock
-from bot.commands import restrict
 from bot.highlights import MAX_SHOWN, find, highlight_lines, what_happened
 from bot.logsetup import describe
 from bot.satisfaction import mean, period_slice
-from bot.store.base import Slice, Store
+from bot.store.base import Slice, SliceFilter, Store
 from bot.store.outreach import OutreachStore
 from bot.summary import Figures, compute, percent
 from config.settings import DigestSettings
@@ -127,8 +126,7 @@ class DigestService:
 
     async def report(self, until: float, week: str) -> Report:
         """The digest of the week before ``until``, for this platform's conversations."""
-        data = await period_slice(self.store, until - WEEK, until)
-        data = restrict(data, Scope(), self.platform)
+        data = await period_slice(self.store, until - WEEK, until, SliceFilter(self.platform))
         figures = compute(data, until)
         return digest_report(figures, data, self.settings, self.store_text, week)
 

@@ -1,6 +1,6 @@
 """Operations endpoints: ``GET /healthz`` (JSON; 503 while an adapter is disconnected)
-and ``GET /metrics`` (Prometheus). Served on Slack's port in HTTP mode, otherwise on the
-``[http]`` host and port."""
+and ``GET /metrics`` (Prometheus), on a listener of their own (``[http]`` host and port,
+loopback by default), never on Slack's public port."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from adapters.http import bound_port
 from bot.metrics import Metrics
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -36,6 +37,8 @@ def routes(
 
 
 class OpsServer:
+    """The ops listener; ``port`` 0 picks a free one (``bound_port`` says which)."""
+
     def __init__(self, host: str, port: int, handlers: list[tuple[str, str, Handler]]) -> None:
         self.host, self.port = host, port
         self.app = web.Application()
@@ -51,3 +54,7 @@ class OpsServer:
     async def stop(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
+
+    @property
+    def bound_port(self) -> int | None:
+        return bound_port(self._runner)

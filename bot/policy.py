@@ -21,7 +21,9 @@ def utc_offset(zone: str) -> Callable[[float], float]:
     return offset
 
 
-def policy_from(settings: Settings) -> Policy:
+def policy_from(settings: Settings, nudge_key: bytes = b"") -> Policy:
+    """``nudge_key``: the installation's secret (``Store.installation_key``); replays,
+    which show no nudge ids, do without."""
     c = settings.coaching
     return Policy(
         frustration_threshold=c.frustration_threshold,
@@ -41,4 +43,5 @@ def policy_from(settings: Settings) -> Policy:
             if_frustrated=c.at_risk_if_frustrated,
             if_unresolved=c.at_risk_if_unresolved,
         ),
+        nudge_key=nudge_key,
     )

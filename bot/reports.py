@@ -180,3 +180,10 @@ REFUSAL = Report(
     title="Sorry, that's only available to supervisors.",
     lines=("Try /coach me for your own coaching record.",),
 )
+
+
+def slow_down(seconds: int) -> Report:
+    return Report(
+        title=f"You're asking a lot at once: try again in {seconds} s.",
+        footer="Only you can see this.",
+    )

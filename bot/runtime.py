@@ -26,7 +26,7 @@ from bot.history import HistoryLookup
 from bot.logsetup import describe
 from bot.metrics import Metrics
 from bot.records import FeedbackRecord, event_record, signal_record
-from bot.redact import redact
+from bot.redact import stored_text
 from bot.store.base import Store
 from coaching.engine import Engine
 from coaching.types import (
@@ -141,7 +141,7 @@ class Runtime:
 
     def _stored_text(self, event: Event) -> str | None:
         if self.store_text and isinstance(event, MessagePosted | MessageEdited):
-            return redact(event.text)
+            return stored_text(event.text)
         return None
 
     # --- timers and the outbox ------------------------------------------------------------
@@ -202,12 +202,14 @@ class Runtime:
         else:
             await self.store.finish_nudge(nudge.nudge_id, "failed", result.route, result.error, now)
 
-    async def record_feedback(self, nudge_id: str, user: str, helpful: bool) -> None:
+    async def record_feedback(self, nudge_id: str, user: str, helpful: bool) -> bool:
+        """Record a click; only the nudge's own agent's counts (False otherwise)."""
         stored = await self.store.add_feedback(
             FeedbackRecord(nudge_id, user, helpful, self.clock.now())
         )
         if not stored:
-            log.info("feedback for unknown nudge %s ignored", nudge_id)
+            log.info("feedback on nudge %s by %s ignored: not their nudge", nudge_id, user)
+        return stored
 
     # --- lifecycle -----------------------------------------------------------------------
 

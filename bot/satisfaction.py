@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from bot.survey_records import SurveyRecord
 
 if TYPE_CHECKING:
-    from bot.store.base import Slice, Store
+    from bot.store.base import Slice, SliceFilter, Store
 
 ACKNOWLEDGED, NOT_ACKNOWLEDGED = "acknowledged", "not_acknowledged"
 
@@ -127,9 +127,16 @@ def survey_figures(
     return figures
 
 
-async def period_slice(store: Store, since: float, until: float) -> Slice:
-    """``store.slice`` with the surveys of the conversations that closed in the period."""
+async def period_slice(
+    store: Store, since: float, until: float, where: SliceFilter | None = None
+) -> Slice:
+    """``store.slice`` with the surveys of the conversations that closed in the period
+    (given ``where``: of the conversations the slice holds)."""
     from bot.store.outreach import outreach_of
 
-    data = await store.slice(since, until)
-    return replace(data, surveys=await outreach_of(store).surveys(since, until))
+    data = await store.slice(since, until, where)
+    surveys = await outreach_of(store).surveys(since, until)
+    if where is not None:
+        held = {e.conversation for e in data.events}
+        surveys = [s for s in surveys if s.conversation in held]
+    return replace(data, surveys=surveys)

@@ -7,7 +7,6 @@ from typing import Any
 from adapters.base import Roles
 from adapters.practice import PracticeHandler
 from bot.commands import CommandService
-from bot.ops import Handler
 from bot.runtime import Runtime
 from config import LoadedConfig
 
@@ -17,7 +16,6 @@ def slack_adapter(
     roles: Roles,
     runtime: Runtime,
     commands: CommandService,
-    ops_routes: list[tuple[str, str, Handler]],
     practice: PracticeHandler | None = None,
 ) -> Any:
     from adapters.slack.app import SlackAdapter, SlackOptions
@@ -35,9 +33,8 @@ def slack_adapter(
         api_url=s.api_url,
         channels=frozenset(s.channels),
     )
-    routes = ops_routes if s.mode == "http" else []
     return SlackAdapter(
-        options, roles, runtime, commands.handle, runtime.record_feedback, routes, practice
+        options, roles, runtime, commands.handle, runtime.record_feedback, practice
     )
 
 

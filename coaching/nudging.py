@@ -8,6 +8,7 @@ so the same event always yields the same nudge and a redelivery cannot make a se
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -58,7 +59,9 @@ def issue(
             continue
         nudges.append(
             Nudge(
-                nudge_id=nudge_id(state.conversation.key, draft.kind, draft.trigger, agent),
+                nudge_id=nudge_id(
+                    policy.nudge_key, state.conversation.key, draft.kind, draft.trigger, agent
+                ),
                 conversation=state.conversation,
                 agent=agent,
                 kind=draft.kind,
@@ -74,9 +77,11 @@ def issue(
     return state, nudges
 
 
-def nudge_id(conversation_key: str, kind: NudgeKind, trigger: str, agent: str) -> str:
+def nudge_id(key: bytes, conversation_key: str, kind: NudgeKind, trigger: str, agent: str) -> str:
+    """Deterministic (a redelivery makes the same id) and, keyed with the installation's
+    secret, not something an outsider can work out from public ids."""
     raw = f"{conversation_key}|{kind.value}|{trigger}|{agent}".encode()
-    return hashlib.sha256(raw).hexdigest()[:24]
+    return hmac.new(key, raw, hashlib.sha256).hexdigest()[:24]
 
 
 def format_duration(seconds: float) -> str:

@@ -7,7 +7,7 @@ can tell when "end of day" is without reading a clock or a time-zone database.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from coaching.promises import UtcOffset
 
@@ -40,3 +40,4 @@ class Policy:
     utc_offset: UtcOffset = _utc  # the team's time zone: "by end of day" means its evening
     end_of_day_hour: int = 17  # when "end of day" falls, local time
     history: HistoryRule = HistoryRule()  # when a returning customer is at risk
+    nudge_key: bytes = field(default=b"", repr=False)  # the installation's secret: nudge ids

@@ -1,5 +1,6 @@
 """Read, merge and validate the configuration; explain every problem in words a person
-can act on ("[slack] mode: must be one of 'socket', 'http' (got 'sockets')")."""
+can act on ("[slack] mode: must be 'socket' or 'http'"). A problem names the section and
+key, never the value it found: a token pasted into the wrong key must not be printed."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from config.secrets import SECRET_NAMES, Secrets
+from config.secrets import SECRET_NAMES, Secrets, url_has_secret
 from config.settings import Settings
 
 DEFAULT_DB_NAME = "coach.db"
@@ -84,6 +85,14 @@ def _reject_secrets_in_file(data: dict[str, Any]) -> None:
                     f"[{section}] {key}: secrets are never read from the file; "
                     f"set them in the environment ({names})"
                 )
+    storage = data.get("storage")
+    url = storage.get("url") if isinstance(storage, dict) else None
+    if isinstance(url, str) and url_has_secret(url):
+        problems.append(
+            "[storage] url: holds a password, and secrets are never read from the file; "
+            "leave it out and set PGPASSWORD, or put the whole URL in COACH_STORAGE__URL, "
+            "in the environment"
+        )
     if problems:
         raise ConfigError(problems)
 
@@ -97,10 +106,8 @@ def _describe(err: Any) -> str:
         hint = difflib.get_close_matches(loc[-1], known, n=1)
         suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
         return f"{where}: unknown setting{suggestion}"
-    got = err.get("input")
-    shown = "" if isinstance(got, dict) else f" (got {got!r})"
     message = err["msg"].replace("Input should be", "must be").replace("Value error, ", "")
-    return f"{where}: {message}{shown}"
+    return f"{where}: {message}"
 
 
 def _known_keys(loc: list[str]) -> list[str]:
@@ -124,6 +131,16 @@ def _warnings(settings: Settings, secrets: Secrets) -> list[str]:
             notes.append("[slack] mode = 'http' needs SLACK_SIGNING_SECRET")
     if settings.discord.enabled and not secrets.discord_token:
         notes.append("[discord] enabled but DISCORD_TOKEN is not set")
+    if settings.http.enabled and settings.http.host not in ("127.0.0.1", "localhost", "::1"):
+        notes.append(
+            "[http] host: /healthz and /metrics are served beyond this machine "
+            "(not on loopback); keep that port off the public network"
+        )
+    if settings.discord.enabled and not settings.discord.guilds:
+        notes.append(
+            "[discord] guilds is empty: the coach reads every server it is added to; "
+            "list your server IDs"
+        )
     if (settings.slack.enabled or settings.discord.enabled) and not (
         settings.roles.agents or settings.roles.agent_groups or settings.roles.agent_roles
     ):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlsplit
 
 SECRET_NAMES = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "DISCORD_TOKEN")
+_SECRET_PARAM = re.compile(r"pass|pwd|secret|token", re.IGNORECASE)
 
 
 class Secret(str):
@@ -58,3 +61,33 @@ class Secrets:
             )
             if s
         ]
+
+
+def url_has_secret(url: str) -> bool:
+    """A database URL that carries a password (``user:pw@host`` or ``?password=``)."""
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:  # unparseable: assume the worst
+        return "@" in url or bool(_SECRET_PARAM.search(url))
+    return bool(password) or any(_SECRET_PARAM.search(k) for k, _ in parse_qsl(parts.query))
+
+
+def masked_url(url: str) -> str:
+    """``url`` with its password and any password-like query parameter shown as ``***``."""
+    if not url_has_secret(url):
+        return url
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "(unparseable URL)"
+    password = parts.password
+    netloc = parts.netloc
+    if password:
+        userinfo, _, host = netloc.rpartition("@")
+        netloc = f"{userinfo.split(':', 1)[0]}:***@{host}"
+    query = "&".join(
+        f"{k}={'***' if _SECRET_PARAM.search(k) else v}"
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+    )
+    return f"{parts.scheme}://{netloc}{parts.path}" + (f"?{query}" if query else "")

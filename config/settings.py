@@ -96,7 +96,11 @@ class DiscordSettings(_Section):
 
 
 class StorageSettings(_Section):
-    url: str = Field("", description="SQLAlchemy URL; empty = coach.db next to the config")
+    url: str = Field(
+        "",
+        description="SQLAlchemy URL; empty = coach.db next to the config",
+        repr=False,  # a URL from the environment may hold a password
+    )
     store_text: bool = False
     retention_days: int = Field(90, ge=1)
 

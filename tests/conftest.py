@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,3 +32,18 @@ def require_eval(*parts: str) -> Path:
             f"evaluation data not found at {path} (it lives in ../shared/eval, outside the repo)"
         )
     return path
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """For tests that configure logging as `coach run` does: put it back afterwards."""
+    from bot.logsetup import QUIET_LIBRARIES
+
+    root = logging.getLogger()
+    handlers, levels = root.handlers[:], {n: logging.getLogger(n).level for n in QUIET_LIBRARIES}
+    level = root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    for name, old in levels.items():
+        logging.getLogger(name).setLevel(old)

@@ -44,7 +44,7 @@ def test_every_problem_is_named_with_its_section_and_key(tmp_path: Path) -> None
     with pytest.raises(ConfigError) as caught:
         load(path)
     problems = "\n".join(caught.value.problems)
-    assert "[slack] mode: must be 'socket' or 'http' (got 'sockets')" in problems
+    assert "[slack] mode: must be 'socket' or 'http'" in problems
     assert "[slack] port" in problems
     assert "[slack] chanels: unknown setting; did you mean 'channels'?" in problems
     assert "[coaching] waiting_minutes: must be greater than 0" in problems

@@ -29,6 +29,7 @@ from tests.fakes.discord import (
     FakeDiscord,
     channel_payload,
     coach_command,
+    hidden_from_everyone,
     message_payload,
     snowflake,
     thread_payload,
@@ -83,7 +84,7 @@ def guild(fake: FakeDiscord) -> None:
         {**channel_payload(CATEGORY, "Support", kind=4)},
         channel_payload(SUPPORT, "support", parent=CATEGORY),
         channel_payload(FORUM, "help-forum", kind=15, parent=CATEGORY),
-        channel_payload(STAFF, "staff-only"),
+        hidden_from_everyone(channel_payload(STAFF, "staff-only")),
         channel_payload("600000000000000009", "off-topic"),
     ]
     fake.guilds[0]["threads"] = [thread_payload(THREAD, SUPPORT, CUSTOMER, "My invoice")]

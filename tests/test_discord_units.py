@@ -94,9 +94,12 @@ def test_reports_fit_discord_embed_limits() -> None:
 
 
 def test_feedback_ids_round_trip() -> None:
-    custom_id = render.feedback_id(False, "abc123", "42")
-    assert len(custom_id) <= 100 and render.parse_feedback_id(custom_id) == (False, "abc123", "42")
+    custom_id = render.feedback_id(False, "abc123")
+    assert len(custom_id) <= 100 and render.parse_feedback_id(custom_id) == (False, "abc123")
+    assert "42" not in custom_id  # the agent is not in the button: the store knows it
+    assert render.parse_feedback_id("coach:fb:1:abc123:42") == (True, "abc123")  # older tips
     assert render.parse_feedback_id("something:else") is None
+    assert render.parse_feedback_id("coach:fb:2:abc123") is None
 
 
 def test_invite_url_has_the_minimal_permissions() -> None:
@@ -109,3 +112,14 @@ def test_invite_url_has_the_minimal_permissions() -> None:
     assert invite.client_id_from_token(token) == "987654321098765432"
     assert invite.client_id_from_token("not a token") is None
     assert invite.describe(None, None)[0] == 2
+
+
+def test_only_watched_channels_threads_or_categories_are_read() -> None:
+    from adapters.discord.translate import Place
+
+    thread = Place("G1", "C1", "T1", "CAT1")
+    assert thread.watched(frozenset())  # nothing configured: everything
+    for watched in ({"C1"}, {"T1"}, {"CAT1"}):
+        assert thread.watched(frozenset(watched))
+    assert not thread.watched(frozenset({"C2", "CAT2"}))
+    assert not Place("G1", "C2").watched(frozenset({"C1"}))

@@ -18,17 +18,15 @@ from adapters.base import DeliveryStatus
 from adapters.slack.delivery import SlackDelivery
 from coaching.types import ConversationRef, Nudge, NudgeKind
 from tests.fakes.process import CoachProcess
-from tests.fakes.slack import FakeSlack, message_event
+from tests.fakes.slack import FakeSlack, message_event, serving
 
 AGENT, CUSTOMER = "UAGENT", "UCUST"
 
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeSlack]:
-    fake = FakeSlack()
-    await fake.start()
-    yield fake
-    await fake.stop()
+    async with serving() as started:
+        yield started
 
 
 def stored_events(db: Path) -> int:

@@ -205,3 +205,29 @@ async def test_an_engine_bug_skips_the_event_without_stopping_the_queue() -> Non
     await runtime.stop()
     assert runtime.metrics.errors._value.get() == 1
     assert [n.kind.value for n in delivery.sent] == ["frustration"]
+
+
+async def test_retries_back_off_exponentially_then_give_up() -> None:
+    always = [DeliveryResult(DeliveryStatus.RETRY, error="http_503")] * 20
+    delivery, clock = RecordingDelivery(always), VirtualClock(0)
+    runtime = make(delivery, clock)
+    s = Script()
+    await runtime.process(s.msg("agent", "sam", PLAIN, 0))
+    await runtime.process(s.msg("customer", "cust", ANGRY, 1))
+    store = runtime.store
+    assert isinstance(store, MemoryStore)
+    [nudge_id] = store.nudges
+    waits = []
+    while store.nudges[nudge_id].status == "pending":
+        retry_at = store.leases[nudge_id]
+        waits.append(retry_at - clock.now())
+        clock.advance_to(retry_at - 0.001)
+        assert await runtime.retry_deliveries() == 0  # not a moment early
+        clock.advance_to(retry_at)
+        await runtime.retry_deliveries()
+    assert waits == [5, 10, 20, 40, 80, 160, 300, 300]  # doubling from 5 s, at most 5 min
+    record = store.nudges[nudge_id]
+    assert (record.status, record.error, record.attempts) == ("failed", "gave_up", 8)
+    assert len(delivery.sent) == 8
+    clock.advance_to(clock.now() + 1e6)
+    assert await runtime.retry_deliveries() == 0 and len(delivery.sent) == 8

@@ -20,7 +20,7 @@ import pytest
 from adapters.slack.app import SlackAdapter
 from bot.app import Bot
 from config import load
-from tests.fakes.slack import FakeSlack, action_body, command_body, message_event, sign
+from tests.fakes.slack import FakeSlack, action_body, command_body, message_event, serving, sign
 
 SECRET = "test-signing-secret"
 AGENT, SUPERVISOR, CUSTOMER = "UAGENT", "USUPER", "UCUST"
@@ -30,10 +30,8 @@ ROOT_TS = f"{BASE:.6f}"
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeSlack]:
-    fake = FakeSlack()
-    await fake.start()
-    yield fake
-    await fake.stop()
+    async with serving() as started:
+        yield started
 
 
 def write_config(tmp_path: Path, fake: FakeSlack, mode: str = "http", extra: str = "") -> Path:
@@ -229,7 +227,9 @@ async def test_rate_limited_ephemeral_is_retried_after_retry_after(
     assert calls[0].args["text"] == calls[1].args["text"]
 
 
-async def test_agent_not_in_channel_gets_the_nudge_by_dm(running: Running, fake: FakeSlack) -> None:
+async def test_agent_no_longer_in_the_channel_gets_nothing_not_even_a_dm(
+    running: Running, fake: FakeSlack
+) -> None:
     fake.not_in_channel.add(AGENT)
     await start_thread(running)
     await running.event(
@@ -237,9 +237,27 @@ async def test_agent_not_in_channel_gets_the_nudge_by_dm(running: Running, fake:
             "Ev3", CUSTOMER, "I've been waiting 2 weeks, this is unacceptable!!", ts(60), ROOT_TS
         )
     )
+    await fake.wait_for("chat.postEphemeral")
+    await running.bot.runtime.drain()
+    assert fake.of("chat.postMessage") == [] and fake.of("conversations.open") == []
+    [nudge] = (await running.bot.store.slice(0, 2e9)).nudges
+    assert (nudge.status, nudge.error) == ("failed", "user_not_in_channel")
+
+
+async def test_archived_channel_sends_the_nudge_by_dm(running: Running, fake: FakeSlack) -> None:
+    fake.ephemeral_errors[AGENT] = "is_archived"
+    await start_thread(running)
+    await running.event(
+        message_event(
+            "Ev3", CUSTOMER, "I've been waiting 2 weeks, this is unacceptable!!", ts(60), ROOT_TS
+        )
+    )
     [dm] = await fake.wait_for("chat.postMessage")
-    assert dm.args["channel"] == "DAGENT"
+    assert dm.args["channel"] == "DAGENT" and dm.args["blocks"] and dm.args["text"]
     assert fake.of("conversations.open")[0].args["users"] == AGENT
+    await running.bot.runtime.drain()
+    [nudge] = (await running.bot.store.slice(0, 2e9)).nudges
+    assert (nudge.status, nudge.route) == ("sent", "dm")
 
 
 async def test_supervisor_summary_has_real_figures_and_others_are_refused(
@@ -324,13 +342,10 @@ async def test_bots_and_external_users(running: Running, fake: FakeSlack) -> Non
     assert fake.of("chat.postEphemeral") == []
 
 
-async def test_health_and_metrics_on_the_slack_port(running: Running) -> None:
-    async with running.session.get(running.url + "/healthz") as r:
-        assert r.status == 200
-        body = await r.json()
-    assert body["adapters"]["slack"]["connected"] is True
-    async with running.session.get(running.url + "/metrics") as r:
-        assert "coach_events_total" in await r.text()
+async def test_health_and_metrics_are_not_on_the_public_slack_port(running: Running) -> None:
+    for path in ("/healthz", "/metrics"):
+        async with running.session.get(running.url + path) as r:
+            assert r.status == 404
 
 
 async def test_socket_mode(

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.records import EventRecord, FeedbackRecord, SignalRecord
-from bot.store.base import Slice, Store
+from bot.store.base import Slice, SliceFilter, Store
 from bot.store.memory import MemoryStore
 from bot.store.sql import SqlStore
 from coaching.state import AckDue, ConversationState, Frustration, MessageSeen, Pending
@@ -76,6 +76,10 @@ def rich_state(ref: ConversationRef) -> ConversationState:
 
 def event_of(event_id: str, ref: ConversationRef, at: float) -> EventRecord:
     return EventRecord(event_id, ref.key, "posted", f"m-{event_id}", "cust", "customer", at)
+
+
+def reply_of(event_id: str, ref: ConversationRef, agent: str, at: float) -> EventRecord:
+    return EventRecord(event_id, ref.key, "posted", f"m-{event_id}", agent, "agent", at)
 
 
 def signal_of(event_id: str, ref: ConversationRef, at: float) -> SignalRecord:
@@ -309,15 +313,18 @@ async def test_inbox_lists_kept_nudges_newest_first(store: Store) -> None:
 # --- feedback, commands, summaries ----------------------------------------------------------
 
 
-async def test_feedback_second_click_updates_and_unknown_nudges_are_refused(store: Store) -> None:
-    await record(store, A, "ev1", 10, nudges=[nudge_of("n1")])
+async def test_feedback_second_click_updates_and_only_the_nudges_agent_counts(
+    store: Store,
+) -> None:
+    await record(store, A, "ev1", 10, nudges=[nudge_of("n1"), nudge_of("n2", agent="ana")])
     assert not await store.add_feedback(FeedbackRecord("nope", "sam", True, 11))
     assert await store.add_feedback(FeedbackRecord("n1", "sam", True, 11))
     assert await store.add_feedback(FeedbackRecord("n1", "sam", False, 12))
-    assert await store.add_feedback(FeedbackRecord("n1", "ana", True, 13))
+    assert not await store.add_feedback(FeedbackRecord("n1", "ana", True, 13))  # not hers
+    assert await store.add_feedback(FeedbackRecord("n2", "ana", True, 14))
     feedback = sorted((await store.slice(0, 100)).feedback, key=lambda f: f.user)
     assert feedback == [
-        FeedbackRecord("n1", "ana", True, 13),
+        FeedbackRecord("n2", "ana", True, 14),
         FeedbackRecord("n1", "sam", False, 12),
     ]
 
@@ -338,14 +345,52 @@ async def test_slice_filters_by_time_and_conversation(store: Store) -> None:
     assert sorted(n.nudge_id for n in part.nudges) == ["n-C1-1", "n-C1-2", "n-C2-1", "n-C2-2"]
     assert sorted(f.nudge_id for f in part.feedback) == sorted(n.nudge_id for n in part.nudges)
 
-    only_a = await store.slice(15, 30, {A.key})
+    only_a = await store.slice(15, 30, SliceFilter(conversation=A.key))
     assert ids(only_a.events) == ["ev-C1-1", "ev-C1-2"]
     assert ids(only_a.signals) == ["ev-C1-1", "ev-C1-2"]
     assert sorted(n.nudge_id for n in only_a.nudges) == ["n-C1-1", "n-C1-2"]
     assert sorted(f.nudge_id for f in only_a.feedback) == ["n-C1-1", "n-C1-2"]
     assert only_a.events[0] == event_of("ev-C1-1", A, 15)
     assert only_a.signals[0] == signal_of("ev-C1-1", A, 15)
-    assert await store.slice(15, 30, set()) == Slice()
+    assert await store.slice(15, 30, SliceFilter(conversation="test:W1:C9:T9")) == Slice()
+
+
+async def test_slice_filters_by_platform_workspace_channel_and_agent(store: Store) -> None:
+    """What /coach summary and /coach me read: the store does the filtering."""
+    other = ConversationRef("slack", "W1", "C1", "T1")  # same ids, another platform
+    for ref, agent in ((A, "sam"), (B, "ana"), (C, "sam"), (other, "sam")):
+        async with store.transaction(ref.key, reply_of(f"r-{ref.key}", ref, agent, 10)) as tx:
+            n = nudge_of(f"n-{ref.key}", ref, 10, agent=agent)
+            tx.save(state_of(ref, 10), None, [signal_of(f"r-{ref.key}", ref, 10)], [n], 0)
+        await record(
+            store, ref, f"c-{ref.key}", 11, nudges=[nudge_of(f"x-{ref.key}", ref, 11, "bo")]
+        )
+
+    def keys(where: SliceFilter) -> set[str]:
+        return {e.conversation for e in found[where].events}
+
+    wheres = [
+        SliceFilter("test", "W1"),
+        SliceFilter("test", "W1", channel="C2"),
+        SliceFilter("test", None, channel="C3"),  # the command line: no workspace
+        SliceFilter("test", "W1", agent="sam"),
+        SliceFilter(agent="sam"),
+        SliceFilter("test", "W2", agent="ana"),
+    ]
+    found = {where: await store.slice(0, 100, where) for where in wheres}
+    assert keys(wheres[0]) == {A.key, B.key}
+    assert keys(wheres[1]) == {B.key}
+    assert keys(wheres[2]) == {C.key}
+    assert keys(wheres[3]) == {A.key}
+    assert keys(wheres[4]) == {A.key, C.key, other.key}
+    assert keys(wheres[5]) == set()
+    # An agent's record holds the customers' messages too, but only the agent's nudges.
+    mine = found[wheres[3]]
+    assert {e.event_id for e in mine.events} == {f"r-{A.key}", f"c-{A.key}"}
+    assert {s.event_id for s in mine.signals} == {f"r-{A.key}", f"c-{A.key}"}
+    assert [n.nudge_id for n in mine.nudges] == [f"n-{A.key}"]
+    team = found[wheres[0]]
+    assert {n.agent for n in team.nudges} == {"sam", "ana", "bo"}
 
 
 async def test_open_states_leaves_out_closed_conversations(store: Store) -> None:

@@ -3,6 +3,7 @@ with who receives it, why, and the suggested wording. Colour only where supporte
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, datetime
 
 from rich.console import Console
@@ -16,6 +17,9 @@ from adapters.console.transcript import Turn
 from coaching.types import Nudge, NudgeKind
 
 _SHOWN_CHARS = 400
+_BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
 _KIND_STYLE = {
     NudgeKind.FRUSTRATION: ("yellow", "Frustration heads-up"),
     NudgeKind.ACKNOWLEDGE: ("magenta", "Acknowledgement follow-up"),
@@ -23,6 +27,20 @@ _KIND_STYLE = {
     NudgeKind.ESCALATION: ("red", "Escalation risk"),
     NudgeKind.HISTORY: ("blue", "Returning customer"),
 }
+
+
+def printable(text: str) -> str:
+    """``text`` safe for a terminal: control characters (escape sequences, C1 controls,
+    carriage returns) and the invisible ones that reorder text (bidi overrides) are shown
+    as escapes instead of acting on the terminal. Newlines and tabs stay."""
+    return "".join(
+        f"\\u{ord(c):04x}"
+        if c in _BIDI_CONTROLS
+        else f"\\x{ord(c):02x}"
+        if c not in "\n\t" and unicodedata.category(c) == "Cc"
+        else c
+        for c in text
+    )
 
 
 def _clock(ts: float) -> str:
@@ -37,10 +55,10 @@ class TerminalView:
     def message(self, turn: Turn, score: tuple[str, float, bool] | None) -> None:
         if turn.conversation != self._conversation:
             self._conversation = turn.conversation
-            self.console.rule(f"conversation {escape(turn.conversation)}", style="dim")
+            self.console.rule(f"conversation {escape(printable(turn.conversation))}", style="dim")
         role_style = "bold blue" if turn.role == "customer" else "bold green"
         line = Text(f"{_clock(turn.ts)} ", style="dim")
-        line.append(f"{turn.role} {turn.author}", style=role_style)
+        line.append(f"{turn.role} {printable(turn.author)}", style=role_style)
         if score is not None:
             kind, value, fired = score
             label = "frustration" if kind == "frustration" else "acknowledgement"
@@ -48,22 +66,23 @@ class TerminalView:
             line.append(f"  [{label} {value:.2f}]", style=style)
         self.console.print(line)
         text = turn.text if len(turn.text) <= _SHOWN_CHARS else turn.text[:_SHOWN_CHARS] + " …"
-        self.console.print(Text("    " + text.replace("\n", "\n    ")), highlight=False)
+        shown = printable(text).replace("\n", "\n    ")
+        self.console.print(Text("    " + shown), highlight=False)
 
     def nudge(self, nudge: Nudge) -> None:
         colour, title = _KIND_STYLE[nudge.kind]
         body = Text()
-        body.append(nudge.headline + "\n", style="bold")
+        body.append(printable(nudge.headline) + "\n", style="bold")
         if nudge.reasons:
             body.append("Why: ", style="bold")
-            body.append("; ".join(nudge.reasons) + "\n")
+            body.append(printable("; ".join(nudge.reasons)) + "\n")
         if nudge.suggestion:
             body.append("Try: ", style="bold")
-            body.append(f"“{nudge.suggestion}”", style="italic")
+            body.append(f"“{printable(nudge.suggestion)}”", style="italic")
         self.console.print(
             Panel(
                 body,
-                title=f"🔒 {title} — private to agent {escape(nudge.agent)}",
+                title=f"🔒 {title} — private to agent {escape(printable(nudge.agent))}",
                 title_align="left",
                 border_style=colour,
                 padding=(0, 1),
@@ -73,15 +92,15 @@ class TerminalView:
     def report(self, report: Report) -> None:
         table = Table(show_header=False, box=None, padding=(0, 2))
         for label, value in report.fields:
-            table.add_row(Text(label, style="bold"), Text(value))
-        self.console.print(Text(report.title, style="bold underline"))
+            table.add_row(Text(printable(label), style="bold"), Text(printable(value)))
+        self.console.print(Text(printable(report.title), style="bold underline"))
         self.console.print(table)
         for line in report.lines:
-            self.console.print(Text(line))
+            self.console.print(Text(printable(line)))
         if report.chart:
             self.console.print(Text(report.chart_title, style="bold"))
             for line in bar_lines(report.chart):
                 self.console.print(Text(line))
 
     def problem(self, text: str) -> None:
-        self.console.print(f"[yellow]warning:[/] {escape(text)}")
+        self.console.print(f"[yellow]warning:[/] {escape(printable(text))}")

@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 SYNTHETIC_GAP = 60.0  # seconds between turns of formats without timestamps
+MAX_FILE_BYTES = 64 * 1024 * 1024  # a transcript larger than this is refused, not read
+MAX_TURN_CHARS = 40_000  # Slack's own limit for a message; longer turns are cut
 _ROLES = {"customer": "customer", "agent": "agent"}
 
 
@@ -81,6 +83,12 @@ def parse_ts(value: Any) -> float:
 
 def load(path: Path) -> Transcript:
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise TranscriptError(
+                f"{path}: {size / 2**20:.0f} MiB, over the {MAX_FILE_BYTES // 2**20} MiB a "
+                "transcript may have; split it into smaller files"
+            )
         raw = path.read_text(encoding="utf-8", errors="replace")
     except FileNotFoundError:
         raise TranscriptError(f"{path}: no such file") from None
@@ -92,6 +100,28 @@ def load(path: Path) -> Transcript:
 
 
 def parse(raw: str, name: str = "transcript") -> Transcript:
+    return _capped(_parse(raw, name))
+
+
+def _capped(transcript: Transcript) -> Transcript:
+    """Turns longer than ``MAX_TURN_CHARS`` are cut there (and said so)."""
+    for index, turn in enumerate(transcript.turns):
+        if len(turn.text) > MAX_TURN_CHARS:
+            transcript.problems.append(
+                f"line {turn.line}: text longer than {MAX_TURN_CHARS:,} characters; cut"
+            )
+            transcript.turns[index] = Turn(
+                turn.conversation,
+                turn.role,
+                turn.author,
+                turn.text[:MAX_TURN_CHARS],
+                turn.ts,
+                turn.line,
+            )
+    return transcript
+
+
+def _parse(raw: str, name: str) -> Transcript:
     stripped = raw.lstrip("\ufeff \t\r\n")
     if not stripped:
         raise TranscriptError("the transcript is empty")

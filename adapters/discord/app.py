@@ -52,7 +52,7 @@ TOKEN_REFUSED = (
 
 @dataclass(frozen=True)
 class DiscordOptions:
-    token: str
+    token: str = field(repr=False)  # never shown in a repr (or a log)
     api_url: str = "https://discord.com/api/v10"
     gateway_url: str = "wss://gateway.discord.gg/"
     guilds: frozenset[str] = field(default_factory=frozenset)
@@ -75,7 +75,7 @@ class DiscordAdapter:
     ) -> None:
         self.options, self.roles = options, roles
         _quiet_voice_warnings()
-        self.commands = Commands(command_handler)
+        self.commands = Commands(command_handler, guilds=options.guilds)
         group = self.commands.group()
         self.client = CoachClient(
             Feedback(feedback), group, options.guilds, direct_messages=practice is not None
@@ -85,7 +85,12 @@ class DiscordAdapter:
             self.client.practice.register(group)
         self.places = Places(self.client)
         self.intake = Intake(
-            sink, roles, self.places, options.channels, options.conversation_minutes * 60
+            sink,
+            roles,
+            self.places,
+            options.channels,
+            options.conversation_minutes * 60,
+            guilds=options.guilds,
         )
         self.client.intake = self.intake
         self.delivery = DiscordDelivery(self.client, options.staff_channel, self.link_of)

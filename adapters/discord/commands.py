@@ -34,6 +34,11 @@ PERIODS = [
 ]
 _CUSTOMER = re.compile(r"^\s*(?:<@!?(\d{15,21})>|(\d{15,21}))\s*$")
 FAILED = Report(title="Sorry, that didn't work. Please try again in a minute.")
+NOT_HERE = Report(title="The coach is not set up for this server.")
+# Who sees /coach until a server admin says otherwise (Server Settings → Integrations):
+# nobody but administrators. Agents and supervisors are allowed there by role, so
+# customers cannot run it at all; the bot still checks every request by ID.
+DEFAULT_PERMISSIONS = discord.Permissions.none()
 
 Interaction = discord.Interaction[discord.Client]
 ChannelOption = app_commands.AppCommandChannel | app_commands.AppCommandThread
@@ -87,11 +92,19 @@ def request_of(
 
 
 class Commands:
-    def __init__(self, handler: CommandHandler, budget: float = COMMAND_BUDGET) -> None:
-        self.handler, self.budget = handler, budget
+    def __init__(
+        self,
+        handler: CommandHandler,
+        budget: float = COMMAND_BUDGET,
+        guilds: frozenset[str] = frozenset(),
+    ) -> None:
+        self.handler, self.budget, self.guilds = handler, budget, guilds
 
     async def answer(self, interaction: Interaction, request: CommandRequest) -> None:
         """Run the request; answer inline within the budget, else defer and follow up."""
+        if self.guilds and request.workspace not in self.guilds:
+            await interaction.response.send_message(embed=report_embed(NOT_HERE), ephemeral=True)
+            return
         work = asyncio.ensure_future(self._report(request))
         try:
             report = await asyncio.wait_for(asyncio.shield(work), self.budget)
@@ -109,8 +122,9 @@ class Commands:
     async def _report(self, request: CommandRequest) -> Report:
         try:
             return await self.handler(request)
-        except Exception:
-            log.exception("/coach %s failed", request.name)
+        except Exception as exc:
+            log.error("/coach %s failed (%s)", request.name, type(exc).__name__)
+            log.debug("command traceback", exc_info=True)
             return FAILED
 
     def group(self) -> app_commands.Group:
@@ -118,6 +132,7 @@ class Commands:
             name="coach",
             description="Private empathy coaching: only you see the answers",
             guild_only=True,
+            default_permissions=DEFAULT_PERMISSIONS,
         )
         answer = self.answer
 

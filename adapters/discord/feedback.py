@@ -1,9 +1,10 @@
 """Helpful / not helpful clicks on a nudge -> the FeedbackHandler.
 
-The button's custom ID carries the nudge ID and its agent (render.feedback_id), so a click
-is understood even after a restart. Only the agent the tip was for can rate it (in a
-staff channel other staff see the buttons too); the tip then shows the answer instead of
-the buttons.
+The button's custom ID carries the nudge ID (render.feedback_id), so a click is
+understood even after a restart. Only the agent the tip was for can rate it (in a staff
+channel other staff see the buttons too): the store checks the clicker against the
+nudge's agent, never anything the click itself says. The tip then shows the answer
+instead of the buttons.
 """
 
 from __future__ import annotations
@@ -34,15 +35,14 @@ class Feedback:
         parsed = parse_feedback_id(custom_id) if isinstance(custom_id, str) else None
         if parsed is None:
             return
-        helpful, nudge_id, agent = parsed
+        helpful, nudge_id = parsed
         user = str(interaction.user.id)
         try:
-            if user != agent:
+            if not await self.record(nudge_id, user, helpful):
                 await interaction.response.send_message(
                     "This tip was for someone else.", ephemeral=True
                 )
                 return
-            await self.record(nudge_id, user, helpful)
             await interaction.response.edit_message(
                 content="Thanks, noted: " + ("helpful." if helpful else "not helpful."),
                 view=None,

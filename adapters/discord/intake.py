@@ -71,8 +71,10 @@ class Intake:
         watched: frozenset[str],
         window: float,
         queue_size: int = 10_000,
+        guilds: frozenset[str] = frozenset(),
     ) -> None:
         self.sink, self.roles, self.places, self.watched = sink, roles, places, watched
+        self.guilds = guilds  # the servers coached (empty: every server the bot is in)
         self.plain = PlainChannelConversations(window)
         self.self_id: str | None = None
         self.dropped = 0
@@ -112,6 +114,10 @@ class Intake:
     def _put(self, item: _Item) -> None:
         if self._closing:
             return  # shutting down: the platform will redeliver or it is lost by design
+        if self.guilds and item.guild not in self.guilds:
+            # Someone added the bot to a server that is not ours: read nothing there.
+            log.debug("discord event from guild %s (not configured) dropped", item.guild)
+            return
         try:
             self._queue.put_nowait(item)
         except asyncio.QueueFull:

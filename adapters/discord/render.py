@@ -61,16 +61,19 @@ def nudge_embed(nudge: Nudge, link: str, footer: str) -> discord.Embed:
     return embed
 
 
-def feedback_id(helpful: bool, nudge_id: str, agent: str) -> str:
-    return f"{FEEDBACK_PREFIX}:{int(helpful)}:{nudge_id}:{agent}"
+def feedback_id(helpful: bool, nudge_id: str) -> str:
+    return f"{FEEDBACK_PREFIX}:{int(helpful)}:{nudge_id}"
 
 
-def parse_feedback_id(custom_id: str) -> tuple[bool, str, str] | None:
-    """``coach:fb:{1|0}:{nudge id}:{agent}`` -> (helpful, nudge id, agent)."""
+def parse_feedback_id(custom_id: str) -> tuple[bool, str] | None:
+    """``coach:fb:{1|0}:{nudge id}`` -> (helpful, nudge id). Buttons sent before the agent
+    was left out carry ``:{agent}`` after the id: read, and ignored."""
     parts = custom_id.split(":")
-    if len(parts) != 5 or ":".join(parts[:2]) != FEEDBACK_PREFIX or parts[2] not in ("0", "1"):
+    if len(parts) not in (4, 5) or ":".join(parts[:2]) != FEEDBACK_PREFIX:
         return None
-    return parts[2] == "1", parts[3], parts[4]
+    if parts[2] not in ("0", "1") or not parts[3]:
+        return None
+    return parts[2] == "1", parts[3]
 
 
 def feedback_view(nudge: Nudge) -> discord.ui.View:
@@ -85,7 +88,7 @@ def feedback_view(nudge: Nudge) -> discord.ui.View:
             style=discord.ButtonStyle.success,
             label="Helpful",
             emoji="👍",
-            custom_id=feedback_id(True, nudge.nudge_id, nudge.agent),
+            custom_id=feedback_id(True, nudge.nudge_id),
         )
     )
     view.add_item(
@@ -93,7 +96,7 @@ def feedback_view(nudge: Nudge) -> discord.ui.View:
             style=discord.ButtonStyle.secondary,
             label="Not helpful",
             emoji="👎",
-            custom_id=feedback_id(False, nudge.nudge_id, nudge.agent),
+            custom_id=feedback_id(False, nudge.nudge_id),
         )
     )
     view.stop()

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,10 +24,12 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.base import CommandHandler, EventSink, FeedbackHandler, Roles
+from adapters.base import AdapterFailed, CommandHandler, EventSink, FeedbackHandler, Roles
+from adapters.http import bound_port
 from adapters.practice import PracticeHandler, practice_args
 from adapters.slack import blocks, commands
-from adapters.slack.delivery import SlackDelivery
+from adapters.slack.delivery import SlackDelivery, error_of
+from adapters.slack.guards import EVENTS_PATH, refuse_unusable_timestamps
 from adapters.slack.outreach import SURVEY_ACTION, SlackOutreach
 from adapters.slack.practice import SlackPractice, is_direct_message
 from adapters.slack.translate import translate
@@ -34,17 +37,17 @@ from coaching.types import Role
 
 log = logging.getLogger("coach.slack")
 
-Route = tuple[str, str, Callable[[web.Request], Awaitable[web.StreamResponse]]]
 COMMAND_BUDGET = 2.0  # seconds to answer /coach inline; slower answers follow by response_url
 GROUP_REFRESH = 300.0
+MEMBERSHIP_MAX_AGE = 3 * GROUP_REFRESH  # group membership not confirmed for longer is dropped
 
 
 @dataclass(frozen=True)
 class SlackOptions:
-    bot_token: str
+    bot_token: str = field(repr=False)  # secrets never show in a repr (or a log)
     mode: str = "socket"
-    app_token: str = ""
-    signing_secret: str = ""
+    app_token: str = field(default="", repr=False)
+    signing_secret: str = field(default="", repr=False)
     host: str = "0.0.0.0"
     port: int = 3000
     api_url: str = "https://slack.com/api/"
@@ -63,22 +66,53 @@ class BoltLogFilter(logging.Filter):
 
 
 class GroupDirectory:
-    """Members of the configured Slack user groups, refreshed in the background."""
+    """Members of the configured Slack user groups, refreshed in the background.
 
-    def __init__(self, client: AsyncWebClient, groups: frozenset[str]) -> None:
+    A refresh never raises: a network error or a rate limit keeps what was last read, an
+    answer that the group is gone (deleted, disabled, not readable) empties it. Membership
+    not confirmed for ``max_age`` seconds counts for nothing, so someone removed from a
+    supervisor group loses access within that time even while Slack cannot be reached.
+    """
+
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        groups: frozenset[str],
+        max_age: float = MEMBERSHIP_MAX_AGE,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.client, self.groups = client, groups
-        self.members: dict[str, frozenset[str]] = {}
+        self.max_age, self.clock = max_age, clock
+        self.members: dict[str, tuple[frozenset[str], float]] = {}  # group -> (users, read at)
 
     async def refresh(self) -> None:
-        for group in self.groups:
+        for group in sorted(self.groups):
             try:
                 result = await self.client.usergroups_users_list(usergroup=group)
-                self.members[group] = frozenset(result.get("users") or ())
+                self.members[group] = (frozenset(result.get("users") or ()), self.clock())
             except SlackApiError as exc:
-                log.warning("user group %s not readable: %s", group, exc.response.get("error"))
+                error, status = error_of(exc), exc.response.status_code
+                if status == 429 or status >= 500 or error in ("ratelimited", "internal_error"):
+                    log.warning(
+                        "user group %s not refreshed (%s); trying again later", group, error
+                    )
+                else:
+                    self.members.pop(group, None)
+                    log.warning("user group %s not readable (%s): treated as empty", group, error)
+            except Exception as exc:  # network, timeout, a malformed answer: never fatal
+                log.warning(
+                    "user group %s not refreshed (%s); trying again later",
+                    group,
+                    type(exc).__name__,
+                )
 
     def of(self, user: str) -> frozenset[str]:
-        return frozenset(g for g, members in self.members.items() if user in members)
+        now = self.clock()
+        return frozenset(
+            group
+            for group, (members, read_at) in self.members.items()
+            if user in members and now - read_at <= self.max_age
+        )
 
 
 class SlackAdapter:
@@ -91,19 +125,25 @@ class SlackAdapter:
         sink: EventSink,
         command_handler: CommandHandler,
         feedback: FeedbackHandler,
-        extra_routes: Sequence[Route] = (),
         practice: PracticeHandler | None = None,
     ) -> None:
+        if options.mode == "http" and not options.signing_secret:
+            # Without it Bolt would check signatures against a secret anyone can know.
+            raise AdapterFailed(
+                "Slack HTTP mode needs SLACK_SIGNING_SECRET (Basic Information → Signing "
+                "Secret) in the environment: without it requests cannot be verified."
+            )
         self.options, self.roles, self.sink = options, roles, sink
         self.command_handler, self.feedback = command_handler, feedback
-        self.extra_routes = list(extra_routes)
         self.client = AsyncWebClient(token=options.bot_token, base_url=options.api_url)
         bolt_logger = logging.getLogger("coach.slack.bolt")
         if not any(isinstance(f, BoltLogFilter) for f in bolt_logger.filters):
             bolt_logger.addFilter(BoltLogFilter())
         self.app = AsyncApp(
             client=self.client,
-            signing_secret=options.signing_secret or "unused-in-socket-mode",
+            # Socket Mode verifies nothing (the socket is authenticated); Bolt still wants
+            # a secret, so it gets one nobody knows.
+            signing_secret=options.signing_secret or secrets.token_hex(32),
             logger=bolt_logger,
             request_verification_enabled=options.mode == "http",
         )
@@ -133,6 +173,13 @@ class SlackAdapter:
         self.app.action(blocks.HELPFUL)(self._on_feedback)
         self.app.action(blocks.NOT_HELPFUL)(self._on_feedback)
         self.app.action(SURVEY_ACTION)(self.outreach.on_click)
+        self.app.error(self._on_error)
+
+    async def _on_error(self, error: Exception) -> None:
+        """Instead of Bolt's default, which logs the exception's message (it may quote a
+        payload): its type only; the traceback at DEBUG."""
+        log.error("slack: a listener failed (%s)", type(error).__name__)
+        log.debug("listener traceback", exc_info=error)
 
     async def _on_event(self, body: dict[str, Any]) -> None:
         if is_direct_message(body):  # the app's DM: practice, never a support conversation
@@ -185,15 +232,22 @@ class SlackAdapter:
         if not nudge_id or not user:
             log.info("feedback click without a nudge id or user ignored")
             return
-        await self.feedback(nudge_id, user, helpful)
+        recorded = await self.feedback(nudge_id, user, helpful)  # only the tip's agent counts
         try:
-            await respond(
-                replace_original=True,
-                response_type="ephemeral",
-                text="Thanks, noted: " + ("helpful." if helpful else "not helpful."),
-            )
-        except Exception as exc:  # the click is recorded; updating the tip is cosmetic
-            log.info("could not update the rated tip: %s", type(exc).__name__)
+            if recorded:
+                await respond(
+                    replace_original=True,
+                    response_type="ephemeral",
+                    text="Thanks, noted: " + ("helpful." if helpful else "not helpful."),
+                )
+            else:
+                await respond(
+                    replace_original=False,
+                    response_type="ephemeral",
+                    text="This tip was for someone else.",
+                )
+        except Exception as exc:  # the answer to a click is cosmetic
+            log.info("could not answer the rating click: %s", type(exc).__name__)
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -205,9 +259,8 @@ class SlackAdapter:
             await self._socket.connect_async()  # type: ignore[no-untyped-call]
             log.info("slack: connected in Socket Mode")
         else:
-            web_app = self.app.web_app(path="/slack/events", port=self.options.port)
-            for method, path, handler in self.extra_routes:
-                web_app.router.add_route(method, path, handler)
+            web_app = self.app.web_app(path=EVENTS_PATH, port=self.options.port)
+            web_app.middlewares.append(refuse_unusable_timestamps)
             self._runner = web.AppRunner(web_app, access_log=None)
             await self._runner.setup()
             site = web.TCPSite(self._runner, self.options.host, self.options.port)
@@ -247,10 +300,4 @@ class SlackAdapter:
     @property
     def bound_port(self) -> int | None:
         """The port actually listened on (useful when configured as 0)."""
-        if self._runner is None:
-            return None
-        for site in self._runner.sites:
-            server = getattr(site, "_server", None)
-            if server is not None and server.sockets:
-                return int(server.sockets[0].getsockname()[1])
-        return None
+        return bound_port(self._runner)

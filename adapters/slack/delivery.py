@@ -1,9 +1,12 @@
 """Private delivery of nudges in Slack.
 
 First choice: ``chat.postEphemeral`` in the conversation's thread (only the agent sees
-it). When Slack cannot show it there (the agent left the channel, the channel is
-archived...), a DM from the bot. Never ``chat.postMessage`` in a shared channel. Rate
-limits (429) and server errors are temporary: the outbox retries after ``Retry-After``.
+it). When Slack cannot show it there for a reason that says nothing about who may read
+the channel (archived, the thread is gone...), a DM from the bot. When the agent is no
+longer in the channel (or the bot is not, so nobody can tell), nothing: a tip about a
+conversation goes to no one who cannot read it. Never ``chat.postMessage`` in a shared
+channel. Rate limits (429) and server errors are temporary: the outbox retries after
+``Retry-After``.
 """
 
 from __future__ import annotations
@@ -20,12 +23,10 @@ from coaching.types import Nudge
 
 log = logging.getLogger("coach.slack")
 
-# chat.postEphemeral errors after which a DM is the way to reach the agent.
+# chat.postEphemeral errors after which a DM is the way to reach the agent. Not among
+# them: user_not_in_channel, not_in_channel, channel_not_found (see the module).
 FALL_BACK_TO_DM = frozenset(
     {
-        "user_not_in_channel",
-        "channel_not_found",
-        "not_in_channel",
         "is_archived",
         "restricted_action",
         "ekm_access_denied",
@@ -51,7 +52,7 @@ class SlackDelivery:
             )
             return DeliveryResult(DeliveryStatus.SENT, route="ephemeral")
         except SlackApiError as exc:
-            error = str(exc.response.get("error", ""))
+            error = error_of(exc)
             if error not in FALL_BACK_TO_DM:
                 return failure(exc, "ephemeral")
             log.info("nudge %s: ephemeral refused (%s); sending by DM", nudge.nudge_id, error)
@@ -73,9 +74,17 @@ class SlackDelivery:
             return DeliveryResult(DeliveryStatus.RETRY, route="dm", error=type(exc).__name__)
 
 
+def error_of(exc: SlackApiError) -> str:
+    """Slack's error code, or ``http_<status>`` when the answer was not Slack's JSON (a
+    proxy's error page)."""
+    data = exc.response.data
+    error = data.get("error") if isinstance(data, dict) else None
+    return str(error) if error else f"http_{exc.response.status_code}"
+
+
 def failure(exc: SlackApiError, route: str) -> DeliveryResult:
     status = exc.response.status_code
-    error = str(exc.response.get("error", "")) or f"http_{status}"
+    error = error_of(exc)
     if status == 429 or error == "ratelimited":
         retry_after = _retry_after(exc)
         return DeliveryResult(

@@ -4,7 +4,9 @@ Two implementations share it: ``MemoryStore`` (replays, the demo, tests) and
 ``SqlStore`` (SQLite by default, PostgreSQL for several replicas). Each event is
 processed inside ``transaction(conversation, event)``: the conversation is locked, the
 event claimed and recorded (a second delivery is refused: ``tx.duplicate``), and the new
-state, signals and nudges are written together with the claim or not at all.
+state, signals and nudges are written together with the claim or not at all. Of a
+message's text (stored only when configured) only the latest version is kept: recording
+an edit clears the text of the message's earlier versions, a deletion clears it all.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Protocol
 from bot.records import EventRecord, FeedbackRecord, NudgeRecord, SignalRecord
 from bot.survey_records import SurveyRecord
 from coaching.state import ConversationState
-from coaching.types import Nudge
+from coaching.types import ConversationRef, Nudge
 
 
 class ConversationTx(Protocol):
@@ -35,6 +37,49 @@ class ConversationTx(Protocol):
         """Stage the outcome; written when the transaction commits. New nudges are leased
         to this process until ``lease_until`` (it delivers them itself right after)."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class SliceFilter:
+    """Which conversations a summary covers, filtered by the store (in SQL), so a command
+    reads only what it reports on. ``None`` means any."""
+
+    platform: str | None = None
+    workspace: str | None = None  # with platform: a Slack team or Discord guild
+    channel: str | None = None
+    conversation: str | None = None  # a ConversationRef.key
+    agent: str | None = None  # conversations the agent replied in (as an agent) in the
+    # period, and of their nudges only the agent's own
+
+    def prefix(self) -> str | None:
+        """The start every covered conversation key has (``platform:workspace:channel:``)."""
+        parts = []
+        for part in (self.platform, self.workspace, self.channel):
+            if part is None:
+                break
+            parts.append(part)
+        return ":".join(parts) + ":" if parts else None
+
+    def needs_keys_checked(self) -> bool:
+        """Whether ``prefix`` leaves a platform/workspace/channel filter unapplied (a
+        channel or workspace asked for without what comes before it in the key)."""
+        given = sum(part is not None for part in (self.platform, self.workspace, self.channel))
+        prefix = self.prefix()
+        return given > (prefix.count(":") if prefix else 0)
+
+    def covers(self, key: str) -> bool:
+        """Whether the conversation ``key`` passes the platform/workspace/channel/
+        conversation filters (``agent`` needs the events: see the stores)."""
+        try:
+            ref = ConversationRef.from_key(key)
+        except ValueError:
+            return self == SliceFilter()
+        return (
+            (self.platform is None or ref.platform == self.platform)
+            and (self.workspace is None or ref.workspace == self.workspace)
+            and (self.channel is None or ref.channel == self.channel)
+            and (self.conversation is None or key == self.conversation)
+        )
 
 
 @dataclass(frozen=True)
@@ -80,23 +125,32 @@ class Store(Protocol):
     ) -> None: ...
 
     async def add_feedback(self, feedback: FeedbackRecord) -> bool:
-        """Record a helpful/not-helpful click; False for an unknown nudge."""
+        """Record a helpful/not-helpful click; False (nothing recorded) for an unknown
+        nudge or a user who is not the nudge's agent."""
         ...
 
     async def add_command(
         self, at: float, platform: str, user: str, command: str, allowed: bool
     ) -> None: ...
 
-    async def slice(
-        self, since: float, until: float, conversations: set[str] | None = None
-    ) -> Slice: ...
+    async def slice(self, since: float, until: float, where: SliceFilter | None = None) -> Slice:
+        """Records of ``[since, until)`` that ``where`` covers (everything without it)."""
+        ...
 
-    async def open_states(self) -> list[ConversationState]:
-        """Conversations not closed (for /coach status)."""
+    async def open_states(
+        self, platform: str | None = None, workspace: str | None = None
+    ) -> list[ConversationState]:
+        """Conversations not closed (for /coach status), of one platform workspace when
+        given."""
         ...
 
     async def inbox(self, agent: str, limit: int = 10) -> list[Nudge]:
         """Nudges kept for an agent who could not be reached privately."""
+        ...
+
+    async def installation_key(self) -> bytes:
+        """This installation's secret key (made once, then shared by every replica): it
+        makes nudge ids that outsiders cannot work out."""
         ...
 
     async def forget(self, conversation: str) -> int:

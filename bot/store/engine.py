@@ -12,6 +12,7 @@ PostgreSQL: asyncpg, pooled connections checked before use when they sat idle.
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import time
 from collections.abc import Mapping
@@ -80,7 +81,7 @@ def sqlite_engine(url: str | URL, connect_args: Mapping[str, Any] | None = None)
     if parsed.database in (None, "", ":memory:"):
         raise ValueError("an in-memory SQLite database is not supported: use MemoryStore")
     if not parsed.database.startswith("file:"):
-        _ensure_folder(parsed.database)
+        _ensure_private_file(parsed.database)
     args = dict(connect_args or {})
     args.setdefault("timeout", 30.0)  # seconds another process may hold the write lock
     engine = sa.create_engine(
@@ -91,8 +92,19 @@ def sqlite_engine(url: str | URL, connect_args: Mapping[str, Any] | None = None)
     return engine
 
 
-def _ensure_folder(database: str) -> None:
-    Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+def _ensure_private_file(database: str) -> None:
+    """Create the database file readable by its owner only (0600) before SQLite does (it
+    would follow the umask, usually world-readable); SQLite gives its -wal and -shm files
+    the database file's permissions. An existing file is left as it is, with a warning
+    when others can read it."""
+    path = Path(database).expanduser().resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        mode = path.stat().st_mode & 0o777
+        if mode & 0o077:
+            log.warning("%s can be read by other users (mode %o): chmod 600 it", path.name, mode)
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,10 +17,10 @@ from bot.records import (
     SignalRecord,
     nudge_record,
 )
-from bot.store.base import Slice
+from bot.store.base import Slice, SliceFilter
 from bot.survey_records import SurveyRecord
 from coaching.state import ConversationState
-from coaching.types import Nudge
+from coaching.types import ConversationRef, Nudge
 
 
 @dataclass
@@ -64,6 +65,7 @@ class MemoryStore:
         self._about: defaultdict[str, list[SignalRecord]] = defaultdict(list)
         self._indexed_list: list[SignalRecord] | None = None
         self._indexed = 0
+        self._key = secrets.token_bytes(32)
 
     @asynccontextmanager
     async def transaction(
@@ -82,7 +84,7 @@ class MemoryStore:
                     self.seen.discard(claimed.event_id)  # rolled back: not claimed
                 raise
             if claimed is not None:
-                self.events.append(claimed)  # the claim holds even without save
+                self.events.append(self._superseded(claimed))  # held even without save
             if tx.staged is None:
                 return
             state, deadline, signals, nudges, lease_until = tx.staged
@@ -98,6 +100,25 @@ class MemoryStore:
                     self.payloads[nudge.nudge_id] = nudge
                     self.leases[nudge.nudge_id] = lease_until
                     tx.inserted.append(nudge)
+
+    def _superseded(self, new: EventRecord) -> EventRecord:
+        """Keep only a message's latest text (as ``queries.supersede_text`` does); returns
+        ``new`` as it is to be recorded."""
+        if new.kind not in ("edited", "deleted") and new.text is None:
+            return new
+        try:
+            ref = ConversationRef.from_key(new.conversation)
+        except ValueError:
+            return new
+        channel = f"{ref.platform}:{ref.workspace}:{ref.channel}:"
+        later = False
+        for index, old in enumerate(self.events):
+            if old.message_id != new.message_id or not old.conversation.startswith(channel):
+                continue
+            later = later or old.at > new.at or old.kind == "deleted"
+            if new.kind == "deleted" or (new.kind == "edited" and old.at <= new.at):
+                self.events[index] = replace(old, text=None)
+        return replace(new, text=None) if later and new.text is not None else new
 
     async def due(self, now: float, limit: int = 500) -> list[str]:
         due = sorted((t, c) for c, t in self.deadlines.items() if t <= now)
@@ -143,7 +164,8 @@ class MemoryStore:
         self.leases[nudge_id] = retry_at or 0.0
 
     async def add_feedback(self, feedback: FeedbackRecord) -> bool:
-        if feedback.nudge_id not in self.nudges:
+        nudge = self.nudges.get(feedback.nudge_id)
+        if nudge is None or nudge.agent != feedback.user:
             return False
         self.feedback[(feedback.nudge_id, feedback.user)] = feedback
         return True
@@ -153,13 +175,26 @@ class MemoryStore:
     ) -> None:
         self.commands.append((at, platform, user, command, allowed))
 
-    async def slice(
-        self, since: float, until: float, conversations: set[str] | None = None
-    ) -> Slice:
-        def keep(conversation: str, at: float) -> bool:
-            return since <= at < until and (conversations is None or conversation in conversations)
+    async def slice(self, since: float, until: float, where: SliceFilter | None = None) -> Slice:
+        where = where or SliceFilter()
+        replied_in = {
+            e.conversation
+            for e in self.events
+            if e.author == where.agent and e.role == "agent" and since <= e.at < until
+        }
 
-        nudges = [n for n in self.nudges.values() if keep(n.conversation, n.created_at)]
+        def keep(conversation: str, at: float) -> bool:
+            return (
+                since <= at < until
+                and where.covers(conversation)
+                and (where.agent is None or conversation in replied_in)
+            )
+
+        nudges = [
+            n
+            for n in self.nudges.values()
+            if keep(n.conversation, n.created_at) and where.agent in (None, n.agent)
+        ]
         ids = {n.nudge_id for n in nudges}
         return Slice(
             events=[e for e in self.events if keep(e.conversation, e.at)],
@@ -168,13 +203,24 @@ class MemoryStore:
             feedback=[f for f in self.feedback.values() if f.nudge_id in ids],
         )
 
-    async def open_states(self) -> list[ConversationState]:
-        return [s for s in self.states.values() if not s.closed]
+    async def open_states(
+        self, platform: str | None = None, workspace: str | None = None
+    ) -> list[ConversationState]:
+        return [
+            s
+            for s in self.states.values()
+            if not s.closed
+            and platform in (None, s.conversation.platform)
+            and workspace in (None, s.conversation.workspace)
+        ]
 
     async def inbox(self, agent: str, limit: int = 10) -> list[Nudge]:
         kept = [r for r in self.nudges.values() if r.agent == agent and r.status == "kept"]
         kept.sort(key=lambda r: r.created_at, reverse=True)
         return [self.payloads[r.nudge_id] for r in kept[:limit]]
+
+    async def installation_key(self) -> bytes:
+        return self._key
 
     async def forget(self, conversation: str) -> int:
         before = self._rows()

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,19 +27,20 @@ from sqlalchemy.engine import Connection
 
 from bot.records import FeedbackRecord, SignalRecord
 from bot.store import schema
-from bot.store.base import Slice
+from bot.store.base import Slice, SliceFilter
 from bot.store.schema import (
     commands,
     conversations,
     events,
     feedback,
+    installation,
     nudges,
     practice_results,
     practice_sessions,
     signals,
 )
 from coaching.state import ConversationState
-from coaching.types import Nudge
+from coaching.types import ConversationRef, Nudge
 
 _KEEPS_PAYLOAD = ("pending", "kept")  # a sent or failed nudge's text is not needed again
 Insert = postgresql.Insert | sqlite.Insert
@@ -99,7 +100,12 @@ def open_event(
     """Lock the conversation and read its state; claim ``event`` (its row values) if
     given. Returns the state and whether the event was new (True without one)."""
     state = lock(conn, key)
-    return state, event is None or claim(conn, event)
+    if event is None:
+        return state, True
+    new = claim(conn, event)
+    if new:
+        supersede_text(conn, event)
+    return state, new
 
 
 def lock(conn: Connection, key: str) -> ConversationState | None:
@@ -116,6 +122,39 @@ def lock(conn: Connection, key: str) -> ConversationState | None:
 def claim(conn: Connection, event: dict[str, Any]) -> bool:
     """Insert the event's row; False if it was there already (a redelivery)."""
     return conn.execute(_statements(conn.dialect.name).claim, event).first() is not None
+
+
+def supersede_text(conn: Connection, event: dict[str, Any]) -> None:
+    """Keep only a message's latest text: an edit clears the text of the message's earlier
+    versions, a deletion clears them all, and a version recorded after a later one (or
+    after the deletion) keeps none. Messages are found by ID within their channel (a
+    Slack message ID is unique in its channel; a Discord ID everywhere)."""
+    kind, text = event["kind"], event.get("text")
+    if kind == "posted" and text is None:
+        return  # the common case: nothing stored, nothing to supersede
+    try:
+        ref = ConversationRef.from_key(event["conversation"])
+    except ValueError:
+        return
+    e = events.c
+    channel = f"{ref.platform}:{ref.workspace}:{ref.channel}:"
+    message = (
+        (e.message_id == event["message_id"])  # uses ix_events_message_id
+        & (sa.func.substr(e.conversation, 1, len(channel)) == channel)
+        & (e.event_id != event["event_id"])
+    )
+    if kind in ("edited", "deleted"):
+        earlier: sa.ColumnElement[bool] = e.text.is_not(None)
+        if kind == "edited":
+            earlier = earlier & (e.at <= float(event["at"]))
+        conn.execute(sa.update(events).where(message, earlier).values(text=None))
+    if text is None:
+        return
+    later = sa.select(e.event_id).where(
+        message, (e.at > float(event["at"])) | (e.kind == "deleted")
+    )
+    if conn.execute(later.limit(1)).first() is not None:
+        conn.execute(sa.update(events).where(e.event_id == event["event_id"]).values(text=None))
 
 
 def write_outcome(conn: Connection, key: str, outcome: Outcome) -> list[Nudge]:
@@ -151,37 +190,63 @@ def due(conn: Connection, now: float, limit: int) -> list[str]:
     return list(conn.execute(query).scalars())
 
 
-def slice_of(conn: Connection, since: float, until: float, conversations: set[str] | None) -> Slice:
-    def within(table: sa.Table, at: str) -> sa.ColumnElement[bool]:
+def slice_of(conn: Connection, since: float, until: float, where: SliceFilter | None) -> Slice:
+    where = where or SliceFilter()
+    prefix = where.prefix()
+
+    def covered(table: sa.Table, at: str) -> sa.ColumnElement[bool]:
+        conversation = table.c.conversation
         cond = (table.c[at] >= float(since)) & (table.c[at] < float(until))
-        if conversations is not None:
-            cond &= table.c.conversation.in_(sorted(conversations))
+        if prefix is not None:
+            cond &= sa.func.substr(conversation, 1, len(prefix)) == prefix
+        if where.conversation is not None:
+            cond &= conversation == where.conversation
+        if where.agent is not None:
+            cond &= conversation.in_(replied_in)
         return cond
 
-    nudge_ids = sa.select(nudges.c.nudge_id).where(within(nudges, "created_at"))
+    e = events.c
+    replied_in = sa.select(e.conversation).where(  # uses ix_events_author_at
+        e.author == str(where.agent), e.role == "agent", e.at >= float(since), e.at < float(until)
+    )
+    nudged = covered(nudges, "created_at")
+    if where.agent is not None:
+        nudged &= nudges.c.agent == where.agent
+    nudge_ids = sa.select(nudges.c.nudge_id).where(nudged)
     queries = (
-        sa.select(events).where(within(events, "at")).order_by(events.c.at, events.c.event_id),
-        sa.select(signals).where(within(signals, "at")).order_by(signals.c.id),
-        sa.select(nudges).where(within(nudges, "created_at")).order_by(nudges.c.created_at),
+        sa.select(events).where(covered(events, "at")).order_by(e.at, e.event_id),
+        sa.select(signals).where(covered(signals, "at")).order_by(signals.c.id),
+        sa.select(nudges).where(nudged).order_by(nudges.c.created_at),
         sa.select(feedback)
         .where(feedback.c.nudge_id.in_(nudge_ids))
         .order_by(feedback.c.at, feedback.c.nudge_id, feedback.c.user),
     )
     rows = [conn.execute(q).all() for q in queries]
-    return Slice(
-        events=[schema.event_from(r) for r in rows[0]],
-        signals=[schema.signal_from(r) for r in rows[1]],
-        nudges=[schema.nudge_record_from(r) for r in rows[2]],
+    # A channel asked for without its workspace (the command line) is matched here.
+    keep = where.covers if where.needs_keys_checked() else _anything
+    found = Slice(
+        events=[schema.event_from(r) for r in rows[0] if keep(r.conversation)],
+        signals=[schema.signal_from(r) for r in rows[1] if keep(r.conversation)],
+        nudges=[schema.nudge_record_from(r) for r in rows[2] if keep(r.conversation)],
         feedback=[schema.feedback_from(r) for r in rows[3]],
     )
+    ids = {n.nudge_id for n in found.nudges}
+    return replace(found, feedback=[f for f in found.feedback if f.nudge_id in ids])
 
 
-def open_states(conn: Connection) -> list[ConversationState]:
-    query = (
-        sa.select(conversations.c.state)
-        .where(conversations.c.closed.is_(False), conversations.c.state.is_not(None))
-        .order_by(conversations.c.key)
-    )
+def _anything(_key: str) -> bool:
+    return True
+
+
+def open_states(
+    conn: Connection, platform: str | None, workspace: str | None
+) -> list[ConversationState]:
+    c = conversations.c
+    query = sa.select(c.state).where(c.closed.is_(False), c.state.is_not(None)).order_by(c.key)
+    if platform is not None:
+        query = query.where(c.platform == platform)
+    if workspace is not None:
+        query = query.where(c.workspace == workspace)
     texts = conn.execute(query).scalars().all()
     return [s for s in map(schema.state_from, texts) if s is not None]
 
@@ -257,8 +322,11 @@ def finish_nudge(
 
 
 def add_feedback(conn: Connection, record: FeedbackRecord) -> bool:
-    known = sa.select(nudges.c.nudge_id).where(nudges.c.nudge_id == record.nudge_id)
-    if conn.execute(known).first() is None:
+    """Only the nudge's own agent may rate it."""
+    theirs = sa.select(nudges.c.nudge_id).where(
+        nudges.c.nudge_id == record.nudge_id, nudges.c.agent == record.user
+    )
+    if conn.execute(theirs).first() is None:
         return False
     row: dict[str, Any] = {"nudge_id": record.nudge_id, "user": record.user}
     row |= {"helpful": record.helpful, "at": record.at}
@@ -274,6 +342,18 @@ def add_feedback(conn: Connection, record: FeedbackRecord) -> bool:
 
 def add_command(conn: Connection, row: dict[str, Any]) -> None:
     conn.execute(sa.insert(commands).values(row))
+
+
+def installation_value(conn: Connection, name: str, new: str) -> str:
+    """The installation's value called ``name``, set to ``new`` if it has none yet (the
+    first replica to ask sets it; the others read it)."""
+    conn.execute(
+        _insert(conn.dialect.name, installation)
+        .values(name=name, value=new)
+        .on_conflict_do_nothing(index_elements=["name"])
+    )
+    query = sa.select(installation.c.value).where(installation.c.name == name)
+    return str(conn.execute(query).scalar_one())
 
 
 # --- forgetting and retention ------------------------------------------------------------

@@ -1,14 +1,15 @@
 """Where the store's SQL runs: its statements are plain functions of a synchronous
 ``Connection`` (``bot/store/queries.py``), and a runner takes them there.
 
-- SQLite (``ThreadRunner``): one thread of the store's own, holding two connections
-  for the store's lifetime, a writer and a reader; neither ever leaves that thread.
-  Each call is one hop to the thread and back: the whole function runs there, without
-  the per-statement thread hops of an asyncio driver. One writer: write transactions
-  take turns under an ``asyncio.Lock`` and start with ``BEGIN IMMEDIATE``, which keeps
-  other processes out until the commit (and waits, up to the driver's ``timeout``, for
-  one that holds the lock). Reads use the reader and see the last commit, never a
-  transaction in progress; sharing the thread, they wait for the hop running on it.
+- SQLite (``ThreadRunner``): two threads of the store's own, each holding one
+  connection for the store's lifetime: the writer's and the reader's; neither connection
+  ever leaves its thread. Each call is one hop to a thread and back: the whole function
+  runs there, without the per-statement thread hops of an asyncio driver. One writer:
+  write transactions take turns under an ``asyncio.Lock`` and start with ``BEGIN
+  IMMEDIATE``, which keeps other processes out until the commit (and waits, up to the
+  driver's ``timeout``, for one that holds the lock). Reads see the last commit, never a
+  transaction in progress (WAL), and run on their own thread: a long read (a month's
+  summary) never holds up the writes events need.
 - PostgreSQL (``AsyncRunner``): asyncpg through ``AsyncConnection.run_sync``; a write
   transaction holds one pooled connection, and row locks keep writers apart.
 
@@ -133,23 +134,30 @@ def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | Non
 
 
 class ThreadRunner:
-    """SQLite: everything on one thread, through two connections (see the module)."""
+    """SQLite: writes on one thread, reads on another, each with its own connection (see
+    the module)."""
 
     dialect = "sqlite"
 
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
         self._thread = _Thread("coach-sqlite")
+        self._reads = _Thread("coach-sqlite-reads")
         self._write_lock = asyncio.Lock()
-        self._writer: Connection | None = None  # both only touched on the thread
-        self._reader: Connection | None = None
+        self._writer: Connection | None = None  # only touched on self._thread
+        self._reader: Connection | None = None  # only touched on self._reads
         self._closed = False
 
     async def _call(self, job: Callable[[], T]) -> T:
-        """Run ``job`` on the store's thread (after the jobs given before it)."""
+        """Run ``job`` on the writer's thread (after the jobs given before it)."""
         if self._closed:
             raise RuntimeError("the store is closed")
         return await self._thread.call(job)
+
+    async def _read_call(self, job: Callable[[], T]) -> T:
+        if self._closed:
+            raise RuntimeError("the store is closed")
+        return await self._reads.call(job)
 
     # on the thread ----------------------------------------------------------------------
 
@@ -171,17 +179,21 @@ class ThreadRunner:
             else:
                 _rollback(conn)
 
-    def _shut(self) -> None:
-        for conn in (self._writer, self._reader):
-            if conn is not None:
-                conn.close()
-        self._writer = self._reader = None
+    def _shut_writer(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+        self._writer = None
         self.engine.dispose()
+
+    def _shut_reader(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+        self._reader = None
 
     # on the event loop --------------------------------------------------------------------
 
     async def read(self, fn: Callable[[Connection], T]) -> T:
-        return await self._call(lambda: _in_transaction(self._reading(), fn))
+        return await self._read_call(lambda: _in_transaction(self._reading(), fn))
 
     async def write(self, fn: Callable[[Connection], T]) -> T:
         async with self._write_lock:
@@ -205,9 +217,11 @@ class ThreadRunner:
     async def close(self) -> None:
         if self._closed:
             return
-        await self._call(self._shut)
+        await self._read_call(self._shut_reader)
+        await self._call(self._shut_writer)
         self._closed = True
         self._thread.stop()
+        self._reads.stop()
 
 
 class _ThreadHops:

@@ -5,7 +5,8 @@ The tables are created by the Alembic migrations in ``bot/migrations`` (never by
 queries in ``bot/store/sql.py`` are written against. JSON is kept as plain text so one
 code path serves SQLite and PostgreSQL.
 
-No column holds message text except ``events.text`` (only when configured, redacted) and
+No column holds message text except ``events.text`` (only when configured, redacted, and
+only a message's latest version: an edit clears the earlier ones, a deletion all) and
 ``nudges.payload`` (the nudge as it is shown, kept only while it may still be delivered
 or sits in an agent's inbox).
 """
@@ -52,6 +53,8 @@ events = sa.Table(
     sa.Column("role", sa.String, nullable=False),
     sa.Column("at", sa.Double, nullable=True, index=True),
     sa.Column("text", sa.Text, nullable=True),
+    sa.Index("ix_events_author_at", "author", "at"),  # one agent's conversations
+    sa.Index("ix_events_message_id", "message_id"),  # a message's earlier versions
 )
 
 signals = sa.Table(
@@ -96,6 +99,13 @@ feedback = sa.Table(
     sa.Column("user", sa.String, primary_key=True),
     sa.Column("helpful", sa.Boolean, nullable=False),
     sa.Column("at", sa.Double, nullable=False, index=True),
+)
+
+installation = sa.Table(  # per-installation values all replicas share
+    "installation",
+    metadata,
+    sa.Column("name", sa.String, primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
 )
 
 commands = sa.Table(

@@ -21,6 +21,7 @@ them and does nothing. Only nudges this transaction actually inserted are delive
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from sqlalchemy.engine import Connection
 
 from bot.records import EventRecord, FeedbackRecord, SignalRecord
 from bot.store import customers, queries, schema
-from bot.store.base import Slice
+from bot.store.base import Slice, SliceFilter
 from bot.store.engine import backend, postgres_engine, sqlite_engine
 from bot.store.migrate import upgrade
 from bot.store.queries import Outcome
@@ -39,6 +40,7 @@ from coaching.state import ConversationState
 from coaching.types import Nudge
 
 T = TypeVar("T")
+NUDGE_KEY = "nudge_key"  # the installation's secret for nudge ids (hex)
 
 
 @dataclass
@@ -153,18 +155,23 @@ class SqlStore:
         row["allowed"] = allowed
         await self.runner.write(lambda conn: queries.add_command(conn, row))
 
-    async def slice(
-        self, since: float, until: float, conversations: set[str] | None = None
-    ) -> Slice:
-        return await self.runner.read(
-            lambda conn: queries.slice_of(conn, since, until, conversations)
-        )
+    async def slice(self, since: float, until: float, where: SliceFilter | None = None) -> Slice:
+        return await self.runner.read(lambda conn: queries.slice_of(conn, since, until, where))
 
-    async def open_states(self) -> list[ConversationState]:
-        return await self.runner.read(queries.open_states)
+    async def open_states(
+        self, platform: str | None = None, workspace: str | None = None
+    ) -> list[ConversationState]:
+        return await self.runner.read(lambda conn: queries.open_states(conn, platform, workspace))
 
     async def inbox(self, agent: str, limit: int = 10) -> list[Nudge]:
         return await self.runner.read(lambda conn: queries.inbox(conn, agent, limit))
+
+    async def installation_key(self) -> bytes:
+        new = secrets.token_hex(32)
+        value = await self.runner.write(
+            lambda conn: queries.installation_value(conn, NUDGE_KEY, new)
+        )
+        return bytes.fromhex(value)
 
     async def forget(self, conversation: str) -> int:
         return await self.runner.write(lambda conn: queries.forget(conn, conversation))

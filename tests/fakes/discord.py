@@ -355,18 +355,28 @@ def thread_payload(thread: str, parent: str, owner: str, name: str = "help", kin
                                 "archive_timestamp": iso(), "locked": False}}
 
 
-def role_payload(role: str, name: str) -> Json:
+VIEW_AND_SEND = str((1 << 10) | (1 << 11))  # VIEW_CHANNEL | SEND_MESSAGES, as Discord's default
+
+
+def role_payload(role: str, name: str, permissions: str = "0") -> Json:
     return {"id": role, "name": name, "color": 0, "hoist": False, "position": 1,
-            "permissions": "0", "managed": False, "mentionable": False, "flags": 0}
+            "permissions": permissions, "managed": False, "mentionable": False, "flags": 0}
 
 
-def guild_payload() -> Json:
-    return {"id": GUILD, "name": "Support", "icon": None, "owner_id": "100000000000000002",
+def hidden_from_everyone(channel: Json) -> Json:
+    """``channel`` with @everyone denied VIEW_CHANNEL (a private channel)."""
+    everyone = channel.get("guild_id") or GUILD  # the @everyone role's ID is the guild's
+    deny = {"id": everyone, "type": 0, "allow": "0", "deny": str(1 << 10)}
+    return {**channel, "permission_overwrites": [deny]}
+
+
+def guild_payload(guild: str = GUILD) -> Json:
+    return {"id": guild, "name": "Support", "icon": None, "owner_id": "100000000000000002",
             "unavailable": False, "member_count": 3, "large": False, "features": [],
             "verification_level": 0, "default_message_notifications": 0,
             "explicit_content_filter": 0, "mfa_level": 0, "nsfw_level": 0, "premium_tier": 0,
             "preferred_locale": "en-US", "system_channel_flags": 0,
-            "roles": [role_payload(GUILD, "@everyone")], "emojis": [], "stickers": [],
+            "roles": [role_payload(guild, "@everyone", VIEW_AND_SEND)], "emojis": [], "stickers": [],
             "channels": [], "threads": [], "members": [], "voice_states": [], "presences": [],
             "stage_instances": [], "guild_scheduled_events": [], "soundboard_sounds": [],
             "joined_at": iso()}

@@ -36,6 +36,7 @@ class CoachProcess:
         storage_url: str = "",
     ) -> None:
         self.port = free_port()
+        self.ops_port = free_port()  # /healthz and /metrics: never on Slack's port
         self.folder = folder
         self.config = folder / "coach.toml"
         storage = f'url = "{storage_url}"' if storage_url else ""
@@ -50,7 +51,8 @@ agents = {json.dumps(agents)}
 [storage]
 {storage}
 [http]
-enabled = false
+host = "127.0.0.1"
+port = {self.ops_port}
 [runtime]
 queue_size = 100000
 tick_seconds = 1
@@ -60,6 +62,7 @@ level = "WARNING"
 """
         )
         self.url = f"http://127.0.0.1:{self.port}"
+        self.ops_url = f"http://127.0.0.1:{self.ops_port}"
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -82,7 +85,7 @@ level = "WARNING"
         while loop.time() < deadline:
             assert self.process is not None and self.process.poll() is None, "coach run exited"
             try:
-                async with session.get(self.url + "/healthz") as r:
+                async with session.get(self.ops_url + "/healthz") as r:
                     if r.status == 200:
                         return
             except aiohttp.ClientError:
@@ -103,7 +106,7 @@ level = "WARNING"
             return r.status
 
     async def metric(self, session: aiohttp.ClientSession, name: str) -> float:
-        async with session.get(self.url + "/metrics") as r:
+        async with session.get(self.ops_url + "/metrics") as r:
             text = await r.text()
         return sum(
             float(line.rsplit(" ", 1)[1])

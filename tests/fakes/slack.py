@@ -11,11 +11,13 @@ wait on it ("until the fake received chat.postEphemeral"), never on sleeps.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
 import time
 import urllib.parse
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,11 +34,23 @@ class Call:
     at: float = field(default_factory=time.perf_counter)
 
 
+@contextlib.asynccontextmanager
+async def serving() -> AsyncIterator[FakeSlack]:
+    """A started fake, stopped afterwards."""
+    fake = FakeSlack()
+    await fake.start()
+    try:
+        yield fake
+    finally:
+        await fake.stop()
+
+
 class FakeSlack:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.responses: list[dict[str, Any]] = []  # posted to response_url
         self.not_in_channel: set[str] = set()  # users whose ephemerals fail
+        self.ephemeral_errors: dict[str, str] = {}  # user -> error their ephemerals get
         self.rate_limit: dict[str, int] = {}  # method -> how many 429s to answer first
         self.server_error: dict[str, int] = {}  # method -> how many 500s to answer first
         self.retry_after = 1
@@ -112,6 +126,8 @@ class FakeSlack:
         if method == "chat.postEphemeral":
             if args.get("user") in self.not_in_channel:
                 return {"ok": False, "error": "user_not_in_channel"}
+            if args.get("user") in self.ephemeral_errors:
+                return {"ok": False, "error": self.ephemeral_errors[str(args.get("user"))]}
             return {"ok": True, "message_ts": f"{time.time():.6f}"}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(args.get("users", "")).lstrip("U")}}

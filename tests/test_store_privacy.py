@@ -1,0 +1,190 @@
+"""What the store keeps of message text (only a message's latest version; nothing once it
+is deleted), the installation's secret key for nudge ids, and reads that never wait for
+writes. Memory, SQLite and PostgreSQL (skipped, saying why, when no server answers)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from bot.clock import VirtualClock
+from bot.runtime import Runtime
+from bot.store import schema
+from bot.store.base import Store
+from bot.store.memory import MemoryStore
+from bot.store.sql import SqlStore
+from coaching.engine import Engine
+from coaching.policy import Policy
+from coaching.types import ConversationRef, MessageDeleted, MessageEdited, MessagePosted, Role
+from tests.helpers import ScriptedDetectors
+from tests.pg import fresh_schema
+
+REF = ConversationRef("test", "W1", "C1", "T1")
+Opener = Callable[[], Awaitable[Store]]
+
+
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def opener(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Opener]:
+    """Opens stores that keep message text, on one database (a memory store: one store)."""
+    opened: list[Store] = []
+    memory = MemoryStore()
+
+    async def open_memory() -> Store:
+        return memory
+
+    async def close_all() -> None:
+        for store in opened:
+            await store.close()
+
+    if request.param == "memory":
+        yield open_memory
+        return
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'coach.db'}"
+
+        async def open_sqlite() -> Store:
+            opened.append(await SqlStore.open(url, store_text=True))
+            return opened[-1]
+
+        try:
+            yield open_sqlite
+        finally:
+            await close_all()
+        return
+    async with fresh_schema() as target:
+
+        async def open_pg() -> Store:
+            opened.append(await target.open(store_text=True))
+            return opened[-1]
+
+        try:
+            yield open_pg
+        finally:
+            await close_all()
+
+
+async def texts(store: Store) -> dict[str, str | None]:
+    return {e.event_id: e.text for e in (await store.slice(0, 1e9)).events}
+
+
+async def every_stored_value(store: Store) -> str:
+    """All rows of every table as text (the memory store: everything it holds)."""
+    if isinstance(store, MemoryStore):  # (an EventRecord's repr leaves its text out)
+        return repr(vars(store)) + repr([e.text for e in store.events])
+    assert isinstance(store, SqlStore)
+
+    def dump(conn: Connection) -> str:
+        return repr([conn.execute(sa.select(t)).all() for t in schema.metadata.sorted_tables])
+
+    return await store.read(dump)
+
+
+def runtime_on(store: Store) -> Runtime:
+    engine = Engine(Policy(), ScriptedDetectors())
+    return Runtime(engine, store, {}, VirtualClock(100), store_text=True)
+
+
+def posted(text: str) -> MessagePosted:
+    return MessagePosted("p1", REF, "m1", "cust", Role.CUSTOMER, text, 10)
+
+
+def edited(n: int, text: str, at: float) -> MessageEdited:
+    return MessageEdited(f"e{n}", REF, "m1", "cust", Role.CUSTOMER, text, at)
+
+
+# --- message text ------------------------------------------------------------------------------
+
+
+async def test_an_edit_keeps_only_the_latest_text_and_a_deletion_none(opener: Opener) -> None:
+    store = await opener()
+    runtime = runtime_on(store)
+    other = MessagePosted("p2", REF, "m2", "cust", Role.CUSTOMER, "second message stays", 11)
+    await runtime.process(posted("first draft of my question"))
+    await runtime.process(other)
+    await runtime.process(edited(1, "second draft of my question", 20))
+    assert await texts(store) == {
+        "p1": None,
+        "p2": "second message stays",
+        "e1": "second draft of my question",
+    }
+    await runtime.process(edited(2, "final wording of my question", 30))
+    assert (await texts(store))["e1"] is None
+    assert (await texts(store))["e2"] == "final wording of my question"
+
+    await runtime.process(MessageDeleted("d1", REF, "m1", 40))
+    assert await texts(store) == {"p1": None, "p2": "second message stays", "e1": None,
+                                  "e2": None, "d1": None}  # fmt: skip
+    everything = await every_stored_value(store)
+    assert "draft" not in everything and "final wording" not in everything
+    assert "second message stays" in everything  # other messages keep their text
+
+
+async def test_a_version_arriving_after_a_newer_one_or_the_deletion_keeps_no_text(
+    opener: Opener,
+) -> None:
+    store = await opener()
+    runtime = runtime_on(store)
+    await runtime.process(posted("the original words"))
+    await runtime.process(edited(2, "the newest words", 30))
+    await runtime.process(edited(1, "an older edit, delivered late", 20))
+    assert await texts(store) == {"p1": None, "e2": "the newest words", "e1": None}
+    await runtime.process(MessageDeleted("d1", REF, "m1", 40))
+    await runtime.process(edited(3, "an edit delivered after the deletion", 35))
+    assert set((await texts(store)).values()) == {None}
+
+
+async def test_the_same_message_id_in_another_channel_is_another_message(
+    opener: Opener,
+) -> None:
+    store = await opener()
+    runtime = runtime_on(store)
+    elsewhere = ConversationRef("test", "W1", "C2", "T2")
+    await runtime.process(posted("in channel one"))
+    await runtime.process(
+        MessagePosted("q1", elsewhere, "m1", "cust", Role.CUSTOMER, "in channel two", 12)
+    )
+    await runtime.process(MessageDeleted("d1", REF, "m1", 40))
+    assert (await texts(store))["q1"] == "in channel two"
+
+
+# --- the installation's key ---------------------------------------------------------------------
+
+
+async def test_the_installation_key_is_made_once_and_shared(opener: Opener) -> None:
+    first = await opener()
+    key = await first.installation_key()
+    assert len(key) >= 32 and key != bytes(len(key))
+    assert await first.installation_key() == key
+    second = await opener()  # a restart, or another replica on the same database
+    assert await second.installation_key() == key
+
+
+# --- reads on their own thread --------------------------------------------------------------------
+
+
+async def test_a_long_read_never_holds_up_a_write(tmp_path: Path) -> None:
+    store = await SqlStore.open(f"sqlite+aiosqlite:///{tmp_path / 'coach.db'}")
+    started, release = threading.Event(), threading.Event()
+
+    def slow_read(conn: Connection) -> Any:
+        started.set()
+        release.wait(10)  # a month's summary, say
+        return conn.execute(sa.select(schema.commands)).all()
+
+    reading = asyncio.create_task(store.read(slow_read))
+    try:
+        assert await asyncio.to_thread(started.wait, 5)
+        # The write completes while the read is still running.
+        await asyncio.wait_for(store.add_command(1.0, "slack", "U1", "me", True), 5)
+        assert not reading.done()
+    finally:
+        release.set()
+        await reading
+        await store.close()
