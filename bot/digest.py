@@ -23,7 +23,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from adapters.base import DeliveryResult, DeliveryStatus, Report, Scope
+from adapters.base import DeliveryResult, DeliveryStatus, Report
 from adapters.outreach import ChannelPoster
 from bot.clock import Clock
 from bot.highlights import MAX_SHOWN, find, highlight_lines, what_happened

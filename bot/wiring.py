@@ -33,9 +33,7 @@ def slack_adapter(
         api_url=s.api_url,
         channels=frozenset(s.channels),
     )
-    return SlackAdapter(
-        options, roles, runtime, commands.handle, runtime.record_feedback, practice
-    )
+    return SlackAdapter(options, roles, runtime, commands.handle, runtime.record_feedback, practice)
 
 
 def discord_adapter(

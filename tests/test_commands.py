@@ -44,7 +44,7 @@ class Watched(MemoryStore):
 
 def service(store: Watched, clock: VirtualClock, **limits: Any) -> CommandService:
     limiter = CommandLimiter(clock, **limits)
-    return CommandService(store, ROLES, clock, Metrics(), 600, limiter)
+    return CommandService(store, ROLES, clock, Metrics(), 600, limiter=limiter)
 
 
 def request(name: str, user: str = "UAGENT", scope: Scope | None = None) -> CommandRequest:

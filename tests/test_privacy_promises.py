@@ -362,6 +362,41 @@ async def test_what_else_is_stored(tmp_path: Path) -> None:
         "feedback": ["nudge_id", "user", "helpful", "at"],
         "commands": ["id", "at", "platform", "user", "command", "allowed"],
         "installation": ["name", "value"],  # the secret key for nudge ids
+        # README, Privacy, "Surveys, the digest, customer memory and practice":
+        "practice_sessions": [
+            "platform",
+            "agent",
+            "workspace",
+            "session",
+            "version",
+            "last_message",
+            "updated_at",
+        ],
+        "practice_results": [
+            "id",
+            "platform",
+            "workspace",
+            "agent",
+            "scenario",
+            "score",
+            "outcome",
+            "finished_at",
+        ],
+        "surveys": [
+            "conversation",
+            "customer",
+            "closed_at",
+            "status",
+            "csat_asked",
+            "understood",
+            "csat",
+            "answered_at",
+            "route",
+            "attempts",
+            "error",
+            "lease_until",
+        ],
+        "digests": ["key", "created_at", "status", "attempts", "error", "lease_until"],
     }
     async with store.transaction(REF.key) as tx:
         tx.save(

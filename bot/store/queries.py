@@ -28,6 +28,7 @@ from sqlalchemy.engine import Connection
 from bot.records import FeedbackRecord, SignalRecord
 from bot.store import schema
 from bot.store.base import Slice, SliceFilter
+from bot.store.message_text import supersede_text
 from bot.store.schema import (
     commands,
     conversations,
@@ -40,7 +41,7 @@ from bot.store.schema import (
     signals,
 )
 from coaching.state import ConversationState
-from coaching.types import ConversationRef, Nudge
+from coaching.types import Nudge
 
 _KEEPS_PAYLOAD = ("pending", "kept")  # a sent or failed nudge's text is not needed again
 Insert = postgresql.Insert | sqlite.Insert
@@ -122,39 +123,6 @@ def lock(conn: Connection, key: str) -> ConversationState | None:
 def claim(conn: Connection, event: dict[str, Any]) -> bool:
     """Insert the event's row; False if it was there already (a redelivery)."""
     return conn.execute(_statements(conn.dialect.name).claim, event).first() is not None
-
-
-def supersede_text(conn: Connection, event: dict[str, Any]) -> None:
-    """Keep only a message's latest text: an edit clears the text of the message's earlier
-    versions, a deletion clears them all, and a version recorded after a later one (or
-    after the deletion) keeps none. Messages are found by ID within their channel (a
-    Slack message ID is unique in its channel; a Discord ID everywhere)."""
-    kind, text = event["kind"], event.get("text")
-    if kind == "posted" and text is None:
-        return  # the common case: nothing stored, nothing to supersede
-    try:
-        ref = ConversationRef.from_key(event["conversation"])
-    except ValueError:
-        return
-    e = events.c
-    channel = f"{ref.platform}:{ref.workspace}:{ref.channel}:"
-    message = (
-        (e.message_id == event["message_id"])  # uses ix_events_message_id
-        & (sa.func.substr(e.conversation, 1, len(channel)) == channel)
-        & (e.event_id != event["event_id"])
-    )
-    if kind in ("edited", "deleted"):
-        earlier: sa.ColumnElement[bool] = e.text.is_not(None)
-        if kind == "edited":
-            earlier = earlier & (e.at <= float(event["at"]))
-        conn.execute(sa.update(events).where(message, earlier).values(text=None))
-    if text is None:
-        return
-    later = sa.select(e.event_id).where(
-        message, (e.at > float(event["at"])) | (e.kind == "deleted")
-    )
-    if conn.execute(later.limit(1)).first() is not None:
-        conn.execute(sa.update(events).where(e.event_id == event["event_id"]).values(text=None))
 
 
 def write_outcome(conn: Connection, key: str, outcome: Outcome) -> list[Nudge]:
