@@ -22,8 +22,10 @@ class AdapterFailed(Exception):
 
 
 class EventSink(Protocol):
-    async def submit(self, event: Event) -> bool:
-        """Queue an event for processing; False when it had to be dropped."""
+    def submit(self, event: Event) -> Awaitable[bool]:
+        """Hand an event over, in order (it is queued at the call, before any await).
+        Resolves True once the bot has stored it — acknowledge it to the platform — or
+        False when it could not: do not acknowledge, so the platform retries."""
         ...
 
 

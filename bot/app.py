@@ -87,7 +87,8 @@ class Bot:
             clock,
             metrics,
             workers=settings.runtime.workers,
-            queue_size=settings.runtime.queue_size,
+            max_backlog=settings.runtime.max_backlog,
+            lease_seconds=settings.runtime.lease_seconds,
             tick_seconds=settings.runtime.tick_seconds,
             store_text=settings.storage.store_text,
             history=history,
@@ -145,8 +146,8 @@ class Bot:
         self.outreach.start(self.config.settings.runtime.tick_seconds)
 
     async def stop(self) -> None:
-        """Stop intake first, then finish queued work (and deliver its nudges) within the
-        deadline, then disconnect and close."""
+        """Stop intake first, then finish the batches under way (and deliver their nudges)
+        within the deadline, then disconnect and close. What waits stays in the inbox."""
         if self._purger is not None:
             self._purger.cancel()
         await self.outreach.stop()

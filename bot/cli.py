@@ -19,6 +19,7 @@ from typing import TextIO
 from rich.console import Console
 from rich.markup import escape
 
+from bot.store import StoreUnavailable
 from config import ConfigError, LoadedConfig, load
 
 EXIT_OK, EXIT_NOTHING_DONE, EXIT_USAGE = 0, 1, 2
@@ -102,6 +103,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in exc.problems:
             err.print(f"[red]config error:[/] {escape(problem)}")
         return EXIT_USAGE
+    except StoreUnavailable as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        return EXIT_NOTHING_DONE
     except KeyboardInterrupt:
         return 130
     return EXIT_USAGE

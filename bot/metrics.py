@@ -19,13 +19,24 @@ class Metrics:
         self.duplicates = Counter(
             "coach_duplicate_events_total", "Redelivered events ignored", registry=r
         )
-        self.dropped = Counter(
-            "coach_dropped_events_total", "Events dropped: queue full", registry=r
+        self.accepted = Counter(
+            "coach_events_accepted_total",
+            "Events stored in the inbox and acknowledged",
+            ["platform"],
+            registry=r,
+        )
+        self.refused = Counter(
+            "coach_events_refused_total",
+            "Events not acknowledged (the platform retries): backlog, store, stopping",
+            ["reason"],
+            registry=r,
         )
         self.errors = Counter(
             "coach_event_errors_total", "Events that failed to process", registry=r
         )
-        self.queue_depth = Gauge("coach_queue_depth", "Events waiting to be processed", registry=r)
+        self.queue_depth = Gauge(
+            "coach_queue_depth", "Events waiting in the inbox to be processed", registry=r
+        )
         self.nudges = Counter("coach_nudges_total", "Nudges created", ["kind"], registry=r)
         self.delivered = Counter(
             "coach_nudges_delivered_total", "Nudges delivered", ["route"], registry=r
@@ -37,6 +48,12 @@ class Metrics:
             "coach_event_to_nudge_seconds",
             "From event received to nudge delivery call made",
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+            registry=r,
+        )
+        self.batch_size = Histogram(
+            "coach_batch_events",
+            "Events processed together in one store transaction",
+            buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500),
             registry=r,
         )
         self.commands = Counter(

@@ -1,13 +1,18 @@
-"""The running engine: queues, ordering, de-duplication, timers and the nudge outbox.
+"""The running engine: the write-ahead inbox, ordering, de-duplication, timers, delivery.
 
-Adapters ``submit`` events and return at once (platforms want an answer within 3 s).
-Events are spread over a fixed set of bounded queues by conversation, so one
-conversation's events are processed in order, one at a time, while different
-conversations proceed in parallel. Each event is processed inside a store transaction
-(claim the event id, step the engine, save state, records and nudges together), then
-its new nudges are delivered. Nudges that could not be delivered stay in the outbox and
-are retried; timers (customers left waiting) are ``Tick`` events fed by the timer loop.
-Replays call ``process`` and ``fire_timers`` directly with a virtual clock: the same path.
+Adapters ``submit`` events to the inbox (bot/inbox.py), which stores them before they
+are acknowledged. Workers then lease the conversations waiting longest, with their
+events in order (``Store.inbox_lease``: one process per conversation at a time, so
+replicas share the work and each conversation stays in order), and process each lease
+as one batch in one store transaction: lock the conversations, claim the event ids (a
+redelivery is a duplicate and is skipped), step the engine event by event, and save the
+states, signals and nudges together with the removal of the events from the inbox. New
+nudges are delivered right after the commit (bot/outbox.py); those that could not be
+are retried from the outbox. Nothing waits in memory: a restart, or another replica
+once a lease runs out, carries on from the store.
+
+Timers (customers left waiting) are ``Tick`` events fed by the timer loop. Replays call
+``process`` and ``fire_timers`` directly with a virtual clock: the same batch path.
 """
 
 from __future__ import annotations
@@ -15,37 +20,33 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
 import time
-import zlib
-from collections.abc import Mapping
-from dataclasses import dataclass
+import uuid
+from collections.abc import Awaitable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
-from adapters.base import DeliveryResult, DeliveryStatus, NudgeDelivery
+from adapters.base import NudgeDelivery
+from bot import event_codec
 from bot.clock import Clock
 from bot.history import HistoryLookup
+from bot.inbox import Inbox
 from bot.logsetup import describe
 from bot.metrics import Metrics
+from bot.outbox import Outbox
 from bot.records import FeedbackRecord, event_record, signal_record
 from bot.redact import stored_text
-from bot.store.base import Store
+from bot.store.base import Pending, Store
 from coaching.engine import Engine
-from coaching.types import (
-    ConversationRef,
-    Event,
-    MessageEdited,
-    MessagePosted,
-    Nudge,
-    Signal,
-    Tick,
-)
+from coaching.types import ConversationRef, Event, MessageEdited, MessagePosted, Nudge, Signal, Tick
 
 log = logging.getLogger("coach.runtime")
 
-DELIVERY_LEASE = 30.0  # seconds a process owns a nudge it is delivering
-DELIVERY_TIMEOUT = 10.0
-MAX_ATTEMPTS = 8
-MAX_BACKOFF = 300.0
-STORE_RETRY = 120.0  # seconds an event waits for an unavailable store before it is lost
+BATCH_EVENTS = 200  # events leased and processed in one transaction
+BATCH_CONVERSATIONS = 200
+POLL = 1.0  # seconds between looks at the inbox when idle (others' leases running out)
+MAX_STORE_BACKOFF = 5.0
 
 
 class EngineFailure(Exception):
@@ -60,6 +61,13 @@ class Outcome:
     note: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class _Item:
+    event: Event
+    seq: int | None = None  # its inbox row, removed when it is processed
+    received: float | None = None  # wall clock when it was received (latency)
+
+
 class Runtime:
     def __init__(
         self,
@@ -69,8 +77,9 @@ class Runtime:
         clock: Clock,
         metrics: Metrics | None = None,
         *,
-        workers: int = 8,
-        queue_size: int = 10_000,
+        workers: int = 4,
+        max_backlog: int = 100_000,
+        lease_seconds: float = 30.0,
         tick_seconds: float = 5.0,
         store_text: bool = False,
         history: HistoryLookup | None = None,
@@ -80,127 +89,222 @@ class Runtime:
         self.deliveries = dict(deliveries)
         self.clock = clock
         self.metrics = metrics or Metrics()
+        self.workers = workers
+        self.lease_seconds = lease_seconds
         self.tick_seconds = tick_seconds
         self.store_text = store_text
         self.history = history or HistoryLookup(store, clock)
-        per_queue = max(1, queue_size // workers)
-        self._queues: list[asyncio.Queue[tuple[Event, float]]] = [
-            asyncio.Queue(per_queue) for _ in range(workers)
-        ]
+        self.outbox = Outbox(store, self.deliveries, clock, self.metrics, lease_seconds)
+        # A token wakes one idle worker (events were stored, or a worker found work and
+        # there may be more); at most one waits, so a burst of writes wakes one at a time.
+        self._wakeup: asyncio.Queue[None] = asyncio.Queue(1)
+        self.inbox = Inbox(store, self.metrics, max_backlog, self._wake_one)
+        self._owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = asyncio.Event()
-        self._tries: dict[str, int] = {}  # failed delivery attempts, for the backoff
+        self._busy = 0  # workers holding a lease
+        self._progress = asyncio.Condition()  # notified after each batch (drain)
 
     # --- intake ------------------------------------------------------------------------
 
-    async def submit(self, event: Event) -> bool:
-        """Queue an event without waiting for it to be processed; False if dropped."""
-        queue = self._queues[zlib.crc32(event.conversation.key.encode()) % len(self._queues)]
-        try:
-            queue.put_nowait((event, time.perf_counter()))
-        except asyncio.QueueFull:
-            self.metrics.dropped.inc()
-            log.warning("queue full: event %s dropped", event.event_id)
-            return False
-        self.metrics.queue_depth.inc()
-        return True
+    def submit(self, event: Event) -> Awaitable[bool]:
+        """Store ``event`` in the inbox; resolves True once stored (acknowledge it), False
+        when refused (do not acknowledge: the platform will retry)."""
+        return self.inbox.submit(event)
+
+    # --- processing --------------------------------------------------------------------
 
     async def process(self, event: Event, received: float | None = None) -> Outcome:
-        """Process one event now (workers call this; so do replays)."""
-        received = time.perf_counter() if received is None else received
+        """Process one event now, outside the inbox (replays, tests); its nudges are
+        delivered before this returns. An engine failure rolls it back: EngineFailure."""
+        received = time.time() if received is None else received
+        (outcome,) = await self._process([_Item(event, None, received)], wait=True)
+        return outcome
+
+    async def _process(self, items: Sequence[_Item], *, wait: bool) -> list[Outcome]:
+        """One batch, in one store transaction, then its new nudges delivered (``wait``:
+        before this returns; otherwise in the background). Events of one conversation are
+        stepped in the order given; EngineFailure rolls the batch back."""
         now = self.clock.now()
-        key = event.conversation.key
-        event = await self.history.attach(event)  # the engine cannot read the store
-        record = event_record(event, self._stored_text(event))  # None for a Tick
-        async with self.store.transaction(key, record) as tx:  # claims the event
-            if tx.duplicate:
-                self.metrics.duplicates.inc()
-                log.info("duplicate event %s ignored", event.event_id)
-                return Outcome(duplicate=True)
-            try:
-                result = self.engine.step(tx.state, event, now)
-            except Exception as exc:  # a bug, not an outage: retrying would not help
-                raise EngineFailure(describe(exc)) from exc
-            tx.save(
-                result.state,
-                self.engine.next_deadline(result.state),
-                [signal_record(s) for s in result.signals],
-                list(result.nudges),
-                lease_until=now + DELIVERY_LEASE,
-            )
-        self.history.attached(event)
-        if result.note:
-            log.info("event %s: %s", event.event_id, result.note)
-        if not isinstance(event, Tick):
-            kind = type(event).__name__
-            self.metrics.events.labels(event.conversation.platform, kind).inc()
+        # the engine cannot read the store: customers new to a conversation get their history
+        items = [replace(i, event=await self.history.attach(i.event)) for i in items]
+        records = [r for i in items if (r := event_record(i.event, self._stored_text(i.event)))]
+        keys = [i.event.conversation.key for i in items]
+        seqs = [i.seq for i in items if i.seq is not None]
+        outcomes: list[Outcome] = []
+        made: list[tuple[Nudge, float | None]] = []
+        lease_until = now + self.lease_seconds
+        async with self.store.batch(keys, records, seqs) as tx:
+            fresh = set(tx.claimed)
+            for item in items:
+                event = item.event
+                if not isinstance(event, Tick):
+                    if event.event_id not in fresh:
+                        outcomes.append(self._duplicate(event))
+                        continue
+                    fresh.discard(event.event_id)  # the same event twice in one batch
+                key = event.conversation.key
+                try:
+                    result = self.engine.step(tx.states.get(key), event, now)
+                except Exception as exc:  # a bug, not an outage: retrying would not help
+                    raise EngineFailure(describe(exc)) from exc
+                deadline = self.engine.next_deadline(result.state)
+                signals = [signal_record(s) for s in result.signals]
+                tx.save(key, result.state, deadline, signals, list(result.nudges), lease_until)
+                outcomes.append(Outcome(nudges=result.nudges, signals=result.signals))
+                made.extend((n, item.received) for n in result.nudges)
+                if result.note:
+                    log.info("event %s: %s", event.event_id, result.note)
+                if not isinstance(event, Tick):
+                    self.metrics.events.labels(
+                        event.conversation.platform, type(event).__name__
+                    ).inc()
+        for item in items:  # committed: each customer is known in their conversation now
+            self.history.attached(item.event)
+        new = {n.nudge_id for n in tx.inserted}  # only these were not delivered before
         for nudge in tx.inserted:
             self.metrics.nudges.labels(nudge.kind.value).inc()
-            await self._deliver(nudge, received)
-        return Outcome(nudges=tuple(tx.inserted), signals=result.signals, note=result.note)
+        fresh_nudges = [(n, r) for n, r in made if n.nudge_id in new]
+        await (self.outbox.deliver if wait else self.outbox.send)(fresh_nudges)
+        return [
+            Outcome(o.duplicate, tuple(n for n in o.nudges if n.nudge_id in new), o.signals)
+            for o in outcomes
+        ]
+
+    def _duplicate(self, event: Event) -> Outcome:
+        self.metrics.duplicates.inc()
+        log.info("duplicate event %s ignored", event.event_id)
+        return Outcome(duplicate=True)
 
     def _stored_text(self, event: Event) -> str | None:
         if self.store_text and isinstance(event, MessagePosted | MessageEdited):
             return stored_text(event.text)
         return None
 
+    # --- the inbox workers -------------------------------------------------------------
+
+    def _wake_one(self) -> None:
+        with contextlib.suppress(asyncio.QueueFull):  # one is already on its way
+            self._wakeup.put_nowait(None)
+
+    async def _worker(self, index: int) -> None:
+        owner = f"{self._owner}:{index}"
+        backoff = 0.2
+        while not self._stopping.is_set():
+            stored_before = self.inbox.stored
+            try:
+                leased = await self.store.inbox_lease(
+                    owner,
+                    self.clock.now(),
+                    self.lease_seconds,
+                    BATCH_CONVERSATIONS,
+                    BATCH_EVENTS,
+                )
+            except Exception as exc:
+                log.warning(
+                    "inbox not readable (%s); trying again in %.1f s", describe(exc), backoff
+                )
+                await self._pause(backoff)
+                backoff = min(backoff * 2, MAX_STORE_BACKOFF)
+                continue
+            if not leased:
+                await self._until_woken()
+                continue
+            if self._stopping.is_set():  # stopped while leasing: leave it to the next start
+                await self._release(owner, leased)
+                break
+            full = len(leased) >= BATCH_EVENTS or (
+                len({p.conversation for p in leased}) >= BATCH_CONVERSATIONS
+            )
+            if full:  # more is waiting: another worker takes the next batch
+                self._wake_one()
+            self._busy += 1
+            try:
+                await self._work_through(leased)
+                backoff = 0.2
+            except Exception as exc:  # the store failed: the events wait in the inbox
+                log.warning(
+                    "store unavailable (%s); %d events wait in the inbox, retried in %.1f s",
+                    describe(exc),
+                    len(leased),
+                    backoff,
+                )
+                await self._pause(backoff)
+                backoff = min(backoff * 2, MAX_STORE_BACKOFF)
+                continue  # the leases are still this worker's: it carries on with them
+            finally:
+                self._busy -= 1
+            await self._release(owner, leased)
+            async with self._progress:
+                self._progress.notify_all()
+            if not full and self.inbox.stored == stored_before:
+                await self._until_woken()  # that was all; new events will wake a worker
+            # else look again at once: more waits, perhaps in conversations held till now
+
+    async def _until_woken(self) -> None:
+        with contextlib.suppress(TimeoutError):  # then look anyway: leases run out
+            await asyncio.wait_for(self._wakeup.get(), POLL)
+
+    async def _release(self, owner: str, leased: list[Pending]) -> None:
+        with contextlib.suppress(Exception):  # unreleased leases run out by themselves
+            await self.store.inbox_release(owner, sorted({p.conversation for p in leased}))
+
+    async def _work_through(self, leased: list[Pending]) -> None:
+        self.metrics.batch_size.observe(len(leased))
+        items: list[_Item] = []
+        unreadable: list[int] = []
+        for pending in leased:
+            try:
+                items.append(
+                    _Item(event_codec.loads(pending.payload), pending.seq, pending.received_at)
+                )
+            except ValueError as exc:
+                log.error("inbox event %s unreadable, dropped: %s", pending.event_id, exc)
+                unreadable.append(pending.seq)
+        if unreadable:
+            await self._drop(unreadable)
+        try:
+            await self._process(items, wait=False)
+        except EngineFailure:  # find the event at fault: one at a time
+            for item in items:
+                await self._process_alone(item)
+        self.inbox.backlog = max(0, self.inbox.backlog - len(leased))
+        self.metrics.queue_depth.set(self.inbox.backlog)
+
+    async def _process_alone(self, item: _Item) -> None:
+        try:
+            await self._process([item], wait=False)
+        except EngineFailure as exc:
+            self.metrics.errors.inc()
+            log.error("event %s failed in the engine, skipped: %s", item.event.event_id, exc)
+            if item.seq is not None:
+                await self._drop([item.seq])
+
+    async def _drop(self, seqs: list[int]) -> None:
+        """Remove inbox events that can never be processed (a batch of nothing else)."""
+        async with self.store.batch([], [], seqs):
+            pass
+
+    async def _pause(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+
     # --- timers and the outbox ------------------------------------------------------------
 
     async def fire_timers(self) -> int:
         """Feed a Tick to every conversation whose deadline has passed; returns nudges made."""
         now = self.clock.now()
+        keys = await self.store.due(now)
         made = 0
-        for key in await self.store.due(now):
-            outcome = await self.process(Tick(ConversationRef.from_key(key), now))
-            made += len(outcome.nudges)
+        for start in range(0, len(keys), BATCH_EVENTS):
+            chunk = keys[start : start + BATCH_EVENTS]
+            ticks = [_Item(Tick(ConversationRef.from_key(k), now)) for k in chunk]
+            made += sum(len(o.nudges) for o in await self._process(ticks, wait=True))
         return made
 
     async def retry_deliveries(self) -> int:
         """Deliver nudges left in the outbox (after a failure, a restart or a lease expiry)."""
-        pending = await self.store.claim_nudges(self.clock.now(), DELIVERY_LEASE, 100, MAX_ATTEMPTS)
-        for nudge in pending:
-            await self._deliver(nudge, None)
-        return len(pending)
-
-    async def _deliver(self, nudge: Nudge, received: float | None) -> None:
-        delivery = self.deliveries.get(nudge.conversation.platform)
-        if delivery is None:
-            await self._finish(nudge, DeliveryResult(DeliveryStatus.FAILED, error="no_adapter"))
-            return
-        if received is not None:
-            self.metrics.latency.observe(time.perf_counter() - received)
-        try:
-            result = await asyncio.wait_for(delivery.deliver(nudge), DELIVERY_TIMEOUT)
-        except TimeoutError:
-            result = DeliveryResult(DeliveryStatus.RETRY, error="timeout")
-        except Exception as exc:  # an adapter bug must not stop the worker
-            log.error("delivery of nudge %s raised %s", nudge.nudge_id, describe(exc))
-            log.debug("delivery traceback", exc_info=True)
-            result = DeliveryResult(DeliveryStatus.RETRY, error=type(exc).__name__)
-        await self._finish(nudge, result)
-
-    async def _finish(self, nudge: Nudge, result: DeliveryResult) -> None:
-        now = self.clock.now()
-        if result.status is not DeliveryStatus.RETRY:
-            self._tries.pop(nudge.nudge_id, None)
-        if result.status in (DeliveryStatus.SENT, DeliveryStatus.KEPT):
-            self.metrics.delivered.labels(result.route or result.status.value).inc()
-            await self.store.finish_nudge(
-                nudge.nudge_id, result.status.value, result.route, "", now
-            )
-            return
-        self.metrics.delivery_failures.labels(result.error or result.status.value).inc()
-        log.warning("nudge %s not delivered: %s", nudge.nudge_id, result.error or result.status)
-        if result.status is DeliveryStatus.RETRY:
-            tries = self._tries[nudge.nudge_id] = self._tries.get(nudge.nudge_id, 0) + 1
-            backoff = result.retry_after
-            if backoff is None:  # no Retry-After: exponential, 5 s doubling up to 5 min
-                backoff = min(MAX_BACKOFF, 5.0 * 2 ** (tries - 1))
-            await self.store.finish_nudge(
-                nudge.nudge_id, "pending", result.route, result.error, now, retry_at=now + backoff
-            )
-        else:
-            await self.store.finish_nudge(nudge.nudge_id, "failed", result.route, result.error, now)
+        return await self.outbox.retry()
 
     async def record_feedback(self, nudge_id: str, user: str, helpful: bool) -> bool:
         """Record a click; only the nudge's own agent's counts (False otherwise)."""
@@ -215,64 +319,46 @@ class Runtime:
 
     async def start(self) -> None:
         self._stopping.clear()
-        self._tasks = [asyncio.create_task(self._worker(q)) for q in self._queues]
+        await self._recount()
+        self._tasks = [asyncio.create_task(self._worker(n)) for n in range(self.workers)]
         self._tasks.append(asyncio.create_task(self._timer_loop()))
 
     async def stop(self, deadline: float = 10.0) -> None:
-        """Stop taking work, finish what is queued within ``deadline`` seconds, then stop."""
-        try:
-            await asyncio.wait_for(self.drain(), deadline)
-        except TimeoutError:
-            left = sum(q.qsize() for q in self._queues)
-            log.warning("shutdown deadline reached with %d events unprocessed", left)
+        """Refuse new events, let the batches under way finish and their nudges be
+        delivered within ``deadline`` seconds, then stop. What waits stays in the inbox
+        (and undelivered nudges in the outbox) for the next start or another replica."""
+        await self.inbox.close()
         self._stopping.set()
-        for task in self._tasks:
+        tasks, self._tasks = self._tasks, []
+        try:
+            await asyncio.wait_for(self._finish_under_way(), deadline)
+        except TimeoutError:
+            log.warning("shutdown deadline reached: work under way stays in the store")
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._tasks = []
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self.outbox.cancel()
+
+    async def _finish_under_way(self) -> None:
+        while self._busy:
+            async with self._progress:
+                await self._progress.wait()
+        await self.outbox.flush()
 
     async def drain(self) -> None:
-        """Wait until every queued event has been processed."""
-        await asyncio.gather(*(q.join() for q in self._queues))
+        """Wait until the inbox is empty, no batch is under way and their nudges are
+        delivered (tests)."""
+        while self._busy or await self.store.inbox_backlog():
+            self._wake_one()
+            async with self._progress:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._progress.wait(), POLL)
+        await self.outbox.flush()
 
-    async def _worker(self, queue: asyncio.Queue[tuple[Event, float]]) -> None:
-        while True:
-            event, received = await queue.get()
-            self.metrics.queue_depth.dec()
-            try:
-                await self._process_until_stored(event, received)
-            finally:
-                queue.task_done()
-
-    async def _process_until_stored(self, event: Event, received: float) -> None:
-        """Process an event; while the store is unavailable, retry (keeping this queue's
-        order) for up to STORE_RETRY seconds instead of losing what was acknowledged."""
-        loop = asyncio.get_running_loop()
-        give_up = loop.time() + STORE_RETRY
-        delay = 0.2
-        while True:
-            try:
-                await self.process(event, received)
-                return
-            except EngineFailure as exc:
-                self.metrics.errors.inc()
-                log.error("event %s failed in the engine: %s", event.event_id, exc)
-                return
-            except Exception as exc:
-                if loop.time() >= give_up or self._stopping.is_set():
-                    self.metrics.errors.inc()
-                    log.error(
-                        "event %s lost: store unavailable (%s)", event.event_id, describe(exc)
-                    )
-                    return
-                log.warning(
-                    "store unavailable (%s); event %s retried in %.1f s",
-                    describe(exc),
-                    event.event_id,
-                    delay,
-                )
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
+    async def _recount(self) -> None:
+        with contextlib.suppress(Exception):  # the next count will do
+            self.inbox.backlog = await self.store.inbox_backlog()
+            self.metrics.queue_depth.set(self.inbox.backlog)
 
     async def _timer_loop(self) -> None:
         while not self._stopping.is_set():
@@ -282,5 +368,5 @@ class Runtime:
             except Exception as exc:
                 log.error("timer loop iteration failed: %s", describe(exc))
                 log.debug("timer traceback", exc_info=True)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self.tick_seconds)
+            await self._recount()  # the backlog is shared with other replicas
+            await self._pause(self.tick_seconds)

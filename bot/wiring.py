@@ -54,6 +54,7 @@ def discord_adapter(
         channels=frozenset(d.channels),
         staff_channel=d.staff_channel,
         conversation_minutes=d.conversation_minutes,
+        queue_size=config.settings.runtime.queue_size,
     )
     return DiscordAdapter(
         options, roles, runtime, commands.handle, runtime.record_feedback, practice

@@ -104,6 +104,17 @@ class StorageSettings(_Section):
     store_text: bool = False
     retention_days: int = Field(90, ge=1)
 
+    @field_validator("url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        scheme = value.split("://", 1)[0].split("+", 1)[0].lower() if "://" in value else ""
+        if value and scheme not in ("sqlite", "postgresql", "postgres", "memory"):
+            raise ValueError(
+                "must be a SQLite or PostgreSQL URL: sqlite:////path/to/coach.db or "
+                "postgresql://user:password@host:5432/database"
+            )
+        return value
+
 
 class SurveySettings(_Section):
     """The one thing the bot ever shows a customer, and only when a team turns it on."""
@@ -152,8 +163,16 @@ class DigestSettings(_Section):
 
 
 class RuntimeSettings(_Section):
-    queue_size: int = Field(10_000, ge=10)
-    workers: int = Field(8, ge=1, le=256)
+    queue_size: int = Field(
+        10_000, ge=10, description="Discord events held in memory on their way to the inbox"
+    )
+    max_backlog: int = Field(
+        100_000, ge=1, description="events waiting in the inbox; beyond it new ones are refused"
+    )
+    lease_seconds: float = Field(
+        30, gt=0, le=3600, description="work a stopped replica held is taken over after this"
+    )
+    workers: int = Field(4, ge=1, le=256, description="batches processed at once")
     tick_seconds: float = Field(5, gt=0, le=300)
     shutdown_seconds: float = Field(10, gt=0, le=300)
 

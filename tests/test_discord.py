@@ -22,6 +22,7 @@ import pytest
 
 from adapters.discord.app import DiscordAdapter
 from bot.app import Bot, run
+from bot.store.memory import MemoryStore
 from coaching.types import ConversationClosed, Event
 from config import load
 from tests.fakes.discord import (
@@ -463,4 +464,6 @@ async def test_an_archived_thread_closes_its_conversation(
         and closes[0].conversation.key == f"discord:{GUILD}:{SUPPORT}:{THREAD}"
     )
     await running.bot.runtime.drain()
-    assert running.bot.runtime.metrics.duplicates._value.get() >= 1
+    store = running.bot.store
+    assert isinstance(store, MemoryStore)
+    assert [e.kind for e in store.events if e.event_id == closes[0].event_id] == ["closed"]

@@ -257,7 +257,7 @@ async def dump(store: SqlStore) -> str:
 
 
 async def test_text_not_stored_by_default(tmp_path: Path) -> None:
-    """Message text is read in memory to score it and is not stored unless `[storage] store_text = true`."""
+    """Message text is read in memory to score it and is not stored unless `[storage] store_text = true`, except while an event waits in the store's inbox to be processed (normally milliseconds): the transaction that processes it deletes it."""
     text = "Hello, could you check invoice ZQ-7781 for the Kessington account please"
     for store_text in (False, True):
         store = await SqlStore.open(
@@ -272,6 +272,15 @@ async def test_text_not_stored_by_default(tmp_path: Path) -> None:
         assert ("Kessington" in stored) is store_text
         await store.close()
     assert StorageSettings().store_text is False
+    store = await SqlStore.open(f"sqlite+aiosqlite:///{tmp_path}/inbox.db")
+    runtime = Runtime(Engine(), store, {}, VirtualClock(10))
+    assert await runtime.submit(MessagePosted("e2", REF, "m2", "UCUST", Role.CUSTOMER, text, 2))
+    assert "Kessington" in await dump(store)  # waiting in the inbox
+    await runtime.start()
+    await runtime.drain()
+    await runtime.stop()
+    assert "Kessington" not in await dump(store)  # processed: gone
+    await store.close()
 
 
 async def test_stored_text_is_redacted_capped_and_latest(tmp_path: Path) -> None:

@@ -63,13 +63,29 @@ async def test_workers_keep_each_conversation_in_order() -> None:
     assert len(delivery.sent) == 1  # one heads-up; the rest fall within the cooldown
 
 
-async def test_full_queue_drops_and_counts() -> None:
+async def test_a_full_backlog_refuses_events_and_counts_them() -> None:
     delivery, clock = RecordingDelivery(), VirtualClock(0)
-    runtime = make(delivery, clock, workers=1, queue_size=10)
+    runtime = make(delivery, clock, max_backlog=10)  # not started: nothing is processed
     s = Script()
-    accepted = [await runtime.submit(s.msg("customer", "cust", PLAIN, i)) for i in range(12)]
-    assert accepted.count(False) == 2
-    assert runtime.metrics.dropped._value.get() == 2
+    events = [s.msg("customer", "cust", PLAIN, i) for i in range(12)]
+    stored = await asyncio.gather(*(runtime.submit(e) for e in events))
+    assert stored == [True] * 10 + [False] * 2  # the last two are not acknowledged
+    assert runtime.metrics.refused.labels("backlog")._value.get() == 2
+    store = runtime.store
+    assert isinstance(store, MemoryStore)
+    assert [p.event_id for p in store.waiting] == [e.event_id for e in events[:10]]
+    await runtime.start()  # once processed, there is room again
+    await asyncio.wait_for(runtime.drain(), 10)
+    assert await runtime.submit(events[10])
+    await runtime.stop()
+
+
+async def test_a_stopping_runtime_refuses_new_events() -> None:
+    runtime = make(RecordingDelivery(), VirtualClock(0))
+    await runtime.start()
+    await runtime.stop()
+    assert not await runtime.submit(Script().msg("customer", "cust", PLAIN, 1))
+    assert runtime.metrics.refused.labels("stopping")._value.get() == 1
 
 
 async def test_timers_fire_waiting_reminders() -> None:
@@ -148,17 +164,17 @@ async def test_stored_text_is_redacted_and_only_when_configured() -> None:
 
 
 class FlakyStore(MemoryStore):
-    """A store that is unavailable for its first `failures` transactions."""
+    """A store that is unavailable for its first `failures` batches."""
 
     def __init__(self, failures: int) -> None:
         super().__init__()
         self.failures = failures
 
-    def transaction(self, conversation: str, event: object = None):  # type: ignore[no-untyped-def, override]
+    def batch(self, conversations, events, processed=()):  # type: ignore[no-untyped-def, override]
         if self.failures > 0:
             self.failures -= 1
             raise ConnectionError("database is restarting")
-        return super().transaction(conversation, event)  # type: ignore[arg-type]
+        return super().batch(conversations, events, processed)
 
 
 async def test_store_briefly_unavailable_loses_nothing_and_keeps_order() -> None:

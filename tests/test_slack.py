@@ -356,12 +356,15 @@ async def test_socket_mode(
     bot = await Bot.build(load(write_config(tmp_path, fake, mode="socket")))
     await bot.start()
     try:
+        # one after the other, as people write them (envelopes are handled concurrently)
         await fake.send_socket(
             "events_api", message_event("Ev1", CUSTOMER, "Hi, my export fails.", ROOT_TS), "env1"
         )
+        await fake.wait_until(lambda: any(a.get("envelope_id") == "env1" for a in fake.socket_acks))
         await fake.send_socket(
             "events_api", message_event("Ev2", AGENT, "Looking into it.", ts(30), ROOT_TS), "env2"
         )
+        await fake.wait_until(lambda: any(a.get("envelope_id") == "env2" for a in fake.socket_acks))
         await fake.send_socket(
             "events_api",
             message_event(

@@ -59,6 +59,7 @@ class DiscordOptions:
     channels: frozenset[str] = field(default_factory=frozenset)
     staff_channel: str = ""
     conversation_minutes: float = 30.0
+    queue_size: int = 10_000  # events held in memory on their way to the bot's inbox
 
 
 class DiscordAdapter:
@@ -90,6 +91,7 @@ class DiscordAdapter:
             self.places,
             options.channels,
             options.conversation_minutes * 60,
+            options.queue_size,
             guilds=options.guilds,
         )
         self.client.intake = self.intake

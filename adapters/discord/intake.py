@@ -2,9 +2,12 @@
 
 discord.py runs each event handler as its own task; a handler that has to look a
 channel up would let a later message overtake an earlier one. So handlers only put the
-event on one bounded queue, and a single worker resolves, translates and submits them
-in order (the runtime then keeps per-conversation order). Nothing here blocks the
-gateway; a full queue drops the event with a warning (like the runtime's own queue).
+event on one bounded queue, and a single worker takes everything queued, resolves and
+translates it in order and hands it to the bot together (one write stores them all).
+The gateway has no acknowledgement and does not redeliver: events the bot refuses
+(store unavailable, backlog full) stay at the head of the queue and are offered again,
+in order, until stored. Nothing here blocks the gateway; a full queue drops the event
+with a warning (``dropped`` in /healthz).
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from adapters.discord.translate import Place, Post
 from coaching.types import ConversationRef, Event, Role
 
 log = logging.getLogger("coach.discord")
+
+RETRY_MAX = 5.0  # seconds between offers of events the bot could not store
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,20 +153,38 @@ class Intake:
 
     async def _run(self) -> None:
         while True:
-            item = await self._queue.get()
+            items = [await self._queue.get()]
+            while not self._queue.empty():
+                items.append(self._queue.get_nowait())
             try:
-                event = await self._translate(item)
-                if event is not None:
-                    await self.sink.submit(event)
-            except Exception as exc:  # one bad event must not stop the intake
-                log.error(
-                    "discord %s could not be processed: %s",
-                    type(item).__name__.strip("_"),
-                    type(exc).__name__,
-                )
-                log.debug("intake traceback", exc_info=True)
+                events = [e for e in [await self._translated(item) for item in items] if e]
+                await self._hand_over(events)
             finally:
-                self._queue.task_done()
+                for _ in items:
+                    self._queue.task_done()
+
+    async def _translated(self, item: _Item) -> Event | None:
+        try:
+            return await self._translate(item)
+        except Exception as exc:  # one bad event must not stop the intake
+            log.error(
+                "discord %s could not be processed: %s",
+                type(item).__name__.strip("_"),
+                type(exc).__name__,
+            )
+            log.debug("intake traceback", exc_info=True)
+            return None
+
+    async def _hand_over(self, events: list[Event]) -> None:
+        """Submit in order; offer what was refused again (in order) until it is stored."""
+        delay = 0.2
+        while events:
+            stored = await asyncio.gather(*[self.sink.submit(e) for e in events])
+            events = [e for e, ok in zip(events, stored, strict=True) if not ok]
+            if events:
+                log.warning("discord: %d events not stored yet; offered again", len(events))
+                await asyncio.sleep(delay)  # the store or the backlog needs time
+                delay = min(delay * 2, RETRY_MAX)
 
     async def _translate(self, item: _Item) -> Event | None:
         if isinstance(item, _Archived):

@@ -1,11 +1,13 @@
 """The Slack adapter: slack-bolt's AsyncApp in Socket Mode or HTTP (Events API) mode.
 
-Listeners only translate and hand over: a message becomes an engine event submitted to
-the runtime's queue (Bolt has already acknowledged it), a ``/coach`` command is answered
-privately within Slack's 3 s (a summary's chart follows in the supervisor's DM), a
-helpful/not-helpful click is recorded, a survey click is handed to the bot
-(outreach.py). Signature verification stays on in HTTP mode; Bolt's log line that dumps
-the whole body of a badly signed request is rewritten without the body.
+Listeners only translate and hand over. An Events API event is acknowledged only once
+the bot has stored it (``_take_event``, a Bolt middleware, so it decides the answer
+itself: 200 once stored, 503 — in Socket Mode, no ack — when it could not be, and Slack
+retries). A ``/coach`` command is answered privately within Slack's 3 s (a summary's
+chart follows in the supervisor's DM), a helpful/not-helpful click is recorded, a survey
+click is handed to the bot (outreach.py). Signature verification stays on in HTTP mode;
+Bolt's log line that dumps the whole body of a badly signed request is rewritten without
+the body.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -30,6 +34,7 @@ from adapters.practice import PracticeHandler, practice_args
 from adapters.slack import blocks, commands
 from adapters.slack.delivery import SlackDelivery, error_of
 from adapters.slack.guards import EVENTS_PATH, refuse_unusable_timestamps
+from adapters.slack.http_guard import non_object_guard
 from adapters.slack.outreach import SURVEY_ACTION, SlackOutreach
 from adapters.slack.practice import SlackPractice, is_direct_message
 from adapters.slack.translate import translate
@@ -167,8 +172,8 @@ class SlackAdapter:
         return Role.AGENT if self.roles.is_agent(user, self.groups.of(user)) else Role.CUSTOMER
 
     def _register(self) -> None:
-        self.app.event("message")(self._on_event)
-        self.app.event("reaction_added")(self._on_event)
+        self.app.middleware(self._take_event)  # Events API: message, reaction_added
+        self.app.event("message")(self._on_direct_message)  # only DMs get this far
         self.app.command("/coach")(self._on_command)
         self.app.action(blocks.HELPFUL)(self._on_feedback)
         self.app.action(blocks.NOT_HELPFUL)(self._on_feedback)
@@ -181,16 +186,26 @@ class SlackAdapter:
         log.error("slack: a listener failed (%s)", type(error).__name__)
         log.debug("listener traceback", exc_info=error)
 
-    async def _on_event(self, body: dict[str, Any]) -> None:
-        if is_direct_message(body):  # the app's DM: practice, never a support conversation
-            if self.practice is not None:
-                await self.practice.on_message(body)
-            return
+    async def _take_event(
+        self, body: dict[str, Any], resp: BoltResponse, next: Callable[[], Awaitable[None]]
+    ) -> BoltResponse:
+        """Answer an Events API request: 200 once its event is stored (or when it is not
+        one to coach on), 503 when it could not be stored (Slack retries it). The app's
+        DMs (practice, never a support conversation) go on to their listener."""
+        if body.get("type") != "event_callback" or is_direct_message(body):
+            await next()
+            return resp
         result = translate(body, self._role_of, self.options.channels)
         if result.event is None:
             log.debug("slack event %s skipped: %s", body.get("event_id"), result.reason)
-            return
-        await self.sink.submit(result.event)
+            return BoltResponse(status=200, body="")
+        if await self.sink.submit(result.event):
+            return BoltResponse(status=200, body="")
+        return BoltResponse(status=503, body="not stored; retry later")
+
+    async def _on_direct_message(self, body: dict[str, Any]) -> None:
+        if self.practice is not None:
+            await self.practice.on_message(body)
 
     async def _on_command(self, ack: Any, body: dict[str, Any], respond: Any) -> None:
         args = practice_args(str(body.get("text", "")))
@@ -252,6 +267,9 @@ class SlackAdapter:
     # --- lifecycle -----------------------------------------------------------------------
 
     async def start(self) -> None:
+        # one keep-alive session for every Web API call (Bolt's and the nudges'), not a
+        # new connection per call
+        self.client.session = aiohttp.ClientSession()
         await self.groups.refresh()
         self._refresher = asyncio.create_task(self._refresh_groups())
         if self.options.mode == "socket":
@@ -261,10 +279,18 @@ class SlackAdapter:
         else:
             web_app = self.app.web_app(path=EVENTS_PATH, port=self.options.port)
             web_app.middlewares.append(refuse_unusable_timestamps)
+            web_app.middlewares.append(non_object_guard(EVENTS_PATH, self.options.signing_secret))
             self._runner = web.AppRunner(web_app, access_log=None)
             await self._runner.setup()
             site = web.TCPSite(self._runner, self.options.host, self.options.port)
-            await site.start()
+            try:
+                await site.start()
+            except OSError as exc:
+                await self.stop_intake()
+                raise AdapterFailed(
+                    f"Slack HTTP mode cannot listen on {self.options.host}:{self.options.port}"
+                    f" ({exc.strerror}): set [slack] host and port to a free address."
+                ) from None
             log.info(
                 "slack: listening on %s:%s (/slack/events)", self.options.host, self.options.port
             )
@@ -285,6 +311,8 @@ class SlackAdapter:
 
     async def stop(self) -> None:
         await self.stop_intake()
+        if self.client.session is not None:
+            await self.client.session.close()
 
     async def _refresh_groups(self) -> None:
         while True:

@@ -2,16 +2,43 @@
 
 from __future__ import annotations
 
-from bot.store.base import Store
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # importing the store is kept light: the CLI imports this at start
+    from bot.store.base import Store
+
+
+class StoreUnavailable(Exception):
+    """The configured store could not be opened; the message says which and why."""
 
 
 async def open_store(url: str, *, store_text: bool = False) -> Store:
-    """``memory://`` keeps everything in this process (tests, trials); any SQLAlchemy URL
-    (``sqlite+aiosqlite:///...``, ``postgresql+asyncpg://...``) persists and migrates."""
+    """``memory://`` keeps everything in this process (tests, trials); a SQLite or
+    PostgreSQL URL (``sqlite:///path``, ``postgresql://user@host/db``, with or without a
+    driver) persists and migrates. Raises ``StoreUnavailable`` when it cannot be opened."""
     if url.startswith("memory:"):
         from bot.store.memory import MemoryStore
 
         return MemoryStore()
     from bot.store.sql import SqlStore
 
-    return await SqlStore.open(url, store_text=store_text)
+    try:
+        return await SqlStore.open(url, store_text=store_text)
+    except Exception as exc:  # unreachable, refused, not a database: say so, plainly
+        raise StoreUnavailable(
+            f"the store at {safe_url(url)} could not be opened: {_why(exc)}"
+        ) from exc
+
+
+def safe_url(url: str) -> str:
+    """A storage URL without its password."""
+    from config.secrets import masked_url
+
+    return masked_url(url)
+
+
+def _why(exc: BaseException) -> str:
+    """The error's own words (a database's errors quote no chat text), short."""
+    cause = exc.orig if hasattr(exc, "orig") and exc.orig is not None else exc
+    detail = str(cause).strip().splitlines()[0] if str(cause).strip() else ""
+    return f"{type(cause).__name__}: {detail[:200]}" if detail else type(cause).__name__

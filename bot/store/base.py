@@ -1,19 +1,26 @@
 """The storage contract: what the runtime and the summaries need, nothing more.
 
 Two implementations share it: ``MemoryStore`` (replays, the demo, tests) and
-``SqlStore`` (SQLite by default, PostgreSQL for several replicas). Each event is
-processed inside ``transaction(conversation, event)``: the conversation is locked, the
-event claimed and recorded (a second delivery is refused: ``tx.duplicate``), and the new
-state, signals and nudges are written together with the claim or not at all. Of a
-message's text (stored only when configured) only the latest version is kept: recording
-an edit clears the text of the message's earlier versions, a deletion clears it all.
+``SqlStore`` (SQLite by default, PostgreSQL for several replicas).
+
+Events go through a write-ahead inbox: ``inbox_put`` stores them before the platform is
+told they arrived; ``inbox_lease`` hands a process the oldest waiting conversations with
+their events in order (one process per conversation at a time, for ``lease`` seconds);
+the batch that processes them removes them from the inbox; ``inbox_release`` frees the
+conversations. A batch is processed inside ``batch(conversations, events)``: the
+conversations are locked, the events claimed and recorded (a second delivery is not
+claimed: a duplicate), and the new states, signals and nudges are written together with
+the claims and the inbox removals, or nothing is. Of a message's text (stored only when
+configured) only the latest version is kept: recording an edit clears the text of the
+message's earlier versions, a deletion clears it all.
 """
 
 from __future__ import annotations
 
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.records import EventRecord, FeedbackRecord, NudgeRecord, SignalRecord
 from bot.survey_records import SurveyRecord
@@ -21,10 +28,64 @@ from coaching.state import ConversationState
 from coaching.types import ConversationRef, Nudge
 
 
-class ConversationTx(Protocol):
-    state: ConversationState | None
-    duplicate: bool  # the event given to ``transaction`` had been claimed already
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """An accepted event waiting in the inbox to be processed."""
+
+    seq: int  # orders each conversation's events
+    event_id: str
+    conversation: str
+    payload: str = ""  # the event as JSON (bot/event_codec.py)
+    received_at: float = 0.0  # wall clock when it was stored
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """How a delivery attempt ended (``Store.finish_nudges``)."""
+
+    nudge_id: str
+    status: str  # sent, kept, failed, or pending (to be retried at ``retry_at``)
+    route: str
+    error: str
+    now: float
+    retry_at: float | None = None
+
+
+class BatchTx(Protocol):
+    states: dict[str, ConversationState | None]  # each locked conversation's state
+    claimed: set[str]  # ids of the events claimed now (the others are duplicates)
     inserted: list[Nudge]  # after commit: the staged nudges that were new (to deliver)
+
+    def save(
+        self,
+        conversation: str,
+        state: ConversationState,
+        deadline: float | None,
+        signals: list[SignalRecord],
+        nudges: list[Nudge],
+        lease_until: float,
+    ) -> None:
+        """Stage a conversation's outcome; written when the batch commits (a second save
+        of one conversation replaces its state and adds its signals and nudges). New
+        nudges are leased to this process until ``lease_until`` (it delivers them)."""
+        ...
+
+
+@dataclass
+class OneTx:
+    """One conversation's view of a batch (``Store.transaction``)."""
+
+    batch: BatchTx
+    conversation: str
+    duplicate: bool  # the event given to ``transaction`` had been claimed already
+
+    @property
+    def state(self) -> ConversationState | None:
+        return self.batch.states.get(self.conversation)
+
+    @property
+    def inserted(self) -> list[Nudge]:
+        return self.batch.inserted
 
     def save(
         self,
@@ -34,9 +95,17 @@ class ConversationTx(Protocol):
         nudges: list[Nudge],
         lease_until: float,
     ) -> None:
-        """Stage the outcome; written when the transaction commits. New nudges are leased
-        to this process until ``lease_until`` (it delivers them itself right after)."""
-        ...
+        self.batch.save(self.conversation, state, deadline, signals, nudges, lease_until)
+
+
+@asynccontextmanager
+async def one_transaction(
+    store: Store, conversation: str, event: EventRecord | None
+) -> AsyncIterator[OneTx]:
+    """``Store.transaction`` for any store: a batch of one conversation and event."""
+    async with store.batch([conversation], [event] if event else []) as batch:
+        duplicate = event is not None and event.event_id not in batch.claimed
+        yield OneTx(batch, conversation, duplicate)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,14 +163,43 @@ class Slice:
 
 
 class Store(Protocol):
+    def batch(
+        self,
+        conversations: Sequence[str],
+        events: Sequence[EventRecord],
+        processed: Sequence[int] = (),
+    ) -> AbstractAsyncContextManager[BatchTx]:
+        """Lock the conversations (batches sharing one take turns) and read their states;
+        claim the events at once and record them; remove the inbox events ``processed``
+        (their ``seq``). All of it is kept at the commit; an exception leaving the block
+        rolls everything back, the claims included."""
+        ...
+
     def transaction(
         self, conversation: str, event: EventRecord | None = None
-    ) -> AbstractAsyncContextManager[ConversationTx]:
-        """Lock the conversation (transactions on it take turns) and read its state. Given
-        an event, claim it at once and record it (kept with the rest at the commit); if it
-        had been claimed before, ``tx.duplicate`` is set and nothing is to be saved. An
-        exception leaving the block rolls everything back, the claim included."""
+    ) -> AbstractAsyncContextManager[OneTx]:
+        """A batch of one conversation and (optionally) one event: ``tx.duplicate`` when
+        the event had been claimed before (then nothing is to be saved)."""
         ...
+
+    async def inbox_put(self, rows: list[dict[str, Any]]) -> None:
+        """Store accepted events (``event_id``, ``conversation``, ``payload``,
+        ``received_at``), durably, before they are acknowledged; an event already waiting
+        is stored once."""
+        ...
+
+    async def inbox_backlog(self) -> int:
+        """How many events wait in the inbox."""
+        ...
+
+    async def inbox_lease(
+        self, owner: str, now: float, lease: float, conversations: int, events: int
+    ) -> list[Pending]:
+        """Lease the conversations waiting longest (free, or already ``owner``'s) to
+        ``owner``; their waiting events, in order."""
+        ...
+
+    async def inbox_release(self, owner: str, conversations: list[str]) -> None: ...
 
     async def due(self, now: float, limit: int = 500) -> list[str]:
         """Conversations whose next timer deadline has passed."""
@@ -123,6 +221,11 @@ class Store(Protocol):
         now: float,
         retry_at: float | None = None,
     ) -> None: ...
+
+    async def finish_nudges(self, outcomes: list[Finished]) -> None:
+        """Record delivery outcomes; only a nudge still pending changes (a late answer
+        never overrides a final status)."""
+        ...
 
     async def add_feedback(self, feedback: FeedbackRecord) -> bool:
         """Record a helpful/not-helpful click; False (nothing recorded) for an unknown

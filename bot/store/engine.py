@@ -35,11 +35,40 @@ _IDLE_SINCE = "coach_idle_since"
 def backend(url: str | URL) -> str:
     """``sqlite`` or ``postgresql``; anything else is refused."""
     name = make_url(url).get_backend_name()
+    name = "postgresql" if name == "postgres" else name  # Heroku-style URLs
     if name not in ("sqlite", "postgresql"):
         raise ValueError(
-            f"unsupported database {name!r}: use sqlite+aiosqlite or postgresql+asyncpg"
+            f"unsupported database {name!r}: use sqlite:///path or postgresql://user@host/db"
         )
     return name
+
+
+# asyncpg.connect's own arguments; other URL query parameters are server settings
+_ASYNCPG_ARGS = {
+    "host", "port", "user", "password", "passfile", "database", "timeout", "ssl",
+    "statement_cache_size", "max_cached_statement_lifetime", "max_cacheable_statement_size",
+    "command_timeout", "direct_tls", "server_settings", "target_session_attrs",
+    "krbsrvname", "gsslib", "prepared_statement_cache_size",
+}  # fmt: skip
+
+
+def postgres_url(url: str | URL) -> tuple[URL, dict[str, Any]]:
+    """Any PostgreSQL URL as providers hand them out (``postgresql://``, ``postgres://``,
+    ``postgresql+psycopg2://``...) -> the asyncpg URL the store uses, and connect
+    arguments: libpq's ``sslmode`` becomes asyncpg's ``ssl``, and other query parameters
+    (``?search_path=coach``) become server settings, as in asyncpg's own DSNs."""
+    parsed = make_url(
+        url.replace("postgres://", "postgresql://", 1) if isinstance(url, str) else url
+    )
+    query = dict(parsed.query)
+    args: dict[str, Any] = {}
+    if "sslmode" in query:
+        query.setdefault("ssl", query.pop("sslmode"))
+    settings = {k: str(v) for k, v in query.items() if k not in _ASYNCPG_ARGS}
+    if settings:
+        args["server_settings"] = settings
+    kept = {k: v for k, v in query.items() if k in _ASYNCPG_ARGS}
+    return parsed.set(drivername="postgresql+asyncpg", query=kept), args
 
 
 def postgres_engine(url: str | URL, connect_args: Mapping[str, Any] | None = None) -> AsyncEngine:
@@ -48,7 +77,12 @@ def postgres_engine(url: str | URL, connect_args: Mapping[str, Any] | None = Non
     checkout (``pool_pre_ping``) would cost each event one more round trip. A connection
     lost while busy fails its statement, and SQLAlchemy then replaces the pool's
     connections, as it would with ``pool_pre_ping``."""
-    engine = create_async_engine(url, connect_args=dict(connect_args or {}))
+    parsed, args = postgres_url(url)
+    given = dict(connect_args or {})
+    settings = {**args.pop("server_settings", {}), **given.pop("server_settings", {})}
+    if settings:
+        args["server_settings"] = settings
+    engine = create_async_engine(parsed, connect_args={**args, **given})
     dialect = engine.sync_engine.dialect
 
     def ping_if_idle(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 from collections import defaultdict
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -17,32 +18,34 @@ from bot.records import (
     SignalRecord,
     nudge_record,
 )
-from bot.store.base import Slice, SliceFilter
+from bot.store.base import Finished, OneTx, Pending, Slice, SliceFilter, one_transaction
 from bot.survey_records import SurveyRecord
 from coaching.state import ConversationState
 from coaching.types import ConversationRef, Nudge
 
 
 @dataclass
-class _Tx:
-    store: MemoryStore
-    conversation: str
-    state: ConversationState | None
-    duplicate: bool = False
+class _Batch:
+    states: dict[str, ConversationState | None]
+    claimed: set[str]
     inserted: list[Nudge] = field(default_factory=list)
-    staged: (
-        tuple[ConversationState, float | None, list[SignalRecord], list[Nudge], float] | None
-    ) = None
+    staged: dict[str, tuple[ConversationState, float | None]] = field(default_factory=dict)
+    signals: list[SignalRecord] = field(default_factory=list)
+    nudges: list[tuple[Nudge, float]] = field(default_factory=list)
 
     def save(
         self,
+        conversation: str,
         state: ConversationState,
         deadline: float | None,
         signals: list[SignalRecord],
         nudges: list[Nudge],
         lease_until: float,
     ) -> None:
-        self.staged = (state, deadline, signals, nudges, lease_until)
+        self.staged[conversation] = (state, deadline)
+        self.states[conversation] = state
+        self.signals.extend(signals)
+        self.nudges.extend((n, lease_until) for n in nudges)
 
 
 class MemoryStore:
@@ -61,6 +64,9 @@ class MemoryStore:
         self.surveys: dict[str, SurveyRecord] = {}
         self.survey_leases: dict[str, float] = {}
         self.digests: dict[str, dict[str, Any]] = {}
+        self.waiting: list[Pending] = []  # the inbox, in arrival order
+        self.inbox_leases: dict[str, tuple[str, float]] = {}  # conversation -> owner, until
+        self._seq = 0
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._about: defaultdict[str, list[SignalRecord]] = defaultdict(list)
         self._indexed_list: list[SignalRecord] | None = None
@@ -68,38 +74,85 @@ class MemoryStore:
         self._key = secrets.token_bytes(32)
 
     @asynccontextmanager
-    async def transaction(
-        self, conversation: str, event: EventRecord | None = None
-    ) -> AsyncIterator[_Tx]:
-        async with self._locks[conversation]:
-            tx = _Tx(self, conversation, self.states.get(conversation))
-            claimed = None if event is None or event.event_id in self.seen else event
-            tx.duplicate = event is not None and claimed is None
-            if claimed is not None:
-                self.seen.add(claimed.event_id)  # reserved at once, like a row lock
+    async def batch(
+        self,
+        conversations: Sequence[str],
+        events: Sequence[EventRecord],
+        processed: Sequence[int] = (),
+    ) -> AsyncIterator[_Batch]:
+        async with contextlib.AsyncExitStack() as locks:
+            for key in sorted(set(conversations)):
+                await locks.enter_async_context(self._locks[key])
+            claimed: dict[str, EventRecord] = {}
+            for event in events:
+                if event.event_id not in self.seen and event.event_id not in claimed:
+                    claimed[event.event_id] = event
+            self.seen.update(claimed)  # reserved at once, like a row lock
+            tx = _Batch({k: self.states.get(k) for k in conversations}, set(claimed))
             try:
                 yield tx
             except BaseException:
-                if claimed is not None:
-                    self.seen.discard(claimed.event_id)  # rolled back: not claimed
+                self.seen.difference_update(claimed)  # rolled back: not claimed
                 raise
-            if claimed is not None:
-                self.events.append(self._superseded(claimed))  # held even without save
-            if tx.staged is None:
-                return
-            state, deadline, signals, nudges, lease_until = tx.staged
+            for event in claimed.values():  # the claims hold even without save
+                self.events.append(self._superseded(event))
+            done = set(processed)
+            self.waiting = [p for p in self.waiting if p.seq not in done]
+            self._write(tx)
+
+    def _write(self, tx: _Batch) -> None:
+        for conversation, (state, deadline) in tx.staged.items():
             self.states[conversation] = state
             if deadline is None:
                 self.deadlines.pop(conversation, None)
             else:
                 self.deadlines[conversation] = deadline
-            self.signals.extend(signals)
-            for nudge in nudges:
-                if nudge.nudge_id not in self.nudges:
-                    self.nudges[nudge.nudge_id] = nudge_record(nudge)
-                    self.payloads[nudge.nudge_id] = nudge
-                    self.leases[nudge.nudge_id] = lease_until
-                    tx.inserted.append(nudge)
+        self.signals.extend(tx.signals)
+        for nudge, lease_until in tx.nudges:
+            if nudge.nudge_id not in self.nudges:
+                self.nudges[nudge.nudge_id] = nudge_record(nudge)
+                self.payloads[nudge.nudge_id] = nudge
+                self.leases[nudge.nudge_id] = lease_until
+                tx.inserted.append(nudge)
+
+    def transaction(
+        self, conversation: str, event: EventRecord | None = None
+    ) -> AbstractAsyncContextManager[OneTx]:
+        return one_transaction(self, conversation, event)
+
+    # --- the write-ahead inbox (in memory: for tests and trials, not kept) ---------------
+
+    async def inbox_put(self, rows: list[dict[str, Any]]) -> None:
+        known = {p.event_id for p in self.waiting}
+        for row in rows:
+            if row["event_id"] not in known:
+                known.add(row["event_id"])
+                self._seq += 1
+                self.waiting.append(Pending(self._seq, **row))
+
+    async def inbox_backlog(self) -> int:
+        return len(self.waiting)
+
+    async def inbox_lease(
+        self, owner: str, now: float, lease: float, conversations: int, events: int
+    ) -> list[Pending]:
+        won: list[str] = []
+        for pending in self.waiting:
+            key = pending.conversation
+            holder, until = self.inbox_leases.get(key, ("", 0.0))
+            if key in won or (until > now and holder != owner):
+                continue
+            won.append(key)
+            self.inbox_leases[key] = (owner, now + lease)
+            if len(won) >= conversations:
+                break
+        chosen = set(won)
+        return [p for p in self.waiting if p.conversation in chosen][:events]
+
+    async def inbox_release(self, owner: str, conversations: list[str]) -> None:
+        for key in conversations:
+            if self.inbox_leases.get(key, ("", 0.0))[0] == owner:
+                self.inbox_leases.pop(key)
 
     def _superseded(self, new: EventRecord) -> EventRecord:
         """Keep only a message's latest text (as ``queries.supersede_text`` does); returns
@@ -162,6 +215,10 @@ class MemoryStore:
             attempts=record.attempts + 1,
         )
         self.leases[nudge_id] = retry_at or 0.0
+
+    async def finish_nudges(self, outcomes: list[Finished]) -> None:
+        for o in outcomes:
+            await self.finish_nudge(o.nudge_id, o.status, o.route, o.error, o.now, o.retry_at)
 
     async def add_feedback(self, feedback: FeedbackRecord) -> bool:
         nudge = self.nudges.get(feedback.nudge_id)
@@ -231,6 +288,8 @@ class MemoryStore:
         self.surveys.pop(conversation, None)
         self.states.pop(conversation, None)
         self.deadlines.pop(conversation, None)
+        self.waiting = [p for p in self.waiting if p.conversation != conversation]
+        self.inbox_leases.pop(conversation, None)
         return before - self._rows()
 
     async def customer_signals(
@@ -299,7 +358,7 @@ class MemoryStore:
         self.feedback = {k: f for k, f in self.feedback.items() if f.nudge_id not in gone}
 
     def _rows(self) -> int:
-        lists = len(self.events) + len(self.signals) + len(self.commands)
+        lists = len(self.events) + len(self.signals) + len(self.commands) + len(self.waiting)
         outreach = len(self.surveys) + len(self.digests)
         return lists + len(self.nudges) + len(self.feedback) + len(self.states) + outreach
 

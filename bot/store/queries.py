@@ -2,16 +2,16 @@
 SQLite and PostgreSQL (``bot/store/runner.py`` runs them on the store's own thread for
 SQLite, through ``AsyncConnection.run_sync`` for PostgreSQL).
 
-An event costs two calls: ``open_event`` locks the conversation and reads its state in
-one upsert (``INSERT ... ON CONFLICT (key) DO UPDATE ... RETURNING state``: on
-PostgreSQL that takes the row lock, waiting for a replica processing the same
-conversation, and if a forget/purge deletes the row meanwhile the upsert inserts it
-afresh) and claims the event by inserting its full row (``ON CONFLICT DO NOTHING``: a
-second delivery inserts nothing); ``write_outcome`` writes the new state, the signals
-(one executemany) and the nudges (one INSERT, RETURNING those that were new). The
-statements run per event are built once per dialect with their values bound at
-execution, so SQLAlchemy's compiled-statement cache (and asyncpg's prepared
-statements) serve them.
+Events are processed in batches, and a batch costs two calls whatever its size:
+``open_batch`` locks its conversations and reads their states in one upsert (``INSERT
+... ON CONFLICT (key) DO UPDATE ... RETURNING``, in key order: on PostgreSQL that takes
+the row locks, waiting for a replica processing the same conversation, and if a
+forget/purge deletes a row meanwhile the upsert inserts it afresh), claims the events by
+inserting their rows (``ON CONFLICT DO NOTHING RETURNING``: a second delivery inserts
+nothing) and deletes them from the write-ahead inbox; ``write_batch`` writes the new
+states, the signals and the nudges (RETURNING those that were new), one statement each.
+The statements are built once per dialect with their values bound at execution, so
+SQLAlchemy's compiled-statement cache (and asyncpg's prepared statements) serve them.
 """
 
 from __future__ import annotations
@@ -27,13 +27,15 @@ from sqlalchemy.engine import Connection
 
 from bot.records import FeedbackRecord, SignalRecord
 from bot.store import schema
-from bot.store.base import Slice, SliceFilter
+from bot.store.base import Finished, Slice, SliceFilter
 from bot.store.message_text import supersede_text
 from bot.store.schema import (
     commands,
     conversations,
     events,
     feedback,
+    inbox_events,
+    inbox_leases,
     installation,
     nudges,
     practice_results,
@@ -47,7 +49,7 @@ _KEEPS_PAYLOAD = ("pending", "kept")  # a sent or failed nudge's text is not nee
 Insert = postgresql.Insert | sqlite.Insert
 
 
-def _insert(dialect: str, table: sa.Table) -> Insert:
+def insert_for(dialect: str, table: sa.Table) -> Insert:
     """The dialect's INSERT (the one with ``on_conflict_do_*``)."""
     return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
 
@@ -63,30 +65,30 @@ class _Statements:
 
 @functools.cache
 def _statements(dialect: str) -> _Statements:
-    lock = _insert(dialect, conversations)
+    lock = insert_for(dialect, conversations)
     return _Statements(
         # DO UPDATE (not NOTHING) so that PostgreSQL locks an existing row and RETURNING
         # always yields it; updated_at, not the key, so SQLite leaves the key index be
         lock=lock.on_conflict_do_update(
             index_elements=[conversations.c.key], set_={"updated_at": lock.excluded.updated_at}
-        ).returning(conversations.c.state),
-        claim=_insert(dialect, events)
+        ).returning(conversations.c.key, conversations.c.state),
+        claim=insert_for(dialect, events)
         .on_conflict_do_nothing(index_elements=[events.c.event_id])
         .returning(events.c.event_id),
         save=sa.update(conversations).where(conversations.c.key == sa.bindparam("b_key")),
         signals=sa.insert(signals),
-        nudges=_insert(dialect, nudges)
+        nudges=insert_for(dialect, nudges)
         .on_conflict_do_nothing(index_elements=[nudges.c.nudge_id])
         .returning(nudges.c.nudge_id),
     )
 
 
-# --- one event ---------------------------------------------------------------------------
+# --- a batch of events ------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What one event's transaction writes at its end (``ConversationTx.save``)."""
+    """What a batch writes for one conversation at its end (``BatchTx.save``)."""
 
     state: ConversationState
     deadline: float | None
@@ -95,49 +97,67 @@ class Outcome:
     lease_until: float
 
 
-def open_event(
-    conn: Connection, key: str, event: dict[str, Any] | None
-) -> tuple[ConversationState | None, bool]:
-    """Lock the conversation and read its state; claim ``event`` (its row values) if
-    given. Returns the state and whether the event was new (True without one)."""
-    state = lock(conn, key)
-    if event is None:
-        return state, True
-    new = claim(conn, event)
-    if new:
-        supersede_text(conn, event)
-    return state, new
+def open_batch(
+    conn: Connection, keys: list[str], events: list[dict[str, Any]], processed: list[int]
+) -> tuple[dict[str, ConversationState | None], set[str]]:
+    """Lock the conversations ``keys`` and read their states; claim ``events`` (their row
+    values), keeping only each message's latest text; delete the inbox rows ``processed``.
+    Returns the states by key and the ids of the events claimed now (the others had been
+    claimed before: redeliveries)."""
+    states = lock(conn, keys)
+    claimed = claim(conn, events)
+    for row in events:
+        if row["event_id"] in claimed:
+            supersede_text(conn, row)
+    if processed:
+        conn.execute(sa.delete(inbox_events).where(inbox_events.c.seq.in_(processed)))
+    return states, claimed
 
 
-def lock(conn: Connection, key: str) -> ConversationState | None:
-    """Lock the conversation's row, inserting it first if missing; returns its state."""
+def lock(conn: Connection, keys: list[str]) -> dict[str, ConversationState | None]:
+    """Lock the conversations' rows (in key order), inserting missing ones; their states."""
+    ordered = sorted(set(keys))
+    if not ordered:
+        return {}
     stmt = _statements(conn.dialect.name).lock
-    placeholder = schema.conversation_placeholder(key, time.time())
-    for _ in range(3):  # the upsert always returns the row; kept as a safeguard
-        row = conn.execute(stmt, placeholder).first()
-        if row is not None:
-            return schema.state_from(row.state)
-    raise RuntimeError(f"conversation row {key!r} keeps disappearing")
+    now = time.time()
+    rows = conn.execute(stmt, [schema.conversation_placeholder(k, now) for k in ordered]).all()
+    states = {row.key: schema.state_from(row.state) for row in rows}
+    if len(states) != len(ordered):  # the upsert always returns the rows; a safeguard
+        raise RuntimeError("conversation rows disappeared while being locked")
+    return states
 
 
-def claim(conn: Connection, event: dict[str, Any]) -> bool:
-    """Insert the event's row; False if it was there already (a redelivery)."""
-    return conn.execute(_statements(conn.dialect.name).claim, event).first() is not None
+def claim(conn: Connection, events: list[dict[str, Any]]) -> set[str]:
+    """Insert the events' rows; returns the ids inserted (not there before)."""
+    if not events:
+        return set()
+    return set(conn.execute(_statements(conn.dialect.name).claim, events).scalars())
 
 
-def write_outcome(conn: Connection, key: str, outcome: Outcome) -> list[Nudge]:
-    """Write a transaction's outcome; returns the nudges that were new."""
+def write_batch(conn: Connection, outcomes: dict[str, Outcome]) -> list[Nudge]:
+    """Write a batch's outcomes; returns the nudges that were new, in staging order."""
     st = _statements(conn.dialect.name)
-    values = schema.state_values(outcome.state, outcome.deadline, time.time())
-    conn.execute(st.save, {"b_key": key, **values})
-    if outcome.signals:
-        conn.execute(st.signals, [schema.signal_values(s) for s in outcome.signals])
-    if not outcome.nudges:
+    if not outcomes:
         return []
-    rows = [schema.nudge_values(n, outcome.lease_until) for n in outcome.nudges]
+    now = time.time()
+    conn.execute(
+        st.save,
+        [
+            {"b_key": key, **schema.state_values(o.state, o.deadline, now)}
+            for key, o in sorted(outcomes.items())
+        ],
+    )
+    signal_rows = [schema.signal_values(s) for o in outcomes.values() for s in o.signals]
+    if signal_rows:
+        conn.execute(st.signals, signal_rows)
+    staged = [(n, o.lease_until) for o in outcomes.values() for n in o.nudges]
+    if not staged:
+        return []
+    rows = [schema.nudge_values(n, lease_until) for n, lease_until in staged]
     new = set(conn.execute(st.nudges, rows).scalars())
     inserted = []
-    for nudge in outcome.nudges:
+    for nudge, _ in staged:
         if nudge.nudge_id in new:
             new.discard(nudge.nudge_id)  # the same nudge staged twice is new once
             inserted.append(nudge)
@@ -261,32 +281,44 @@ def claim_nudges(
     return [schema.nudge_from(r.payload) for r in rows]
 
 
-def finish_nudge(
-    conn: Connection,
-    nudge_id: str,
-    status: str,
-    route: str,
-    error: str,
-    now: float,
-    retry_at: float | None,
-) -> None:
+@functools.cache
+def _finish() -> sa.Update:
     c = nudges.c
-    values: dict[str, Any] = {
-        "status": status,
-        "route": route,
-        "error": error,
-        "attempts": c.attempts + 1,
-        "lease_until": retry_at or 0.0,
-    }
-    if status in ("sent", "kept"):
-        values["delivered_at"] = now
-    if status not in _KEEPS_PAYLOAD:
-        values["payload"] = None
+    keep = sa.bindparam("keep", type_=sa.Boolean)
     # Only a pending nudge changes: a late answer from a delivery that outlived its
     # lease must not turn another replica's "sent" back into "pending".
-    conn.execute(
-        sa.update(nudges).where(c.nudge_id == nudge_id, c.status == "pending").values(values)
+    return (
+        sa.update(nudges)
+        .where(c.nudge_id == sa.bindparam("b_id"), c.status == "pending")
+        .values(
+            status=sa.bindparam("b_status"),
+            route=sa.bindparam("b_route"),
+            error=sa.bindparam("b_error"),
+            attempts=c.attempts + 1,
+            lease_until=sa.bindparam("b_lease", type_=sa.Double),
+            delivered_at=sa.func.coalesce(sa.bindparam("b_at", type_=sa.Double), c.delivered_at),
+            payload=sa.case((keep, c.payload), else_=sa.null()),
+        )
     )
+
+
+def finish_nudges(conn: Connection, outcomes: list[Finished]) -> None:
+    """Record delivery outcomes (one executemany)."""
+    if not outcomes:
+        return
+    rows = [
+        {
+            "b_id": o.nudge_id,
+            "b_status": o.status,
+            "b_route": o.route,
+            "b_error": o.error,
+            "b_lease": float(o.retry_at or 0.0),
+            "b_at": float(o.now) if o.status in ("sent", "kept") else None,
+            "keep": o.status in _KEEPS_PAYLOAD,
+        }
+        for o in outcomes
+    ]
+    conn.execute(_finish(), rows)
 
 
 def add_feedback(conn: Connection, record: FeedbackRecord) -> bool:
@@ -298,7 +330,7 @@ def add_feedback(conn: Connection, record: FeedbackRecord) -> bool:
         return False
     row: dict[str, Any] = {"nudge_id": record.nudge_id, "user": record.user}
     row |= {"helpful": record.helpful, "at": record.at}
-    stmt = _insert(conn.dialect.name, feedback).values(row)
+    stmt = insert_for(conn.dialect.name, feedback).values(row)
     conn.execute(
         stmt.on_conflict_do_update(
             index_elements=["nudge_id", "user"],
@@ -338,8 +370,10 @@ def forget(conn: Connection, conversation: str) -> int:
         sa.delete(signals).where(signals.c.conversation == conversation),
         sa.delete(events).where(events.c.conversation == conversation),
         sa.delete(schema.surveys).where(schema.surveys.c.conversation == conversation),
+        sa.delete(inbox_events).where(inbox_events.c.conversation == conversation),
     ):
         count += conn.execute(stmt).rowcount
+    conn.execute(sa.delete(inbox_leases).where(inbox_leases.c.conversation == conversation))
     states = sa.delete(conversations).where(conversations.c.key == conversation)
     return count + _deleted_states(conn, states)
 
@@ -365,6 +399,8 @@ def purge(conn: Connection, before: float) -> int:
         sa.delete(schema.digests).where(schema.digests.c.created_at < before),
     ):
         count += conn.execute(stmt).rowcount
+    waiting = sa.exists().where(inbox_events.c.conversation == inbox_leases.c.conversation)
+    conn.execute(sa.delete(inbox_leases).where(inbox_leases.c.until < before, ~waiting))
     return count
 
 

@@ -6,9 +6,10 @@ queries in ``bot/store/sql.py`` are written against. JSON is kept as plain text 
 code path serves SQLite and PostgreSQL.
 
 No column holds message text except ``events.text`` (only when configured, redacted, and
-only a message's latest version: an edit clears the earlier ones, a deletion all) and
+only a message's latest version: an edit clears the earlier ones, a deletion all),
 ``nudges.payload`` (the nudge as it is shown, kept only while it may still be delivered
-or sits in an agent's inbox).
+or sits in an agent's inbox) and ``inbox_events.payload`` (an event accepted but not yet
+processed; the row is deleted in the transaction that processes it).
 """
 
 from __future__ import annotations
@@ -106,6 +107,28 @@ installation = sa.Table(  # per-installation values all replicas share
     metadata,
     sa.Column("name", sa.String, primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
+)
+
+# The write-ahead inbox: an event is stored here before it is acknowledged, and deleted in
+# the transaction that processes it. ``seq`` orders each conversation's events.
+inbox_events = sa.Table(
+    "inbox_events",
+    metadata,
+    sa.Column("seq", BigId, primary_key=True, autoincrement=True),
+    sa.Column("event_id", sa.String, nullable=False, unique=True),
+    sa.Column("conversation", sa.String, nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),  # the engine event as JSON
+    sa.Column("received_at", sa.Double, nullable=False),  # wall clock when stored
+    sa.Index("ix_inbox_events_conversation_seq", "conversation", "seq"),
+)
+
+# Which process works on a conversation's inbox events, until when (then anyone may).
+inbox_leases = sa.Table(
+    "inbox_leases",
+    metadata,
+    sa.Column("conversation", sa.String, primary_key=True),
+    sa.Column("owner", sa.String, nullable=False),
+    sa.Column("until", sa.Double, nullable=False),
 )
 
 commands = sa.Table(

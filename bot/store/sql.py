@@ -5,37 +5,38 @@ connection); two runners take it to the database (``bot/store/runner.py``): SQLi
 a thread of the store's own, PostgreSQL's through asyncpg. What differs is how writers
 are kept apart:
 
-- PostgreSQL: ``transaction(conversation)`` upserts the conversation's row, which locks
-  it, so replicas processing events of the same conversation take turns, each reading
-  the state the previous one committed. The outbox is leased with ``FOR UPDATE SKIP
-  LOCKED``.
+- PostgreSQL: ``batch(conversations, ...)`` upserts the conversations' rows, which locks
+  them, so replicas processing events of the same conversation take turns, each reading
+  the state the previous one committed. The inbox (by conversation) and the outbox are
+  leased with ``FOR UPDATE SKIP LOCKED``.
 - SQLite: one writer at a time. Writes take turns within the process and start with
   ``BEGIN IMMEDIATE`` (which also keeps another process, e.g. a CLI command, out until
   the commit); the database is in WAL mode, so readers never wait.
 
 Event claims and nudges rely on unique keys (``INSERT ... ON CONFLICT DO NOTHING``)
-inside the event's transaction: a crash before the commit leaves the event unclaimed
-and its nudges unrecorded; after the commit, a redelivery or a second replica finds
-them and does nothing. Only nudges this transaction actually inserted are delivered.
+inside the batch's transaction, which also removes the events from the inbox: a crash
+before the commit leaves the events waiting in the inbox, unclaimed, and their nudges
+unrecorded; after the commit, a redelivery or a second replica finds them claimed and
+does nothing. Only nudges this transaction actually inserted are delivered.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from sqlalchemy.engine import Connection
 
 from bot.records import EventRecord, FeedbackRecord, SignalRecord
-from bot.store import customers, queries, schema
-from bot.store.base import Slice, SliceFilter
+from bot.store import customers, inbox_sql, queries, schema
+from bot.store.base import Finished, OneTx, Pending, Slice, SliceFilter, one_transaction
 from bot.store.engine import backend, postgres_engine, sqlite_engine
 from bot.store.migrate import upgrade
 from bot.store.queries import Outcome
-from bot.store.runner import AsyncRunner, Hops, Runner, ThreadRunner
+from bot.store.runner import AsyncRunner, Runner, ThreadRunner
 from coaching.state import ConversationState
 from coaching.types import Nudge
 
@@ -44,25 +45,31 @@ NUDGE_KEY = "nudge_key"  # the installation's secret for nudge ids (hex)
 
 
 @dataclass
-class SqlTx:
-    """One event's transaction (see ``SqlStore.transaction``)."""
+class SqlBatch:
+    """One batch's transaction (see ``SqlStore.batch``)."""
 
-    hops: Hops
-    conversation: str
-    state: ConversationState | None
-    duplicate: bool = False
+    states: dict[str, ConversationState | None]
+    claimed: set[str]
     inserted: list[Nudge] = field(default_factory=list)
-    staged: Outcome | None = None
+    staged: dict[str, Outcome] = field(default_factory=dict)
 
     def save(
         self,
+        conversation: str,
         state: ConversationState,
         deadline: float | None,
         signals: list[SignalRecord],
         nudges: list[Nudge],
         lease_until: float,
     ) -> None:
-        self.staged = Outcome(state, deadline, list(signals), list(nudges), lease_until)
+        before = self.staged.get(conversation)
+        if before is not None:
+            signals = before.signals + list(signals)
+            nudges = before.nudges + list(nudges)
+        self.staged[conversation] = Outcome(
+            state, deadline, list(signals), list(nudges), lease_until
+        )
+        self.states[conversation] = state
 
 
 class SqlStore:
@@ -105,22 +112,49 @@ class SqlStore:
         return await self.runner.read(fn)
 
     @asynccontextmanager
-    async def transaction(
-        self, conversation: str, event: EventRecord | None = None
-    ) -> AsyncIterator[SqlTx]:
-        row = None if event is None else schema.event_values(event, self.store_text)
+    async def batch(
+        self,
+        conversations: Sequence[str],
+        events: Sequence[EventRecord],
+        processed: Sequence[int] = (),
+    ) -> AsyncIterator[SqlBatch]:
+        keys = sorted(set(conversations))
+        rows = [schema.event_values(e, self.store_text) for e in events]
+        done = list(processed)
         async with self.runner.session() as hops:
-            state, new = await hops.run(lambda conn: queries.open_event(conn, conversation, row))
-            tx = SqlTx(hops, conversation, state, duplicate=not new)
+            states, claimed = await hops.run(lambda c: queries.open_batch(c, keys, rows, done))
+            tx = SqlBatch(states, claimed)
             yield tx
             staged = tx.staged
             inserted: list[Nudge] = []
-            if staged is not None:
+            if staged:
                 inserted = await hops.run(
-                    lambda conn: queries.write_outcome(conn, conversation, staged),
-                    commit=True,
+                    lambda conn: queries.write_batch(conn, staged), commit=True
                 )
         tx.inserted = inserted  # only once committed: these are the nudges to deliver
+
+    def transaction(
+        self, conversation: str, event: EventRecord | None = None
+    ) -> AbstractAsyncContextManager[OneTx]:
+        return one_transaction(self, conversation, event)
+
+    # --- the write-ahead inbox ---------------------------------------------------------------
+
+    async def inbox_put(self, rows: list[dict[str, Any]]) -> None:
+        await self.runner.write(lambda conn: inbox_sql.put(conn, rows))
+
+    async def inbox_backlog(self) -> int:
+        return await self.runner.read(inbox_sql.backlog)
+
+    async def inbox_lease(
+        self, owner: str, now: float, lease: float, conversations: int, events: int
+    ) -> list[Pending]:
+        return await self.runner.write(
+            lambda conn: inbox_sql.lease(conn, owner, now, lease, conversations, events)
+        )
+
+    async def inbox_release(self, owner: str, conversations: list[str]) -> None:
+        await self.runner.write(lambda conn: inbox_sql.release(conn, owner, conversations))
 
     async def due(self, now: float, limit: int = 500) -> list[str]:
         return await self.runner.read(lambda conn: queries.due(conn, now, limit))
@@ -141,9 +175,10 @@ class SqlStore:
         now: float,
         retry_at: float | None = None,
     ) -> None:
-        await self.runner.write(
-            lambda conn: queries.finish_nudge(conn, nudge_id, status, route, error, now, retry_at)
-        )
+        await self.finish_nudges([Finished(nudge_id, status, route, error, now, retry_at)])
+
+    async def finish_nudges(self, outcomes: list[Finished]) -> None:
+        await self.runner.write(lambda conn: queries.finish_nudges(conn, outcomes))
 
     async def add_feedback(self, record: FeedbackRecord) -> bool:
         return await self.runner.write(lambda conn: queries.add_feedback(conn, record))

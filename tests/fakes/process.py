@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import ClassVar
 
 import aiohttp
 
@@ -27,6 +28,8 @@ def free_port() -> int:
 
 
 class CoachProcess:
+    alive: ClassVar[set[subprocess.Popen[bytes]]] = set()  # started, not yet stopped
+
     def __init__(
         self,
         fake: FakeSlack,
@@ -34,10 +37,12 @@ class CoachProcess:
         agents: list[str],
         extra: str = "",
         storage_url: str = "",
+        workers: int = 4,
     ) -> None:
         self.port = free_port()
         self.ops_port = free_port()  # /healthz and /metrics: never on Slack's port
         self.folder = folder
+        self._storage_url = storage_url
         self.config = folder / "coach.toml"
         storage = f'url = "{storage_url}"' if storage_url else ""
         self.config.write_text(
@@ -54,7 +59,9 @@ agents = {json.dumps(agents)}
 host = "127.0.0.1"
 port = {self.ops_port}
 [runtime]
-queue_size = 100000
+max_backlog = 100000
+lease_seconds = 2
+workers = {workers}
 tick_seconds = 1
 [logging]
 level = "WARNING"
@@ -69,15 +76,18 @@ level = "WARNING"
     def database(self) -> Path:
         return self.folder / "coach.db"
 
+    @property
+    def storage_url(self) -> str:
+        return self._storage_url or f"sqlite+aiosqlite:///{self.database}"
+
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "bot.cli", "run", "--config", str(self.config)]
+
     def start(self) -> None:
         env = {**os.environ, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET}
         with (self.folder / "coach.log").open("ab") as log:  # a pipe could fill and block it
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "bot.cli", "run", "--config", str(self.config)],
-                env=env,
-                cwd=self.folder,
-                stderr=log,
-            )
+            self.process = subprocess.Popen(self.command(), env=env, cwd=self.folder, stderr=log)
+        CoachProcess.alive.add(self.process)
 
     async def ready(self, session: aiohttp.ClientSession, within: float = 30.0) -> None:
         loop = asyncio.get_running_loop()
@@ -105,6 +115,19 @@ level = "WARNING"
             await r.read()
             return r.status
 
+    async def until_not_listening(self, session: aiohttp.ClientSession, within: float = 10) -> None:
+        """Wait until the process stopped taking requests (closed its port)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while loop.time() < deadline:
+            try:
+                async with session.get(self.url + "/healthz") as r:
+                    await r.read()
+            except aiohttp.ClientError:
+                return
+            await asyncio.sleep(0.02)  # a process shutting down: nothing to wait on
+        raise TimeoutError("coach run still takes requests")
+
     async def metric(self, session: aiohttp.ClientSession, name: str) -> float:
         async with session.get(self.ops_url + "/metrics") as r:
             text = await r.text()
@@ -114,12 +137,21 @@ level = "WARNING"
             if line.startswith(name) and not line.startswith("#")
         )
 
-    def rss_kb(self) -> int:
+    def rss_kb(self, field: str = "VmRSS") -> int:
+        """Resident memory now (``VmHWM``: the peak so far), from /proc."""
         assert self.process is not None
         for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
         return 0
+
+    @classmethod
+    def kill_all(cls) -> None:
+        """Kill every process still running (a failed test must not leave them behind)."""
+        for process in cls.alive:
+            process.kill()
+            process.wait()
+        cls.alive.clear()
 
     async def stop(self, sig: int = signal.SIGTERM, within: float = 30.0) -> tuple[int, str]:
         """Send ``sig`` and wait for the exit (without blocking this loop: the Slack fake
@@ -129,4 +161,5 @@ level = "WARNING"
         process, self.process = self.process, None
         process.send_signal(sig)
         code = await asyncio.to_thread(process.wait, within)
+        CoachProcess.alive.discard(process)
         return code, (self.folder / "coach.log").read_text(errors="replace")

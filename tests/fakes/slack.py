@@ -58,6 +58,10 @@ class FakeSlack:
         self.groups: dict[str, list[str]] = {}
         self.socket_acks: list[dict[str, Any]] = []
         self.uploads: dict[str, bytes] = {}  # file id -> bytes posted to its upload URL
+        self.held: set[str] = set()  # methods whose requests wait at the door (``hold``)
+        self.waiting = 0  # requests waiting at the door now
+        self.lost = 0  # held requests whose sender was gone when the door opened
+        self._door = asyncio.Event()
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self._sockets: list[web.WebSocketResponse] = []
@@ -99,6 +103,8 @@ class FakeSlack:
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         args = await _arguments(request)
+        if method in self.held and not await self._through_the_door(request):
+            return web.Response(status=499)  # its sender is gone: it never reached Slack
         await self._record(Call(method, args))
         if self.delay.get(method):
             await asyncio.sleep(self.delay[method])  # a slow Slack: the client must time out
@@ -182,7 +188,28 @@ class FakeSlack:
                     self._changed.notify_all()
         return ws
 
+    async def _through_the_door(self, request: web.Request) -> bool:
+        async with self._changed:
+            self.waiting += 1
+            self._changed.notify_all()
+        await self._door.wait()
+        self.waiting -= 1
+        gone = request.transport is None or request.transport.is_closing()
+        self.lost += gone
+        return not gone
+
     # --- driving and waiting -------------------------------------------------------------
+
+    def hold(self, *methods: str) -> None:
+        """Requests for ``methods`` wait before they reach 'Slack' (are recorded), as if
+        stuck in the network, until ``release``."""
+        self._door.clear()
+        self.held.update(methods)
+
+    def release(self) -> None:
+        """Let held requests through; those whose sender died meanwhile are dropped."""
+        self.held.clear()
+        self._door.set()
 
     async def send_socket(
         self, envelope_type: str, payload: dict[str, Any], envelope_id: str
