@@ -54,22 +54,34 @@ class Outbox:
         # them a second time.
         self._active: set[str] = set()
 
-    async def send(self, nudges: Sequence[tuple[Nudge, float | None]]) -> None:
-        """Start delivering new nudges in the background (returns once they are under
-        way): each after the conversation's previous one."""
+    async def send(self, nudges: Sequence[tuple[Nudge, float | None]], leased_until: float) -> None:
+        """Start delivering new nudges, leased to this process until ``leased_until``, in
+        the background (returns once they are under way): each after the conversation's
+        previous one."""
         for nudge, received in nudges:
             await self._room.acquire()
             self._active.add(nudge.nudge_id)
             key = nudge.conversation.key
-            task = asyncio.create_task(self._after(self._last.get(key), nudge, received))
+            previous = self._last.get(key)
+            task = asyncio.create_task(self._after(previous, nudge, received, leased_until))
             self._last[key] = task
             task.add_done_callback(functools.partial(self._done, key))
 
     async def _after(
-        self, previous: asyncio.Task[None] | None, nudge: Nudge, received: float | None
+        self,
+        previous: asyncio.Task[None] | None,
+        nudge: Nudge,
+        received: float | None,
+        leased_until: float,
     ) -> None:
         if previous is not None:
             await asyncio.wait([previous])
+        if self.clock.now() >= leased_until:
+            # Waited here past its lease: another replica's retries may have taken it.
+            # Leave it to the outbox, where one process at a time can lease it again.
+            log.info("nudge %s waited past its lease; left to the outbox", nudge.nudge_id)
+            self._active.discard(nudge.nudge_id)
+            return
         await self._deliver(nudge, received)
 
     def _done(self, key: str, task: asyncio.Task[None]) -> None:

@@ -165,7 +165,10 @@ class Runtime:
         for nudge in tx.inserted:
             self.metrics.nudges.labels(nudge.kind.value).inc()
         fresh_nudges = [(n, r) for n, r in made if n.nudge_id in new]
-        await (self.outbox.deliver if wait else self.outbox.send)(fresh_nudges)
+        if wait:
+            await self.outbox.deliver(fresh_nudges)
+        else:
+            await self.outbox.send(fresh_nudges, lease_until)
         return [
             Outcome(o.duplicate, tuple(n for n in o.nudges if n.nudge_id in new), o.signals)
             for o in outcomes

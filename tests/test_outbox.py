@@ -45,7 +45,7 @@ async def test_a_nudge_still_being_delivered_is_not_sent_again_when_its_lease_ru
     outbox = Outbox(store, {"test": slow}, clock, Metrics(), lease=5.0)
     first = nudge("n1")
     await stored(store, first)
-    await outbox.send([(first, None)])
+    await outbox.send([(first, None)], leased_until=5.0)
     await asyncio.wait_for(slow.called.wait(), 5)  # the delivery waits for Slack
     clock.advance_to(60)  # long past its lease
     assert await outbox.retry() == 0
@@ -56,12 +56,27 @@ async def test_a_nudge_still_being_delivered_is_not_sent_again_when_its_lease_ru
     assert await outbox.retry() == 0  # sent: never again
 
 
+async def test_a_nudge_that_waited_past_its_lease_is_left_to_the_outbox() -> None:
+    store, clock, slow = MemoryStore(), VirtualClock(0), SlowDelivery()
+    outbox = Outbox(store, {"test": slow}, clock, Metrics(), lease=5.0)
+    first, second = nudge("n1"), nudge("n2")
+    await stored(store, first, second)
+    await outbox.send([(first, None), (second, None)], leased_until=5.0)
+    await asyncio.wait_for(slow.called.wait(), 5)
+    clock.advance_to(10)  # n2 is still waiting for n1: its lease runs out meanwhile
+    slow.go.set()
+    await outbox.flush()
+    assert slow.attempts == ["n1"]  # not delivered from the queue: another may have it
+    assert await outbox.retry() == 1  # leased again, by one process, and delivered
+    assert slow.attempts == ["n1", "n2"]
+
+
 async def test_a_conversations_nudges_arrive_in_order() -> None:
     store, clock, slow = MemoryStore(), VirtualClock(0), SlowDelivery()
     outbox = Outbox(store, {"test": slow}, clock, Metrics(), lease=30.0)
     nudges = [nudge(f"n{k}") for k in range(5)]
     await stored(store, *nudges)
-    await outbox.send([(n, None) for n in nudges])
+    await outbox.send([(n, None) for n in nudges], leased_until=30.0)
     await asyncio.wait_for(slow.called.wait(), 5)
     await asyncio.sleep(0.05)  # time enough for a second delivery to start, were it allowed
     assert slow.attempts == ["n0"]  # the next waits for the one before
