@@ -320,6 +320,9 @@ async def test_what_else_is_stored(tmp_path: Path) -> None:
 
     assert await store.read(columns) == {
         "alembic_version": ["version_num"],
+        # the write-ahead inbox: an event's row (text included) only until it is processed
+        "inbox_events": ["seq", "event_id", "conversation", "payload", "received_at"],
+        "inbox_leases": ["conversation", "owner", "until"],
         "conversations": [
             "key",
             "platform",

@@ -80,8 +80,8 @@ async def test_an_event_the_store_cannot_take_gets_503_and_its_retry_is_processe
     assert (await running.event(angry(), headers=RETRY)).status == 200  # and once more
     await running.bot.runtime.drain()
     assert len(fake.of("chat.postEphemeral")) == 1
-    async with running.session.get(running.url + "/metrics") as r:
-        assert 'coach_events_refused_total{reason="store"} 1.0' in await r.text()
+    exposed = running.bot.runtime.metrics.render().decode()  # what /metrics serves
+    assert 'coach_events_refused_total{reason="store"} 1.0' in exposed
 
 
 async def test_a_backlog_at_its_bound_gets_503(running: Running, fake: FakeSlack) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 
 from adapters.outreach import AnswerResult, AnswerStatus, SurveyAnswer
 from bot.store.outreach import answered, unanswered
-from bot.store.queries import _insert
+from bot.store.queries import insert_for
 from bot.store.runner import Runner
 from bot.store.schema import digests, events, signals, surveys
 from bot.survey_records import Closing, Poster, SurveyRecord, SurveyStatus
@@ -103,7 +103,7 @@ def _record(row: sa.Row[Any]) -> SurveyRecord:
 
 def open_survey(conn: Connection, record: SurveyRecord, lease_until: float) -> bool:
     stmt = (
-        _insert(conn.dialect.name, surveys)
+        insert_for(conn.dialect.name, surveys)
         .values(_values(record, lease_until))
         .on_conflict_do_nothing(index_elements=[surveys.c.conversation])
         .returning(surveys.c.conversation)
@@ -197,7 +197,7 @@ def claim_digest(conn: Connection, key: str, now: float, lease: float, max_attem
     c = digests.c
     new = {"key": key, "created_at": now, "status": "pending", "attempts": 0, "error": ""}
     inserted = conn.execute(
-        _insert(conn.dialect.name, digests)
+        insert_for(conn.dialect.name, digests)
         .values(new | {"lease_until": now + lease})
         .on_conflict_do_nothing(index_elements=[c.key])
         .returning(c.key)

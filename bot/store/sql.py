@@ -31,7 +31,7 @@ from typing import Any, TypeVar
 from sqlalchemy.engine import Connection
 
 from bot.records import EventRecord, FeedbackRecord, SignalRecord
-from bot.store import customers, inbox_sql, queries, schema
+from bot.store import customers, inbox_sql, outbox_sql, queries, schema
 from bot.store.base import Finished, OneTx, Pending, Slice, SliceFilter, one_transaction
 from bot.store.engine import backend, postgres_engine, sqlite_engine
 from bot.store.migrate import upgrade
@@ -163,7 +163,7 @@ class SqlStore:
         self, now: float, lease: float, limit: int = 100, max_attempts: int = 8
     ) -> list[Nudge]:
         return await self.runner.write(
-            lambda conn: queries.claim_nudges(conn, now, lease, limit, max_attempts)
+            lambda conn: outbox_sql.claim_nudges(conn, now, lease, limit, max_attempts)
         )
 
     async def finish_nudge(
@@ -178,7 +178,7 @@ class SqlStore:
         await self.finish_nudges([Finished(nudge_id, status, route, error, now, retry_at)])
 
     async def finish_nudges(self, outcomes: list[Finished]) -> None:
-        await self.runner.write(lambda conn: queries.finish_nudges(conn, outcomes))
+        await self.runner.write(lambda conn: outbox_sql.finish_nudges(conn, outcomes))
 
     async def add_feedback(self, record: FeedbackRecord) -> bool:
         return await self.runner.write(lambda conn: queries.add_feedback(conn, record))
