@@ -60,6 +60,7 @@ class BareBolt(CoachProcess):
     def __init__(self, fake: FakeSlack, folder: Path) -> None:
         super().__init__(fake, folder, [])
         self.api_url = fake.api_url
+        self.ops_url = self.url  # its /healthz is on its one port
 
     def command(self) -> list[str]:
         script = Path(__file__).with_name("bare_bolt.py")
