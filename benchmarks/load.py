@@ -47,6 +47,7 @@ from sqlalchemy.pool import NullPool
 
 from benchmarks import traffic
 from benchmarks.load_driver import Driver, Phase, latencies, percentile, tips
+from bot.store.sql import SqlStore
 from tests.fakes.process import CoachProcess
 from tests.fakes.slack import FakeSlack
 from training.datasets import DEFAULT_EVAL
@@ -89,6 +90,7 @@ async def run_target(
     start: int,
 ) -> Result:
     result = Result(name)
+    key = b""
     with_three = [t for t in pool if len(t) >= 3]
     burst_convs = traffic.conversations(with_three, args.burst // 3, people, start=start)
     for conv in burst_convs:
@@ -118,7 +120,8 @@ async def run_target(
             before = len(tips(fake))
             print(f"{name}: latency at {args.latency_rate:.0f}/s ...", flush=True)
             await driver.paced(latency_convs, args.latency_rate, args.latency_duration)
-            result.latency_ms = latencies(fake, latency_convs, people, before, is_coach)
+            key = await installation_key(app) if is_coach else b""
+            result.latency_ms = latencies(fake, latency_convs, people, before, is_coach, key)
             driver.wire.close()
     finally:
         await app.stop()
@@ -126,13 +129,22 @@ async def run_target(
         shutil.rmtree(folder, ignore_errors=True)
     if is_coach:
         expected = traffic.expected_nudges(
-            burst_convs + sustained_convs + latency_convs, set(people.agents)
+            burst_convs + sustained_convs + latency_convs, set(people.agents), key
         )
         received = Counter(nid for nid, _ in tips(fake))
         result.expected = len(expected)
         result.missing = sum(1 for nid in expected if received[nid] == 0)
         result.doubled = sum(1 for n in received.values() if n > 1)
     return result
+
+
+async def installation_key(app: CoachProcess) -> bytes:
+    """The key the bot makes its nudge ids with (kept in its store)."""
+    store = await SqlStore.open(app.storage_url)
+    try:
+        return await store.installation_key()
+    finally:
+        await store.close()
 
 
 async def postgres_schema(url: str) -> tuple[str, Callable[[], Awaitable[None]]]:

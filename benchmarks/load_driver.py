@@ -161,10 +161,11 @@ def latencies(
     people: traffic.People,
     before: int,
     is_coach: bool,
+    nudge_key: bytes = b"",
 ) -> list[float]:
     sent_at = dict(traffic.sent_times(convs))
     if is_coach:
-        trigger = traffic.expected_nudges(convs, set(people.agents))
+        trigger = traffic.expected_nudges(convs, set(people.agents), nudge_key)
     else:  # the bare app's tip names the message's ts
         trigger = {f"A tip for {ts}": key for key in sent_at for ts in [key.rsplit(":", 1)[1]]}
     return [

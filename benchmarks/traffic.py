@@ -18,9 +18,11 @@ from typing import Any
 
 from adapters.console.transcript import Turn, load
 from adapters.slack.translate import translate
+from bot.policy import policy_from
 from coaching.engine import Engine
 from coaching.state import ConversationState
 from coaching.types import Role
+from config.settings import Settings
 
 TEAM = "T1"
 CHANNELS = [f"CSUP{n}" for n in range(8)]
@@ -116,9 +118,12 @@ def body(conv: Conversation, index: int, people: People, ts: float) -> dict[str,
     }
 
 
-def expected_nudges(convs: list[Conversation], agents: set[str]) -> dict[str, str]:
-    """nudge id -> the event id that triggered it, replaying each thread offline."""
-    engine = Engine()
+def expected_nudges(
+    convs: list[Conversation], agents: set[str], nudge_key: bytes = b""
+) -> dict[str, str]:
+    """nudge id -> the event id that triggered it, replaying each thread offline
+    (``nudge_key``: the live bot's installation key, which its nudge ids are made with)."""
+    engine = Engine(policy_from(Settings(), nudge_key))
     expected: dict[str, str] = {}
 
     def role_of(user: str, external: bool) -> Role:
