@@ -188,3 +188,26 @@ async def test_a_long_read_never_holds_up_a_write(tmp_path: Path) -> None:
         release.set()
         await reading
         await store.close()
+
+
+async def test_a_long_report_never_holds_up_the_reads_events_need(tmp_path: Path) -> None:
+    # Processing a customer's message reads their history; a supervisor's month summary
+    # must not make it wait (it once did, for seconds, on SQLite's one read thread).
+    store = await SqlStore.open(f"sqlite+aiosqlite:///{tmp_path / 'coach.db'}")
+    started, release = threading.Event(), threading.Event()
+
+    def slow_report(conn: Connection) -> Any:
+        started.set()
+        release.wait(10)
+        return conn.execute(sa.select(schema.events)).all()
+
+    reporting = asyncio.create_task(store.runner.read(slow_report, bulk=True))
+    try:
+        assert await asyncio.to_thread(started.wait, 5)
+        history = store.customer_signals("UCUST", 0.0, 1e12)
+        assert await asyncio.wait_for(history, 5) == []
+        assert not reporting.done()
+    finally:
+        release.set()
+        await reporting
+        await store.close()

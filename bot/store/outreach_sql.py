@@ -274,7 +274,9 @@ class SqlOutreach:
     async def surveys(
         self, since: float, until: float, conversations: set[str] | None = None
     ) -> list[SurveyRecord]:
-        return await self.runner.read(lambda conn: surveys_of(conn, since, until, conversations))
+        return await self.runner.read(
+            lambda conn: surveys_of(conn, since, until, conversations), bulk=True
+        )
 
     async def claim_digest(self, key: str, now: float, lease: float, max_attempts: int = 5) -> bool:
         return await self.runner.write(

@@ -1,15 +1,16 @@
 """Where the store's SQL runs: its statements are plain functions of a synchronous
 ``Connection`` (``bot/store/queries.py``), and a runner takes them there.
 
-- SQLite (``ThreadRunner``): two threads of the store's own, each holding one
-  connection for the store's lifetime: the writer's and the reader's; neither connection
-  ever leaves its thread. Each call is one hop to a thread and back: the whole function
+- SQLite (``ThreadRunner``): three threads of the store's own, each holding one
+  connection for the store's lifetime: the writer's, the reader's for the short reads
+  events need (a customer's history, due timers), and the reader's for reports (a
+  month's summary, which can take seconds); no connection ever leaves its thread. Each call is one hop to a thread and back: the whole function
   runs there, without the per-statement thread hops of an asyncio driver. One writer:
   write transactions take turns under an ``asyncio.Lock`` and start with ``BEGIN
   IMMEDIATE``, which keeps other processes out until the commit (and waits, up to the
   driver's ``timeout``, for one that holds the lock). Reads see the last commit, never a
-  transaction in progress (WAL), and run on their own thread: a long read (a month's
-  summary) never holds up the writes events need.
+  transaction in progress (WAL), and run on their own threads: a long read (a month's
+  summary) never holds up the writes or the short reads events need.
 - PostgreSQL (``AsyncRunner``): asyncpg through ``AsyncConnection.run_sync``; a write
   transaction holds one pooled connection, and row locks keep writers apart.
 
@@ -51,8 +52,9 @@ class Hops(Protocol):
 class Runner(Protocol):
     dialect: str
 
-    async def read(self, fn: Callable[[Connection], T]) -> T:
-        """``fn`` in a read transaction (sees what is committed)."""
+    async def read(self, fn: Callable[[Connection], T], *, bulk: bool = False) -> T:
+        """``fn`` in a read transaction (sees what is committed). ``bulk``: a long read for
+        a report, kept apart from the short reads that processing events needs."""
         ...
 
     async def write(self, fn: Callable[[Connection], T]) -> T:
@@ -142,10 +144,10 @@ class ThreadRunner:
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
         self._thread = _Thread("coach-sqlite")
-        self._reads = _Thread("coach-sqlite-reads")
+        self._reads = _ReadLane(engine, "coach-sqlite-reads")
+        self._reports = _ReadLane(engine, "coach-sqlite-reports")
         self._write_lock = asyncio.Lock()
         self._writer: Connection | None = None  # only touched on self._thread
-        self._reader: Connection | None = None  # only touched on self._reads
         self._closed = False
 
     async def _call(self, job: Callable[[], T]) -> T:
@@ -154,22 +156,12 @@ class ThreadRunner:
             raise RuntimeError("the store is closed")
         return await self._thread.call(job)
 
-    async def _read_call(self, job: Callable[[], T]) -> T:
-        if self._closed:
-            raise RuntimeError("the store is closed")
-        return await self._reads.call(job)
-
     # on the thread ----------------------------------------------------------------------
 
     def _writing(self) -> Connection:
         if self._writer is None:
             self._writer = self.engine.connect().execution_options(**{WRITE: True})
         return self._writer
-
-    def _reading(self) -> Connection:
-        if self._reader is None:
-            self._reader = self.engine.connect()
-        return self._reader
 
     def _end(self, commit: bool) -> None:
         conn = self._writing()
@@ -185,15 +177,12 @@ class ThreadRunner:
         self._writer = None
         self.engine.dispose()
 
-    def _shut_reader(self) -> None:
-        if self._reader is not None:
-            self._reader.close()
-        self._reader = None
-
     # on the event loop --------------------------------------------------------------------
 
-    async def read(self, fn: Callable[[Connection], T]) -> T:
-        return await self._read_call(lambda: _in_transaction(self._reading(), fn))
+    async def read(self, fn: Callable[[Connection], T], *, bulk: bool = False) -> T:
+        if self._closed:
+            raise RuntimeError("the store is closed")
+        return await (self._reports if bulk else self._reads).read(fn)
 
     async def write(self, fn: Callable[[Connection], T]) -> T:
         async with self._write_lock:
@@ -217,11 +206,37 @@ class ThreadRunner:
     async def close(self) -> None:
         if self._closed:
             return
-        await self._read_call(self._shut_reader)
+        await self._reads.close()
+        await self._reports.close()
         await self._call(self._shut_writer)
         self._closed = True
         self._thread.stop()
-        self._reads.stop()
+
+
+class _ReadLane:
+    """A thread with a read connection of its own (SQLite)."""
+
+    def __init__(self, engine: sa.Engine, name: str) -> None:
+        self._engine = engine
+        self._thread = _Thread(name)
+        self._conn: Connection | None = None  # only touched on the thread
+
+    def _connection(self) -> Connection:
+        if self._conn is None:
+            self._conn = self._engine.connect()
+        return self._conn
+
+    def _shut(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+        self._conn = None
+
+    async def read(self, fn: Callable[[Connection], T]) -> T:
+        return await self._thread.call(lambda: _in_transaction(self._connection(), fn))
+
+    async def close(self) -> None:
+        await self._thread.call(self._shut)
+        self._thread.stop()
 
 
 class _ThreadHops:
@@ -245,7 +260,8 @@ class AsyncRunner:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
 
-    async def read(self, fn: Callable[[Connection], T]) -> T:
+    async def read(self, fn: Callable[[Connection], T], *, bulk: bool = False) -> T:
+        # Each read takes a pooled connection of its own: a long one holds up nobody.
         async with self.engine.connect() as conn:
             return await conn.run_sync(fn)
 

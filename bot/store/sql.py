@@ -191,12 +191,16 @@ class SqlStore:
         await self.runner.write(lambda conn: queries.add_command(conn, row))
 
     async def slice(self, since: float, until: float, where: SliceFilter | None = None) -> Slice:
-        return await self.runner.read(lambda conn: queries.slice_of(conn, since, until, where))
+        return await self.runner.read(
+            lambda conn: queries.slice_of(conn, since, until, where), bulk=True
+        )
 
     async def open_states(
         self, platform: str | None = None, workspace: str | None = None
     ) -> list[ConversationState]:
-        return await self.runner.read(lambda conn: queries.open_states(conn, platform, workspace))
+        return await self.runner.read(
+            lambda conn: queries.open_states(conn, platform, workspace), bulk=True
+        )
 
     async def inbox(self, agent: str, limit: int = 10) -> list[Nudge]:
         return await self.runner.read(lambda conn: queries.inbox(conn, agent, limit))
