@@ -9,18 +9,19 @@ more than ``retention_days`` (older rows are purged anyway), and only conversati
 same platform workspace: one team's customers are not another's.
 
 The engine is pure and cannot read the store, so the runtime asks ``HistoryLookup.attach``
-for every event before its transaction: a customer's message in a conversation where they
-have not been seen yet gets their history attached (``MessagePosted.history``); the engine
-reads it only on their first message there. ``attached`` is told once the event is
-committed, so each customer costs one lookup per conversation (and one more after a
-restart); an event that failed and is retried is looked up again. Only whether a pair was
+about each batch of events before its transaction: a customer's message in a conversation
+where they have not been seen yet gets their history attached (``MessagePosted.history``);
+the engine reads it only on their first message there. One read per platform workspace
+serves the whole batch. ``attached`` is told once the event is committed, so each customer
+is looked up once per conversation (and once more after a restart); an event that failed
+and is retried is looked up again. Only whether a pair was
 seen is remembered, never a history, so nothing outlives ``coach forget``.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from bot.clock import Clock
@@ -97,19 +98,45 @@ class HistoryLookup:
         # A pair forgotten costs one more lookup, which the engine then ignores.
         self._known: dict[int, None] = {}
 
-    async def attach(self, event: Event) -> Event:
-        """``event`` with the customer's history if they are new to its conversation."""
-        if (
-            self.days <= 0
-            or not isinstance(event, MessagePosted)
-            or event.role is not Role.CUSTOMER
-            or _pair(event) in self._known
-        ):
-            return event
-        history = await self.history(
-            event.author, team(event.conversation), event.sent_at, event.conversation.key
-        )
-        return replace(event, history=history)
+    async def attach(self, events: Sequence[Event]) -> list[Event]:
+        """``events``, each customer's message with their history if they are new to its
+        conversation: one read per platform workspace, however many customers are new."""
+        new: defaultdict[str, list[MessagePosted]] = defaultdict(list)
+        for event in events:
+            if isinstance(event, MessagePosted) and self._is_new(event):
+                new[team(event.conversation)].append(event)
+        histories: dict[int, CustomerHistory] = {}  # by id() of the event
+        for prefix, group in new.items():
+            windows = [self._window(e.sent_at) for e in group]
+            signals = await self.store.customers_signals(
+                sorted({e.author for e in group}),
+                min(since for since, _ in windows),
+                max(until for _, until in windows),
+                prefix,
+            )
+            about: defaultdict[str, list[SignalRecord]] = defaultdict(list)
+            for signal in signals:
+                about[signal.subject].append(signal)
+            for event, (since, until) in zip(group, windows, strict=True):
+                theirs = [s for s in about[event.author] if since <= s.at < until]
+                pairs = conversations(theirs, event.conversation.key)
+                histories[id(event)] = CustomerHistory(tuple(past for _, past in pairs))
+        return [
+            replace(e, history=histories[id(e)])
+            if isinstance(e, MessagePosted) and id(e) in histories
+            else e
+            for e in events
+        ]
+
+    def _is_new(self, event: MessagePosted) -> bool:
+        return self.days > 0 and event.role is Role.CUSTOMER and _pair(event) not in self._known
+
+    def _window(self, until: float) -> tuple[float, float]:
+        """The times a history before ``until`` covers: ``since <= at < until``."""
+        since = until - self.days * DAY
+        if self.retention_days is not None:  # rows past retention may await the purge
+            since = max(since, self.clock.now() - self.retention_days * DAY)
+        return since, until
 
     def attached(self, event: Event) -> None:
         """The event is committed: its customer is known in its conversation."""
@@ -130,8 +157,6 @@ class HistoryLookup:
     async def lookup(
         self, customer: str, prefix: str, until: float, exclude: str = ""
     ) -> list[tuple[str, PastConversation]]:
-        since = until - self.days * DAY
-        if self.retention_days is not None:  # rows past retention may await the purge
-            since = max(since, self.clock.now() - self.retention_days * DAY)
-        signals = await self.store.customer_signals(customer, since, until, prefix)
+        since, until = self._window(until)
+        signals = await self.store.customers_signals([customer], since, until, prefix)
         return conversations(signals, exclude)

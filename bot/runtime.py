@@ -127,7 +127,8 @@ class Runtime:
         stepped in the order given; EngineFailure rolls the batch back."""
         now = self.clock.now()
         # the engine cannot read the store: customers new to a conversation get their history
-        items = [replace(i, event=await self.history.attach(i.event)) for i in items]
+        events = await self.history.attach([i.event for i in items])
+        items = [replace(i, event=e) for i, e in zip(items, events, strict=True)]
         records = [r for i in items if (r := event_record(i.event, self._stored_text(i.event)))]
         keys = [i.event.conversation.key for i in items]
         seqs = [i.seq for i in items if i.seq is not None]

@@ -178,7 +178,7 @@ def test_conversations_in_order_without_the_current_one() -> None:
 # --- the store contract ---------------------------------------------------------------------
 
 
-async def test_customer_signals_by_customer_time_and_workspace(reopen: Opener) -> None:
+async def test_customers_signals_by_customer_time_and_workspace(reopen: Opener) -> None:
     store = await reopen()
     clock, delivery = VirtualClock(T0), Delivered()
     runtime = make_runtime(store, delivery, clock)
@@ -186,18 +186,26 @@ async def test_customer_signals_by_customer_time_and_workspace(reopen: Opener) -
     await play(runtime, clock, left_angry(B, T0 + DAY, customer="someone_else"))
     await play(runtime, clock, left_angry(ELSEWHERE, T0 + 2 * DAY))
     prefix = team(A)
-    found = await store.customer_signals("cust", T0, T0 + 10 * DAY, prefix)
+    found = await store.customers_signals(["cust"], T0, T0 + 10 * DAY, prefix)
     assert [(s.conversation, s.kind, s.fired) for s in found] == [
         (A.key, "frustration", False),
         (A.key, "frustration", True),
     ]
-    everywhere = await store.customer_signals("cust", T0, T0 + 10 * DAY)
+    everywhere = await store.customers_signals(["cust"], T0, T0 + 10 * DAY)
     assert {s.conversation for s in everywhere} == {A.key, ELSEWHERE.key}
     # since <= at < until: the window's end is excluded, its start included
-    assert len(await store.customer_signals("cust", T0, T0 + 120, prefix)) == 1
-    assert len(await store.customer_signals("cust", T0 + 1, T0 + 121, prefix)) == 1
+    assert len(await store.customers_signals(["cust"], T0, T0 + 120, prefix)) == 1
+    assert len(await store.customers_signals(["cust"], T0 + 1, T0 + 121, prefix)) == 1
+    both = await store.customers_signals(["cust", "someone_else"], T0, T0 + 10 * DAY, prefix)
+    assert [(s.subject, s.conversation) for s in both] == [
+        ("cust", A.key),
+        ("cust", A.key),
+        ("someone_else", B.key),
+        ("someone_else", B.key),
+    ]
+    assert await store.customers_signals([], T0, T0 + 10 * DAY, prefix) == []
     # the prefix is matched literally ("_" is not a wildcard)
-    assert await store.customer_signals("cust", T0, T0 + 10 * DAY, "slack:T_:") == []
+    assert await store.customers_signals(["cust"], T0, T0 + 10 * DAY, "slack:T_:") == []
 
 
 async def test_history_survives_a_restart_and_briefs_the_next_agent(reopen: Opener) -> None:
@@ -258,7 +266,7 @@ async def test_retention_bounds_the_history(reopen: Opener) -> None:
     assert [n.conversation for n in briefs(delivery)] == [C]
     # ... and once purged it is gone for everyone
     await store.purge(T0 + 4 * DAY)
-    assert await store.customer_signals("cust", 0, T0 + 4 * DAY) == []
+    assert await store.customers_signals(["cust"], 0, T0 + 4 * DAY) == []
 
 
 async def test_forgetting_a_customer_erases_every_conversation_they_wrote_in(
@@ -280,14 +288,14 @@ async def test_forgetting_a_customer_erases_every_conversation_they_wrote_in(
     assert {n.conversation for n in data.nudges} <= {C.key, ELSEWHERE.key}
     assert all(e.author != "cust" for e in data.events if e.conversation != ELSEWHERE.key)
     assert {s.conversation.key for s in await store.open_states()} == {C.key, ELSEWHERE.key}
-    assert await store.customer_signals("cust", 0, 1e12, team(A)) == []
+    assert await store.customers_signals(["cust"], 0, 1e12, team(A)) == []
     assert await store.forget_customer("cust", team(A)) == 0
 
     assert await store.forget_customer("cust") > 0  # everywhere: the other workspace too
     data = await store.slice(0, 1e12)
     assert {e.conversation for e in data.events} == {C.key}
     store = await reopen()  # and it stays forgotten across a restart
-    assert await store.customer_signals("cust", 0, 1e12) == []
+    assert await store.customers_signals(["cust"], 0, 1e12) == []
 
 
 async def test_forgetting_finds_a_customer_only_a_state_still_names(reopen: Opener) -> None:
@@ -319,18 +327,24 @@ async def test_a_forgotten_customer_gets_no_brief_from_what_was_forgotten(reopen
     assert briefs(delivery) == []
 
 
-async def test_one_lookup_per_customer_and_conversation(reopen: Opener) -> None:
-    store = await reopen()
-    calls: list[str] = []
-    original = store.customer_signals
+def count_reads(store: Store) -> list[tuple[str, list[str]]]:
+    """Records each history read the store is asked for: (workspace prefix, customers)."""
+    calls: list[tuple[str, list[str]]] = []
+    original = store.customers_signals
 
     async def counting(
-        customer: str, since: float, until: float, prefix: str = ""
+        customers: list[str], since: float, until: float, prefix: str = ""
     ) -> list[SignalRecord]:
-        calls.append(customer)
-        return await original(customer, since, until, prefix)
+        calls.append((prefix, customers))
+        return await original(customers, since, until, prefix)
 
-    store.customer_signals = counting  # type: ignore[method-assign]
+    store.customers_signals = counting  # type: ignore[method-assign]
+    return calls
+
+
+async def test_one_lookup_per_customer_and_conversation(reopen: Opener) -> None:
+    store = await reopen()
+    calls = count_reads(store)
     clock, delivery = VirtualClock(T0), Delivered()
     runtime = make_runtime(store, delivery, clock)
     s = Script(A)
@@ -345,4 +359,52 @@ async def test_one_lookup_per_customer_and_conversation(reopen: Opener) -> None:
             s.msg("customer", "cust", ANGRY, T0 + 4),
         ],
     )
-    assert calls == ["cust", "pat"]
+    assert calls == [(team(A), ["cust"]), (team(A), ["pat"])]
+
+
+async def test_a_batch_reads_histories_once_per_workspace_each_customer_their_own(
+    reopen: Opener,
+) -> None:
+    store = await reopen()
+    clock, delivery = VirtualClock(T0), Delivered()
+    setup = make_runtime(store, delivery, clock)
+    await play(setup, clock, left_angry(A, T0))  # cust: once, left frustrated
+    await play(setup, clock, opens(B, T0 + 600, customer="pat"))  # pat: twice, calm
+    await play(setup, clock, opens(C, T0 + 1200, customer="pat"))
+    calls = count_reads(store)
+    later = T0 + DAY
+    d, e = ConversationRef("slack", "T1", "C4", "4.0"), ConversationRef("slack", "T1", "C5", "5.0")
+    other_team = ConversationRef("slack", "T2", "C8", "8.0")
+    batch = [
+        *opens(d, later, customer="cust"),
+        *opens(e, later + 5, customer="pat"),
+        *opens(ConversationRef("slack", "T1", "C6", "6.0"), later + 10, customer="newbie"),
+        *opens(other_team, later + 15, customer="cust"),  # cust's history is T1's, not T2's
+    ]
+    batch.sort(key=lambda event: event.sent_at)
+    clock.advance_to(batch[-1].sent_at)
+    runtime = Runtime(
+        Engine(Policy(), ScriptedDetectors({ANGRY: 0.9}, {PLAIN: 0.1})),
+        store,
+        {"slack": delivery},
+        clock,
+        history=HistoryLookup(store, clock, 30),
+        workers=1,
+    )
+    for event in batch:  # all stored before the one worker starts: a single lease
+        assert await runtime.submit(event)
+    await runtime.start()
+    try:
+        await runtime.drain()
+    finally:
+        await runtime.stop()
+    assert calls == [(team(A), ["cust", "newbie", "pat"]), (team(other_team), ["cust"])]
+    found = {(n.conversation, n.customer): n.reasons for n in briefs(delivery)}
+    assert found == {  # newbie has no history; cust has none in T2
+        (d, "cust"): (
+            "2nd conversation in 7 days",
+            "frustrated last time (complaint)",
+            "the last one ended unresolved",
+        ),
+        (e, "pat"): ("3rd conversation in 7 days",),
+    }

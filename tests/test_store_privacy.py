@@ -204,7 +204,7 @@ async def test_a_long_report_never_holds_up_the_reads_events_need(tmp_path: Path
     reporting = asyncio.create_task(store.runner.read(slow_report, bulk=True))
     try:
         assert await asyncio.to_thread(started.wait, 5)
-        history = store.customer_signals("UCUST", 0.0, 1e12)
+        history = store.customers_signals(["UCUST"], 0.0, 1e12)
         assert await asyncio.wait_for(history, 5) == []
         assert not reporting.done()
     finally:

@@ -260,12 +260,12 @@ class Store(Protocol):
         """Delete everything about one conversation; returns rows deleted."""
         ...
 
-    async def customer_signals(
-        self, customer: str, since: float, until: float, prefix: str = ""
+    async def customers_signals(
+        self, customers: list[str], since: float, until: float, prefix: str = ""
     ) -> list[SignalRecord]:
-        """The frustration and escalation signals about one customer, ``since <= at <
+        """The frustration and escalation signals about these customers, ``since <= at <
         until``, in conversations whose key starts with ``prefix`` (one platform workspace),
-        oldest first: what their history is made of (bot/history.py)."""
+        oldest first: what their histories are made of (bot/history.py)."""
         ...
 
     async def forget_customer(self, customer: str, prefix: str = "") -> int:

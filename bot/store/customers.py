@@ -14,14 +14,16 @@ from bot.store.schema import conversations, events, signals
 HISTORY_KINDS = ("frustration", "escalation")  # what a customer's history is made of
 
 
-def customer_signals(
-    conn: Connection, customer: str, since: float, until: float, prefix: str
+def customers_signals(
+    conn: Connection, customers: list[str], since: float, until: float, prefix: str
 ) -> list[SignalRecord]:
+    if not customers:
+        return []
     c = signals.c
     query = (
         sa.select(signals)
         .where(
-            c.subject == customer,
+            c.subject.in_(customers),
             c.kind.in_(HISTORY_KINDS),
             c.at >= float(since),
             c.at < float(until),

@@ -292,11 +292,12 @@ class MemoryStore:
         self.inbox_leases.pop(conversation, None)
         return before - self._rows()
 
-    async def customer_signals(
-        self, customer: str, since: float, until: float, prefix: str = ""
+    async def customers_signals(
+        self, customers: list[str], since: float, until: float, prefix: str = ""
     ) -> list[SignalRecord]:
         found = [
             s
+            for customer in customers
             for s in self._signals_about(customer)
             if s.kind in ("frustration", "escalation")
             and since <= s.at < until

@@ -215,11 +215,11 @@ class SqlStore:
     async def forget(self, conversation: str) -> int:
         return await self.runner.write(lambda conn: queries.forget(conn, conversation))
 
-    async def customer_signals(
-        self, customer: str, since: float, until: float, prefix: str = ""
+    async def customers_signals(
+        self, customers_: list[str], since: float, until: float, prefix: str = ""
     ) -> list[SignalRecord]:
         return await self.runner.read(
-            lambda conn: customers.customer_signals(conn, customer, since, until, prefix)
+            lambda conn: customers.customers_signals(conn, customers_, since, until, prefix)
         )
 
     async def forget_customer(self, customer: str, prefix: str = "") -> int:
