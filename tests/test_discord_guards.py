@@ -82,6 +82,47 @@ async def test_a_private_staff_channel_is_used(
         await fake.wait_until(lambda: len(fake.sent_to(STAFF)) == 1)
 
 
+STAFF_THREAD = "700000000000000031"  # a thread used as the staff channel
+
+
+@pytest.mark.parametrize(
+    ("kind", "parent", "private"),
+    [
+        (12, PUBLIC, True),  # a private thread: only its members see it, whatever the parent
+        (11, PUBLIC, False),  # a public thread: whoever sees its channel sees it
+        (11, STAFF, True),  # a public thread of a channel hidden from @everyone
+    ],
+)
+async def test_a_thread_as_staff_channel_is_as_private_as_who_can_see_it(
+    tmp_path: Path,
+    fake: FakeDiscord,
+    monkeypatch: pytest.MonkeyPatch,
+    kind: int,
+    parent: str,
+    private: bool,
+) -> None:
+    fake.guilds[0]["threads"].append(thread_payload(STAFF_THREAD, parent, AGENT, "tips", kind))
+    async with started(tmp_path, fake, monkeypatch, f'staff_channel = "{STAFF_THREAD}"') as r:
+        if private:
+            fake.closed_dms.add(AGENT)
+            await open_thread(r)
+            await r.say(CUSTOMER, ANGRY, 60)
+            await fake.wait_until(lambda: len(fake.sent_to(STAFF_THREAD)) == 1)
+        else:
+            await tip_kept_for_the_inbox(r, fake)
+            assert fake.sent_to(STAFF_THREAD, status=None) == []
+
+
+async def test_a_staff_channel_is_not_used_while_the_servers_roles_are_unknown(
+    tmp_path: Path, fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without the @everyone role nothing shows the channel private: assume it is not."""
+    fake.guilds[0]["roles"] = []
+    async with started(tmp_path, fake, monkeypatch, f'staff_channel = "{STAFF}"') as r:
+        await tip_kept_for_the_inbox(r, fake)
+        assert fake.sent_to(STAFF, status=None) == []
+
+
 async def test_the_conversations_own_channel_is_never_the_staff_channel(
     tmp_path: Path, fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch
 ) -> None:
