@@ -51,18 +51,22 @@ def request(name: str, user: str = "UAGENT", scope: Scope | None = None) -> Comm
     return CommandRequest("slack", "T1", user, frozenset(), name, scope or Scope(), Period.MONTH)
 
 
-async def test_me_and_summaries_are_filtered_by_the_store() -> None:
+async def test_me_summaries_and_highlights_are_filtered_by_the_store() -> None:
     store, clock = Watched(), VirtualClock(1e6)
     commands = service(store, clock)
     await commands.handle(request("me"))
     await commands.handle(request("summary", "ULEAD"))
     await commands.handle(request("summary", "ULEAD", Scope(ScopeKind.CHANNEL, "C1")))
     await commands.handle(request("summary", "ULEAD", Scope(ScopeKind.AGENT, "UAGENT")))
+    await commands.handle(request("highlights", "ULEAD"))
+    await commands.handle(request("highlights", "ULEAD", Scope(ScopeKind.CHANNEL, "C1")))
     assert store.asked == [
         SliceFilter("slack", "T1", agent="UAGENT"),
         SliceFilter("slack", "T1"),
         SliceFilter("slack", "T1", channel="C1"),
         SliceFilter("slack", "T1", agent="UAGENT"),
+        SliceFilter("slack", "T1"),
+        SliceFilter("slack", "T1", channel="C1"),
     ]
 
 
