@@ -108,11 +108,12 @@ def test_an_unretrieved_task_exception_is_logged_without_its_message(
 def test_the_longest_secret_is_masked_first_and_six_characters_are_enough(
     captured: io.StringIO,
 ) -> None:
-    logsetup.configure("INFO", "text", ["abc123", "abc123-longer-secret", "short"])
+    # the shorter secret sorts after the longer one that holds it: length decides, not order
+    logsetup.configure("INFO", "text", ["zz9911", "abc-zz9911-longer-secret", "short"])
     handler = logging.getLogger().handlers[0]
     assert isinstance(handler, logging.StreamHandler)
     handler.setStream(captured)
-    logging.getLogger("coach.test").warning("a abc123-longer-secret b abc123 c short")
+    logging.getLogger("coach.test").warning("a abc-zz9911-longer-secret b zz9911 c short")
     line = captured.getvalue().rstrip("\n")
     assert line.endswith("WARNING coach.test: a *** b *** c short")  # 5 characters: not a secret
 
@@ -136,3 +137,21 @@ def test_a_line_keeps_its_message_and_adds_the_exception_type_after_it(
     log.info("plain")
     entry = json.loads(captured.getvalue().splitlines()[-1])
     assert set(entry) == {"ts", "level", "logger", "message"} and entry["message"] == "plain"
+
+
+@pytest.mark.parametrize("level", ["INFO", "WARNING"])
+def test_libraries_that_log_bodies_at_info_are_quiet_above_debug(
+    captured: io.StringIO, level: str
+) -> None:
+    configure(captured, "text", level)
+    for name in logsetup.QUIET_LIBRARIES:
+        logging.getLogger(name).info("request body: %s", CUSTOMER_WORDS)
+    logging.getLogger("coach.test").warning("still here")
+    assert CUSTOMER_WORDS not in captured.getvalue()
+    assert "still here" in captured.getvalue()
+
+
+def test_at_debug_the_libraries_speak_too(captured: io.StringIO) -> None:
+    configure(captured, "text", "DEBUG")
+    logging.getLogger(logsetup.QUIET_LIBRARIES[0]).debug("library detail")
+    assert "library detail" in captured.getvalue()
