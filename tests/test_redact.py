@@ -46,6 +46,9 @@ def grouped(number: str, sep: str, size: int = 4) -> str:
         ("4111-1111-1111-1111", "[card]"),
         ("4111111111111111", "[card]"),
         ("amex 3782 822463 10005", "amex [card]"),
+        ("card 6011 0000 0000 0000 001", "card [card]"),  # 19 digits, the longest cards
+        ("card 4222000000006", "card [card]"),  # 13 digits, the shortest
+        ("card 4111 1111 1111 1111 12", "card [card] 12"),  # the card, not what follows
         ("IBAN GB82 WEST 1234 5698 7654 32 please", "IBAN [iban] please"),
         ("GB82WEST12345698765432", "[iban]"),
         ("de89370400440532013000", "[iban]"),
@@ -95,6 +98,7 @@ def test_a_jwt_is_hidden() -> None:
         "discord:123456789012345678:42",
         "<@123456789012345678> and <#123456789012345678>",
         "agent 123456789012345678 cannot be sent DMs",
+        "id 11000000000000007",  # 17 digits in one run that pass Luhn: an ID, not a card
         "order #1234567890",
         "4111 1111 1111 1112 fails the Luhn check",
         "GB00 WEST 1234 5698 7654 32 fails mod 97",
