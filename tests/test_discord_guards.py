@@ -11,12 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from adapters.discord.commands import DEFAULT_PERMISSIONS
+from adapters.discord.commands import DEFAULT_PERMISSIONS, NOT_HERE
 from tests.fakes.discord import (
     GUILD,
     FakeDiscord,
     button_click,
     channel_payload,
+    coach_command,
     guild_payload,
     hidden_from_everyone,
     message_payload,
@@ -151,6 +152,20 @@ async def test_events_from_servers_that_are_not_configured_are_dropped(
         await r.settled(ours["id"])
         assert {e.conversation.workspace for e in r.sink.events} == {GUILD}
         assert fake.dms_to(AGENT) == []
+
+
+async def test_commands_from_servers_that_are_not_configured_are_not_served(
+    tmp_path: Path, fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with started(tmp_path, fake, monkeypatch):
+        payload = coach_command("me", AGENT, channel=OTHER_CHANNEL)
+        payload["guild_id"] = payload["data"]["guild_id"] = OTHER_GUILD
+        payload["channel"]["guild_id"] = OTHER_GUILD
+        await fake.dispatch("INTERACTION_CREATE", payload)
+        await fake.wait_until(lambda: fake.callbacks())
+        answer = fake.callbacks()[-1].body
+        assert answer["data"]["embeds"][0]["title"] == NOT_HERE.title
+        assert answer["data"]["flags"] == 64  # ephemeral
 
 
 async def test_coach_is_hidden_from_members_until_an_admin_allows_roles(
