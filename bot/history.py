@@ -14,8 +14,8 @@ where they have not been seen yet gets their history attached (``MessagePosted.h
 the engine reads it only on their first message there. One read per platform workspace
 serves the whole batch. ``attached`` is told once the event is committed, so each customer
 is looked up once per conversation (and once more after a restart); an event that failed
-and is retried is looked up again. Only whether a pair was
-seen is remembered, never a history, so nothing outlives ``coach forget``.
+and is retried is looked up again. Only whether a pair was seen is remembered, never a
+history, so nothing outlives ``coach forget``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Customer history from the store (bot/history.py, bot/store/customers.py): what a
+"""Customer history from the store (bot/history.py, bot/store/customers_sql.py): what a
 history is made of, on every store (memory, SQLite, PostgreSQL: skipped, saying why, when
 no server is reachable); across restarts; within retention; and forgetting a customer."""
 

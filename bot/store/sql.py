@@ -31,7 +31,7 @@ from typing import Any, TypeVar
 from sqlalchemy.engine import Connection
 
 from bot.records import EventRecord, FeedbackRecord, SignalRecord
-from bot.store import customers, inbox_sql, outbox_sql, queries, schema
+from bot.store import customers_sql, inbox_sql, outbox_sql, queries, schema
 from bot.store.base import Finished, OneTx, Pending, Slice, SliceFilter, one_transaction
 from bot.store.engine import backend, postgres_engine, sqlite_engine
 from bot.store.migrate import upgrade
@@ -216,15 +216,15 @@ class SqlStore:
         return await self.runner.write(lambda conn: queries.forget(conn, conversation))
 
     async def customers_signals(
-        self, customers_: list[str], since: float, until: float, prefix: str = ""
+        self, customers: list[str], since: float, until: float, prefix: str = ""
     ) -> list[SignalRecord]:
         return await self.runner.read(
-            lambda conn: customers.customers_signals(conn, customers_, since, until, prefix)
+            lambda conn: customers_sql.customers_signals(conn, customers, since, until, prefix)
         )
 
     async def forget_customer(self, customer: str, prefix: str = "") -> int:
         return await self.runner.write(
-            lambda conn: customers.forget_customer(conn, customer, prefix)
+            lambda conn: customers_sql.forget_customer(conn, customer, prefix)
         )
 
     async def purge(self, before: float) -> int:
