@@ -101,15 +101,15 @@ class HistoryLookup:
     async def attach(self, events: Sequence[Event]) -> list[Event]:
         """``events``, each customer's message with their history if they are new to its
         conversation: one read per platform workspace, however many customers are new."""
-        new: defaultdict[str, list[MessagePosted]] = defaultdict(list)
-        for event in events:
+        attached = list(events)
+        new: defaultdict[str, list[tuple[int, MessagePosted]]] = defaultdict(list)  # by workspace
+        for index, event in enumerate(events):
             if isinstance(event, MessagePosted) and self._is_new(event):
-                new[team(event.conversation)].append(event)
-        histories: dict[int, CustomerHistory] = {}  # by id() of the event
+                new[team(event.conversation)].append((index, event))
         for prefix, group in new.items():
-            windows = [self._window(e.sent_at) for e in group]
+            windows = [self._window(e.sent_at) for _, e in group]
             signals = await self.store.customers_signals(
-                sorted({e.author for e in group}),
+                sorted({e.author for _, e in group}),
                 min(since for since, _ in windows),
                 max(until for _, until in windows),
                 prefix,
@@ -117,16 +117,12 @@ class HistoryLookup:
             about: defaultdict[str, list[SignalRecord]] = defaultdict(list)
             for signal in signals:
                 about[signal.subject].append(signal)
-            for event, (since, until) in zip(group, windows, strict=True):
+            for (index, event), (since, until) in zip(group, windows, strict=True):
                 theirs = [s for s in about[event.author] if since <= s.at < until]
                 pairs = conversations(theirs, event.conversation.key)
-                histories[id(event)] = CustomerHistory(tuple(past for _, past in pairs))
-        return [
-            replace(e, history=histories[id(e)])
-            if isinstance(e, MessagePosted) and id(e) in histories
-            else e
-            for e in events
-        ]
+                history = CustomerHistory(tuple(past for _, past in pairs))
+                attached[index] = replace(event, history=history)
+        return attached
 
     def _is_new(self, event: MessagePosted) -> bool:
         return self.days > 0 and event.role is Role.CUSTOMER and _pair(event) not in self._known

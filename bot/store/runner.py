@@ -4,8 +4,9 @@
 - SQLite (``ThreadRunner``): three threads of the store's own, each holding one
   connection for the store's lifetime: the writer's, the reader's for the short reads
   events need (a customer's history, due timers), and the reader's for reports (a
-  month's summary, which can take seconds); no connection ever leaves its thread. Each call is one hop to a thread and back: the whole function
-  runs there, without the per-statement thread hops of an asyncio driver. One writer:
+  month's summary, which can take seconds); no connection ever leaves its thread. Each
+  call is one hop to a thread and back: the whole function runs there, without the
+  per-statement thread hops of an asyncio driver. One writer:
   write transactions take turns under an ``asyncio.Lock`` and start with ``BEGIN
   IMMEDIATE``, which keeps other processes out until the commit (and waits, up to the
   driver's ``timeout``, for one that holds the lock). Reads see the last commit, never a
