@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from coaching.detectors import Detectors
+from coaching.scoring import Scorer
 
 
 @dataclass
@@ -24,7 +24,7 @@ class AnalyzeStats:
     problems: int = 0
 
 
-def analyze_row(detectors: Detectors, row: Any, line: int) -> tuple[dict[str, Any], str | None]:
+def analyze_row(detectors: Scorer, row: Any, line: int) -> tuple[dict[str, Any], str | None]:
     """One output row, and the problem (if any) to report for this line."""
     if not isinstance(row, dict):
         return _error(line, None, "not a JSON object")
@@ -73,7 +73,7 @@ def _error(line: int, row_id: Any, problem: str) -> tuple[dict[str, Any], str]:
 
 
 def analyze_lines(
-    lines: Iterable[str], detectors: Detectors, stats: AnalyzeStats, report: Callable[[str], None]
+    lines: Iterable[str], detectors: Scorer, stats: AnalyzeStats, report: Callable[[str], None]
 ) -> Iterator[str]:
     for line_number, line in enumerate(lines, start=1):
         if not line.strip():

@@ -24,9 +24,9 @@ from bot.outreach import OutreachServices
 from bot.policy import policy_from
 from bot.practice.service import practice_service
 from bot.runtime import Runtime
+from bot.scoring import build_engine
 from bot.store import open_store
 from bot.store.base import Store
-from coaching.engine import Engine
 from config import LoadedConfig
 from config.settings import RolesSettings
 
@@ -80,8 +80,9 @@ class Bot:
         history = HistoryLookup(
             store, clock, settings.coaching.history_days, settings.storage.retention_days
         )
+        engine = build_engine(policy, settings.coaching.model)
         runtime = Runtime(
-            Engine(policy),
+            engine,
             store,
             {},
             clock,
@@ -104,7 +105,7 @@ class Bot:
             store_text=settings.storage.store_text,
         )
         bot = cls(config, store, runtime, commands)
-        bot.practice = practice_service(config, store, roles, clock, policy)
+        bot.practice = practice_service(config, store, roles, clock, policy, engine.detectors)
         if settings.slack.enabled:
             from bot.wiring import slack_adapter
 

@@ -19,6 +19,7 @@ from typing import TextIO
 from rich.console import Console
 from rich.markup import escape
 
+from bot.scoring import ScorerUnavailable
 from bot.store import StoreUnavailable
 from config import ConfigError, LoadedConfig, load
 
@@ -103,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in exc.problems:
             err.print(f"[red]config error:[/] {escape(problem)}")
         return EXIT_USAGE
-    except StoreUnavailable as exc:
+    except (StoreUnavailable, ScorerUnavailable) as exc:
         err.print(f"[red]error:[/] {escape(str(exc))}")
         return EXIT_NOTHING_DONE
     except KeyboardInterrupt:
@@ -132,13 +133,11 @@ def _replay(args: argparse.Namespace, err: Console) -> int:
 
 def _analyze(args: argparse.Namespace, err: Console) -> int:
     from bot.analyze import AnalyzeStats, analyze_lines
-    from coaching.detectors import Detectors
+    from bot.policy import policy_from
+    from bot.scoring import build_scorer
 
     config = _config(args.config)
-    detectors = Detectors(
-        config.settings.coaching.frustration_threshold,
-        config.settings.coaching.acknowledgement_threshold,
-    )
+    detectors = build_scorer(config.settings.coaching.model, policy_from(config.settings))
     stats = AnalyzeStats()
 
     def report(problem: str) -> None:
@@ -174,6 +173,10 @@ def _stored(args: argparse.Namespace) -> int:
 
 
 def _check_config(args: argparse.Namespace) -> int:
+    from bot.policy import policy_from
+    from bot.scoring import build_scorer
+    from bot.scoring import describe as describe_scorer
+
     config = _config(args.config)
     out = Console(highlight=False)
     s = config.settings
@@ -183,6 +186,7 @@ def _check_config(args: argparse.Namespace) -> int:
         f"  slack:   {'enabled, ' + s.slack.mode + ' mode' if s.slack.enabled else 'disabled'}"
     )
     out.print(f"  discord: {'enabled' if s.discord.enabled else 'disabled'}")
+    out.print(f"  model: {describe_scorer(build_scorer(s.coaching.model, policy_from(s)))}")
     out.print(
         f"  storage: {_safe_url(config.storage_url)} (message text {'stored, redacted' if s.storage.store_text else 'not stored'}; kept {s.storage.retention_days} days)"
     )

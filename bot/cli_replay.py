@@ -80,6 +80,7 @@ def _run(
         show_message,
         show_nudge,
         history_days=settings.coaching.history_days,
+        model=settings.coaching.model,
     )
 
     async def go() -> ReplayStats:

@@ -19,8 +19,8 @@ from adapters.console.transcript import Turn
 from bot.clock import VirtualClock
 from bot.history import HistoryLookup
 from bot.runtime import Runtime
+from bot.scoring import DEFAULT_MODEL, build_engine
 from bot.store.memory import MemoryStore
-from coaching.engine import Engine
 from coaching.policy import Policy
 from coaching.types import Nudge
 
@@ -42,6 +42,7 @@ class Replayer:
     store: MemoryStore = field(default_factory=MemoryStore)
     clock: VirtualClock = field(default_factory=VirtualClock)
     history_days: float = 30.0  # customer memory: the same author across conversations
+    model: str = DEFAULT_MODEL  # [coaching] model: what judges the messages
     _held: list[Nudge] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -49,7 +50,11 @@ class Replayer:
         delivery = ConsoleDelivery(self._held.append)
         history = HistoryLookup(self.store, self.clock, self.history_days)
         self.runtime = Runtime(
-            Engine(self.policy), self.store, {"console": delivery}, self.clock, history=history
+            build_engine(self.policy, self.model),
+            self.store,
+            {"console": delivery},
+            self.clock,
+            history=history,
         )
         self.stats = ReplayStats()
 

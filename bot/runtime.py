@@ -37,9 +37,18 @@ from bot.metrics import Metrics
 from bot.outbox import Outbox
 from bot.records import FeedbackRecord, event_record, signal_record
 from bot.redact import stored_text
+from bot.scoring import BatchScorer
 from bot.store.base import Pending, Store
 from coaching.engine import Engine
-from coaching.types import ConversationRef, Event, MessageEdited, MessagePosted, Nudge, Signal, Tick
+from coaching.types import (
+    ConversationRef,
+    Event,
+    MessageEdited,
+    MessagePosted,
+    Nudge,
+    Signal,
+    Tick,
+)
 
 log = logging.getLogger("coach.runtime")
 
@@ -94,6 +103,7 @@ class Runtime:
         self.tick_seconds = tick_seconds
         self.store_text = store_text
         self.history = history or HistoryLookup(store, clock)
+        self.scoring = BatchScorer(engine, self.metrics)  # messages' scores, with context
         self.outbox = Outbox(store, self.deliveries, clock, self.metrics, lease_seconds)
         # A token wakes one idle worker (events were stored, or a worker found work and
         # there may be more); at most one waits, so a burst of writes wakes one at a time.
@@ -129,6 +139,8 @@ class Runtime:
         # the engine cannot read the store: customers new to a conversation get their history
         events = await self.history.attach([i.event for i in items])
         items = [replace(i, event=e) for i, e in zip(items, events, strict=True)]
+        # the model's few milliseconds a message must not hold up the event loop
+        assessments = await asyncio.to_thread(self.scoring.assess, events)
         records = [r for i in items if (r := event_record(i.event, self._stored_text(i.event)))]
         keys = [i.event.conversation.key for i in items]
         seqs = [i.seq for i in items if i.seq is not None]
@@ -137,7 +149,7 @@ class Runtime:
         lease_until = now + self.lease_seconds
         async with self.store.batch(keys, records, seqs) as tx:
             fresh = set(tx.claimed)
-            for item in items:
+            for item, assessment in zip(items, assessments, strict=True):
                 event = item.event
                 if not isinstance(event, Tick):
                     if event.event_id not in fresh:
@@ -146,7 +158,7 @@ class Runtime:
                     fresh.discard(event.event_id)  # the same event twice in one batch
                 key = event.conversation.key
                 try:
-                    result = self.engine.step(tx.states.get(key), event, now)
+                    result = self.engine.step(tx.states.get(key), event, now, assessment)
                 except Exception as exc:  # a bug, not an outage: retrying would not help
                     raise EngineFailure(describe(exc)) from exc
                 deadline = self.engine.next_deadline(result.state)

@@ -12,7 +12,7 @@ asks for more before it acts (``frustration.judge``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from coaching import features, model
 from coaching.frustration import explained
@@ -38,7 +38,7 @@ class Detectors:
         confident = model.load("frustration").confident
         unexplained = not explained(result) and (confident is None or result.score < confident)
         if result.fired and unexplained:
-            return Assessment(result.score, False, result.cues, result.matched)
+            return replace(result, fired=False)
         return result
 
     def acknowledgement(self, text: str) -> Assessment:
@@ -68,4 +68,4 @@ def _assess(
 def _rethreshold(result: Assessment, threshold: float | None) -> Assessment:
     if threshold is None:
         return result
-    return Assessment(result.score, result.score >= threshold, result.cues, result.matched)
+    return replace(result, fired=result.score >= threshold)

@@ -32,6 +32,7 @@ from coaching import acknowledgement, escalation, frustration, history, owed
 from coaching.detectors import Detectors
 from coaching.model import Assessment
 from coaching.policy import Policy
+from coaching.scoring import LexiconScorer
 from coaching.state import ConversationState, MessageSeen
 from coaching.types import (
     ConversationClosed,
@@ -62,27 +63,38 @@ class StepResult:
 
 
 class MessageDetectors(Protocol):
-    def frustration(self, text: str) -> Assessment: ...
-    def acknowledgement(self, text: str) -> Assessment: ...
+    def frustration(self, text: str, context: str = "") -> Assessment: ...
+    def acknowledgement(self, text: str, context: str = "") -> Assessment: ...
 
 
 class Engine:
+    """``detectors`` score a message the runtime has not scored already (a message arrives
+    with its ``assessment`` when the runtime scored it off the event loop, with context);
+    the default is the lexicon, which needs no model file."""
+
     def __init__(
         self, policy: Policy | None = None, detectors: MessageDetectors | None = None
     ) -> None:
         self.policy = policy or Policy()
-        self.detectors: MessageDetectors = detectors or Detectors(
-            self.policy.frustration_threshold, self.policy.acknowledgement_threshold
+        self.detectors: MessageDetectors = detectors or LexiconScorer(
+            Detectors(self.policy.frustration_threshold, self.policy.acknowledgement_threshold)
         )
 
-    def step(self, state: ConversationState | None, event: Event, now: float) -> StepResult:
+    def step(
+        self,
+        state: ConversationState | None,
+        event: Event,
+        now: float,
+        assessment: Assessment | None = None,
+    ) -> StepResult:
+        """``assessment``: the message's score, when the runtime has it already."""
         state = state or ConversationState.new(event.conversation)
         if isinstance(event, MessagePosted):
-            return self._posted(state, event, now)
+            return self._posted(state, event, now, assessment)
         if isinstance(event, Tick):
             return self._tick(state, event.now)
         if isinstance(event, MessageEdited):
-            return self._edited(state, event, now)
+            return self._edited(state, event, now, assessment)
         if isinstance(event, MessageDeleted):
             return self._deleted(state, event)
         if isinstance(event, ConversationClosed):
@@ -108,7 +120,13 @@ class Engine:
 
     # --- messages ----------------------------------------------------------------------
 
-    def _posted(self, state: ConversationState, event: MessagePosted, now: float) -> StepResult:
+    def _posted(
+        self,
+        state: ConversationState,
+        event: MessagePosted,
+        now: float,
+        assessment: Assessment | None,
+    ) -> StepResult:
         if event.role is Role.BOT:
             return StepResult(state, note="bot message ignored")
         seen = MessageSeen(event.message_id, event.author, event.role, event.sent_at)
@@ -118,13 +136,14 @@ class Engine:
             last_activity=max(state.last_activity, event.sent_at),
         )
         if event.role is Role.CUSTOMER:
-            return self._customer_message(state, event, now)
-        return self._agent_message(state, event, now)
+            result = assessment or self.detectors.frustration(event.text)
+            return self._customer_message(state, event, result, now)
+        result = assessment or self.detectors.acknowledgement(event.text)
+        return self._agent_message(state, event, result, now)
 
     def _customer_message(
-        self, state: ConversationState, event: MessagePosted, now: float
+        self, state: ConversationState, event: MessagePosted, result: Assessment, now: float
     ) -> StepResult:
-        result = self.detectors.frustration(event.text)
         state = history.remember(state, event, self.policy.history)  # before with_customer
         state = state.with_customer(event.author).with_score(event.author, result.score)
         judged = frustration.judge(state, event.author, result)
@@ -176,9 +195,8 @@ class Engine:
         return state, signals, nudges
 
     def _agent_message(
-        self, state: ConversationState, event: MessagePosted, now: float
+        self, state: ConversationState, event: MessagePosted, result: Assessment, now: float
     ) -> StepResult:
-        result = self.detectors.acknowledgement(event.text)
         last = state.last_agent_at
         state = replace(
             owed.on_agent(state.with_agent(event.author), event, self.policy),
@@ -189,12 +207,18 @@ class Engine:
         signal = _signal(SignalKind.ACKNOWLEDGEMENT, event, result, result.fired)
         return StepResult(state, (signal,), tuple(briefs + nudges))
 
-    def _edited(self, state: ConversationState, event: MessageEdited, now: float) -> StepResult:
+    def _edited(
+        self,
+        state: ConversationState,
+        event: MessageEdited,
+        now: float,
+        assessment: Assessment | None,
+    ) -> StepResult:
         seen = state.find_message(event.message_id)
         if seen is None:
             return StepResult(state, note="edit of a message this conversation has not seen")
         if event.role is Role.CUSTOMER:
-            result = self.detectors.frustration(event.text)
+            result = assessment or self.detectors.frustration(event.text)
             judged = frustration.judge(state, event.author, result)
             signal = _signal(SignalKind.FRUSTRATION, event, result, judged)
             still_unanswered = any(p.message_id == event.message_id for p in state.unanswered)
@@ -203,7 +227,7 @@ class Engine:
                 return StepResult(state, (signal, *signals), tuple(nudges))
             return StepResult(state, (signal,))
         if event.role is Role.AGENT:
-            result = self.detectors.acknowledgement(event.text)
+            result = assessment or self.detectors.acknowledgement(event.text)
             signal = _signal(SignalKind.ACKNOWLEDGEMENT, event, result, result.fired)
             return StepResult(acknowledgement.on_edit(state, event, result), (signal,))
         return StepResult(state, note="edit by a bot ignored")

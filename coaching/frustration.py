@@ -101,7 +101,8 @@ def explained(result: Assessment) -> bool:
 
 
 def judge(state: ConversationState, customer: str, result: Assessment) -> bool:
-    """Frustrated, in the conversation. The detector reads a message on its own; the
+    """Frustrated, in the conversation. The contextual model's score at its operating
+    point decides (``decisive``). The lexicon reads a message on its own, so with it the
     coach also wants a cue of how the customer feels about the service (waiting,
     repetition, a broken promise, sarcasm, a threat, anger...). A problem told in negative
     words without one is a calm problem report ("my printer stopped printing after the
@@ -109,6 +110,8 @@ def judge(state: ConversationState, customer: str, result: Assessment) -> bool:
     it counts only from a customer already frustrated in this conversation."""
     if not result.fired:
         return False
+    if result.decisive:  # the contextual model read the message in context: it decides
+        return True
     return bool({cue.name for cue in result.cues} & FEELING_CUES) or customer in state.frustrated
 
 

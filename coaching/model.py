@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -37,6 +37,11 @@ class Assessment:
     fired: bool
     cues: tuple[Cue, ...]  # what pushed the score up, strongest first
     matched: frozenset[str] = frozenset()  # every cue pattern that matched, whatever its weight
+    # The score alone decides (the contextual model); otherwise the engine also wants a
+    # feeling cue behind it (coaching/frustration.py, ``judge``).
+    decisive: bool = False
+    # (cue, the words that fired it): for explanations only, never stored or shown.
+    evidence: tuple[tuple[str, str], ...] = field(default=(), repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +70,13 @@ class LinearModel:
     def assess(self, features: MessageFeatures) -> Assessment:
         score = _sigmoid(self.logit(features.values))
         matched = frozenset(features.evidence)
-        return Assessment(score, score >= self.threshold, self.explain(features), matched)
+        return Assessment(
+            score,
+            score >= self.threshold,
+            self.explain(features),
+            matched,
+            evidence=tuple(features.evidence.items()),
+        )
 
     def explain(self, features: MessageFeatures) -> tuple[Cue, ...]:
         """The named cues that pushed the score up the most, in plain words. Word n-grams

@@ -21,6 +21,10 @@ class _Section(BaseModel):
 
 
 class CoachingSettings(_Section):
+    model: Literal["contextual", "lexicon"] = Field(
+        "contextual",
+        description="what judges messages: the contextual model (default) or the lexicon",
+    )
     frustration_threshold: float | None = Field(
         None, ge=0, le=1, description="score at which a customer counts as frustrated"
     )

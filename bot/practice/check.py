@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from bot.scoring import DEFAULT_MODEL, build_scorer
 from coaching.policy import Policy
 from coaching.practice.roleplay import Line, Roleplay, Session
 from coaching.practice.scenario import Outcome, Reaction, Scenario, Step
@@ -96,8 +97,10 @@ def weak_examples(roleplay: Roleplay, scenario: Scenario) -> tuple[str, ...]:
     return tuple(problems)
 
 
-def check(scenarios: list[Scenario], policy: Policy | None = None) -> list[Row]:
-    roleplay = Roleplay(policy)
+def check(
+    scenarios: list[Scenario], policy: Policy | None = None, model: str = DEFAULT_MODEL
+) -> list[Row]:
+    roleplay = Roleplay(policy, build_scorer(model, policy))
     return [
         Row(
             s.id,

@@ -25,6 +25,7 @@ from rich.markup import escape
 
 from bot.policy import policy_from
 from bot.practice import check, importer, library, terminal
+from bot.scoring import build_scorer
 from coaching.policy import Policy
 from coaching.practice.roleplay import CustomerSays, Line, Roleplay
 from coaching.practice.scenario import Scenario
@@ -67,7 +68,7 @@ def run(args: argparse.Namespace, err: Console) -> int:
     config = load(args.config)
     policy = policy_from(config.settings)
     if args.transcript is not None:
-        return _import(args, policy, err)
+        return _import(args, policy, err, config.settings.coaching.model)
     scenarios = library.load(library.scenarios_dir(config))
     for problem in scenarios.problems:
         err.print(f"[yellow]warning:[/] {escape(problem)}")
@@ -76,8 +77,10 @@ def run(args: argparse.Namespace, err: Console) -> int:
             print(f"{each.id:<22} {each.title}")
         return EXIT_OK if len(scenarios) else EXIT_NOTHING_DONE
     if args.check:
-        return _check(list(scenarios), policy, bool(scenarios.problems))
-    roleplay = Roleplay(policy)
+        return _check(
+            list(scenarios), policy, bool(scenarios.problems), config.settings.coaching.model
+        )
+    roleplay = Roleplay(policy, build_scorer(config.settings.coaching.model, policy))
     if args.scenario is None:
         if args.json or not sys.stdin.isatty():
             err.print(
@@ -158,9 +161,9 @@ def _plain_reader(console: Console) -> Callable[[str], str]:
     return read
 
 
-def _check(scenarios: list[Scenario], policy: Policy, had_problems: bool) -> int:
+def _check(scenarios: list[Scenario], policy: Policy, had_problems: bool, model: str) -> int:
     out = Console(highlight=False)
-    rows = check.check(scenarios, policy)
+    rows = check.check(scenarios, policy, model)
     out.print(f"{'scenario':<22} {'empathetic':<16} {'dismissive':<16} gap", markup=False)
     for row in rows:
         e, d = row.empathetic, row.dismissive
@@ -182,7 +185,7 @@ def _check(scenarios: list[Scenario], policy: Policy, had_problems: bool) -> int
     return EXIT_NOTHING_DONE if failing or had_problems or not rows else EXIT_OK
 
 
-def _import(args: argparse.Namespace, policy: Policy, err: Console) -> int:
+def _import(args: argparse.Namespace, policy: Policy, err: Console, model: str) -> int:
     from adapters.console.transcript import TranscriptError
     from adapters.console.transcript import load as load_transcript
 
@@ -197,12 +200,12 @@ def _import(args: argparse.Namespace, policy: Policy, err: Console) -> int:
     if args.conversation is not None and args.conversation not in found:
         err.print(f"[red]error:[/] no conversation {escape(repr(args.conversation))} in the file")
         return EXIT_USAGE
-    chosen = args.conversation or importer.most_frustrated(found, policy)
+    chosen = args.conversation or importer.most_frustrated(found, policy, model)
     if chosen is None:
         err.print("[red]error:[/] the file has no conversation with a customer message")
         return EXIT_NOTHING_DONE
     try:
-        result = importer.draft(found[chosen], args.transcript.stem, policy)
+        result = importer.draft(found[chosen], args.transcript.stem, policy, model)
     except ValueError as exc:
         err.print(f"[red]error:[/] conversation {escape(repr(chosen))}: {escape(str(exc))}")
         return EXIT_NOTHING_DONE

@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from adapters.console.transcript import Turn
+from bot.context_cache import AgentContext
 from bot.redact import redact
+from bot.scoring import DEFAULT_MODEL, build_engine
 from coaching import suggestions
-from coaching.engine import Engine
 from coaching.policy import Policy
 from coaching.practice.scenario import MAX_TEXT, from_dict
 from coaching.types import ConversationRef, MessagePosted, Role, SignalKind
@@ -58,21 +59,26 @@ def conversations(turns: list[Turn]) -> dict[str, list[Turn]]:
     return found
 
 
-def most_frustrated(found: dict[str, list[Turn]], policy: Policy | None = None) -> str | None:
+def most_frustrated(
+    found: dict[str, list[Turn]], policy: Policy | None = None, model: str = DEFAULT_MODEL
+) -> str | None:
     """The conversation with the most frustrated customer messages (the first of equals),
     among those with a customer message at all."""
     best, most = None, -1
     for conversation, turns in found.items():
-        talk = exchanges(turns, policy)
+        talk = exchanges(turns, policy, model)
         count = sum(1 for e in talk if e.frustrated)
         if talk and count > most:
             best, most = conversation, count
     return best
 
 
-def exchanges(turns: list[Turn], policy: Policy | None = None) -> list[Exchange]:
+def exchanges(
+    turns: list[Turn], policy: Policy | None = None, model: str = DEFAULT_MODEL
+) -> list[Exchange]:
     """The conversation as exchanges, judged by the live engine."""
-    engine = Engine(policy)
+    engine = build_engine(policy, model)
+    context = AgentContext()
     ref = ConversationRef("import", "file", "transcript", "draft")
     state = None
     found: list[Exchange] = []
@@ -83,7 +89,14 @@ def exchanges(turns: list[Turn], policy: Policy | None = None) -> list[Exchange]
         event = MessagePosted(
             f"import:{number}", ref, f"m{number}", turn.author, role, turn.text, turn.ts
         )
-        result = engine.step(state, event, turn.ts)
+        scored = (
+            engine.detectors.frustration(turn.text, context.get(ref.key))
+            if role is Role.CUSTOMER
+            else engine.detectors.acknowledgement(turn.text)
+        )
+        if role is Role.AGENT:
+            context.note(ref.key, turn.text)
+        result = engine.step(state, event, turn.ts, scored)
         state = result.state
         judged = (SignalKind.FRUSTRATION, SignalKind.ACKNOWLEDGEMENT)
         signal = next(s for s in result.signals if s.kind in judged)
@@ -102,9 +115,11 @@ def exchanges(turns: list[Turn], policy: Policy | None = None) -> list[Exchange]
     return found
 
 
-def draft(turns: list[Turn], name: str, policy: Policy | None = None) -> Draft:
+def draft(
+    turns: list[Turn], name: str, policy: Policy | None = None, model: str = DEFAULT_MODEL
+) -> Draft:
     """The draft scenario (TOML text) for one conversation's turns."""
-    talk = exchanges(turns, policy)[:MAX_STEPS]
+    talk = exchanges(turns, policy, model)[:MAX_STEPS]
     if not talk:
         raise ValueError("the conversation has no customer messages")
     conversation = redact(turns[0].conversation)

@@ -27,6 +27,7 @@ from bot.practice import library, reports
 from bot.practice.library import Library
 from bot.practice.store import PracticeStore, Result, for_store
 from bot.store.base import Store
+from coaching.engine import MessageDetectors
 from coaching.policy import Policy
 from coaching.practice.roleplay import Note, Roleplay, Session, is_stop
 from coaching.practice.scenario import Scenario
@@ -57,10 +58,11 @@ class PracticeService:
         policy: Policy | None = None,
         options: PracticeOptions | None = None,
         audit: Audit | None = None,
+        detectors: MessageDetectors | None = None,
     ) -> None:
         self.library, self.store, self.roles, self.clock = library, store, roles, clock
         self.options = options or PracticeOptions()
-        self.roleplay = Roleplay(policy)
+        self.roleplay = Roleplay(policy, detectors)
         self.audit = audit
         self._locks: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
 
@@ -210,7 +212,12 @@ class PracticeService:
 
 
 def practice_service(
-    config: LoadedConfig, store: Store, roles: Roles, clock: Clock, policy: Policy
+    config: LoadedConfig,
+    store: Store,
+    roles: Roles,
+    clock: Clock,
+    policy: Policy,
+    detectors: MessageDetectors | None = None,
 ) -> PracticeService:
     """The service ``coach run`` offers its chat adapters, from the settings."""
     settings = config.settings.practice
@@ -219,5 +226,5 @@ def practice_service(
         log.warning("practice scenarios: %s", problem)
     options = PracticeOptions(settings.enabled, settings.share_with_supervisors)
     return PracticeService(
-        scenarios, for_store(store), roles, clock, policy, options, store.add_command
+        scenarios, for_store(store), roles, clock, policy, options, store.add_command, detectors
     )

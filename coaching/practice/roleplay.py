@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from coaching.engine import Engine
+from coaching.engine import Engine, MessageDetectors
 from coaching.policy import Policy
 from coaching.practice import scorecard
 from coaching.practice.judgement import Judgement, judge
@@ -148,12 +148,14 @@ class Session:
 
 
 class Roleplay:
-    def __init__(self, policy: Policy | None = None) -> None:
+    def __init__(
+        self, policy: Policy | None = None, detectors: MessageDetectors | None = None
+    ) -> None:
         # The team's thresholds and time zone, but every tip shown at once: a practice
         # turn takes virtual minutes, and spacing tips by the live cooldown would hide
-        # most of them.
+        # most of them. ``detectors``: the live coach's scorer (bot/scoring.py).
         policy = policy or Policy()
-        self.engine = Engine(replace(policy, cooldown=0.0, ack_grace=0.0))
+        self.engine = Engine(replace(policy, cooldown=0.0, ack_grace=0.0), detectors)
         self.local = LocalTime(policy.utc_offset)
 
     def start(self, scenario: Scenario, agent: str) -> tuple[Session, tuple[Line, ...]]:
@@ -201,7 +203,9 @@ class Roleplay:
             judgements=(*session.judgements, judgement),
         )
         following = scenario.step(step.after(judgement.reaction))
-        session, lines = self._customer(scenario, session, following, at + CUSTOMER_AFTER)
+        session, lines = self._customer(
+            scenario, session, following, at + CUSTOMER_AFTER, context=text
+        )
         return session, (*tips, *lines)
 
     def stop(self, scenario: Scenario, session: Session) -> tuple[Session, tuple[Line, ...]]:
@@ -216,8 +220,9 @@ class Roleplay:
         return scorecard.build(scenario, session.judgements, outcome, session.scores)
 
     def _customer(
-        self, scenario: Scenario, session: Session, step: Step, at: float
+        self, scenario: Scenario, session: Session, step: Step, at: float, context: str = ""
     ) -> tuple[Session, list[Line]]:
+        """The customer's message, read as live with the agent's reply before it."""
         event = MessagePosted(
             event_id=f"{PLATFORM}:{scenario.id}:{session.turn}:customer",
             conversation=session.state.conversation,
@@ -227,7 +232,8 @@ class Roleplay:
             text=step.says,
             sent_at=at,
         )
-        result = self.engine.step(session.state, event, at)
+        assessment = self.engine.detectors.frustration(step.says, context)
+        result = self.engine.step(session.state, event, at, assessment)
         felt = next(s for s in result.signals if s.kind is SignalKind.FRUSTRATION)
         session = replace(
             session,

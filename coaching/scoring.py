@@ -1,0 +1,112 @@
+"""The two scorers the coach can run, behind one interface: how a message reads.
+
+- ``LexiconScorer``: the linear models over cues, VADER and n-grams (coaching/detectors.py).
+  It reads a message on its own; in a conversation the engine also wants a feeling cue
+  behind a frustrated score (coaching/frustration.py, ``judge``).
+- ``ContextualScorer`` (the default): the contextual model (coaching/contextual.py) reads
+  the customer's message with the agent message before it, and its score at its operating
+  point decides. The cue lists only explain: a cue becomes a reason where taking its words
+  out of the message lowers the score noticeably; with none, the plain "sounds frustrated".
+  Closings, declines and escalation intent still come from the cue patterns (what the
+  message says, not how it feels). Acknowledgement stays with the lexicon model: no
+  licence-clean set large enough to train a better one exists here (EPITOME only
+  evaluates).
+
+Both are deterministic: a message's assessment depends on its text and context only.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+from coaching.contextual import ContextualModel
+from coaching.detectors import UNSUPPORTED_LANGUAGE, Detectors
+from coaching.model import Assessment, label
+from coaching.model_input import model_input
+from coaching.types import Cue
+
+SOUNDS_FRUSTRATED = Cue("sounds_frustrated", "sounds frustrated", 0.0)
+# A cue explains a score when taking its words out lowers it by at least this much
+# (absolute) and by a fifth of the score: less is noise of the model, not the cue.
+MIN_DROP = 0.08
+MIN_SHARE = 0.2
+_MAX_REASON_CUES = 3
+_NOT_WORDS = frozenset({"negative_tone", "unsupported_language"})
+
+
+class Scorer(Protocol):
+    """What the runtime asks of a scorer; ``fingerprint`` names the exact detector."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def fingerprint(self) -> str: ...
+
+    def frustration(self, text: str, context: str = "") -> Assessment: ...
+    def acknowledgement(self, text: str, context: str = "") -> Assessment: ...
+
+
+@dataclass(frozen=True)
+class LexiconScorer:
+    detectors: Detectors
+    name: str = "lexicon"
+    fingerprint: str = "lexicon"
+
+    def frustration(self, text: str, context: str = "") -> Assessment:
+        return self.detectors.frustration(text)
+
+    def acknowledgement(self, text: str, context: str = "") -> Assessment:
+        return self.detectors.acknowledgement(text)
+
+
+class ContextualScorer:
+    name = "contextual"
+
+    def __init__(
+        self, model: ContextualModel, detectors: Detectors, threshold: float | None = None
+    ) -> None:
+        self.model = model
+        self.detectors = detectors
+        self.threshold = model.thresholds["frustration"] if threshold is None else threshold
+        self.fingerprint = f"contextual:{model.sha256[:12]}"
+
+    def frustration(self, text: str, context: str = "") -> Assessment:
+        message, window = model_input(text, context)
+        lexicon = self.detectors.frustration(text)  # cue matches, and the language check
+        if not message or UNSUPPORTED_LANGUAGE in lexicon.cues:
+            return replace(lexicon, decisive=True)  # nothing to read, or not English
+        score = self.model.score_prepared(message, window).frustration
+        fired = score >= self.threshold
+        cues = self._explain(message, window, score, lexicon) if fired else ()
+        return Assessment(round(score, 4), fired, cues, lexicon.matched, decisive=True)
+
+    def acknowledgement(self, text: str, context: str = "") -> Assessment:
+        return self.detectors.acknowledgement(text)
+
+    def _explain(
+        self, message: str, context: str, score: float, lexicon: Assessment
+    ) -> tuple[Cue, ...]:
+        """The cues whose words, taken out, lower the score noticeably; strongest first."""
+        found: list[Cue] = []
+        for name, words in lexicon.evidence:
+            if name in _NOT_WORDS or not words:
+                continue
+            without = _without(message, name, words)
+            if without == message:
+                continue
+            drop = score - self.model.score_prepared(without, context).frustration
+            if drop >= MIN_DROP and drop >= MIN_SHARE * score:
+                found.append(Cue(name, label(name), round(drop, 3)))
+        found.sort(key=lambda c: c.weight, reverse=True)
+        return tuple(found[:_MAX_REASON_CUES]) or (SOUNDS_FRUSTRATED,)
+
+
+def _without(message: str, name: str, words: str) -> str:
+    """The message with a cue's words taken out (capitals lowered, "!!!" made one)."""
+    if name == "shouting":
+        return re.sub(re.escape(words), words.lower(), message, flags=re.IGNORECASE)
+    if name == "repeated_punctuation":
+        return re.sub(r"([!?])[!?]+", r"\1", message)
+    return re.sub(re.escape(words), " ", message, count=1, flags=re.IGNORECASE).strip()
