@@ -43,6 +43,7 @@ class SignalRecord:
     fired: bool
     cues: tuple[str, ...]
     at: float
+    detector: str = ""  # the scorer behind ``score`` ("" before detectors were recorded)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +114,7 @@ def signal_record(signal: Signal) -> SignalRecord:
         fired=signal.fired,
         cues=tuple(c.name for c in signal.cues),
         at=signal.at,
+        detector=signal.detector,
     )
 
 

@@ -70,6 +70,12 @@ def summary_report(figures: Figures, scope: Scope, period: Period) -> Report:
         top = ", ".join(f"{name.replace('_', ' ')} ({n})" for name, n in f.cues.most_common(5))
         lines.append(f"Most frequent frustration cues: {top}.")
     lines += survey_lines
+    if len(f.detectors) > 1:
+        lines.append(
+            "The frustration detector changed in this period ("
+            + " → ".join(f.detectors)
+            + "): figures before and after the change are not comparable."
+        )
     if not f.conversations:
         lines.append("Nothing recorded for this scope and period yet.")
     chart, chart_title = _trend(f)

@@ -38,7 +38,7 @@ from bot.outbox import Outbox
 from bot.records import FeedbackRecord, event_record, signal_record
 from bot.redact import stored_text
 from bot.scoring import BatchScorer
-from bot.store.base import Pending, Store
+from bot.store.base import Pending, Release, Store
 from coaching.engine import Engine
 from coaching.types import (
     ConversationRef,
@@ -131,7 +131,9 @@ class Runtime:
         (outcome,) = await self._process([_Item(event, None, received)], wait=True)
         return outcome
 
-    async def _process(self, items: Sequence[_Item], *, wait: bool) -> list[Outcome]:
+    async def _process(
+        self, items: Sequence[_Item], *, wait: bool, release: Release | None = None
+    ) -> list[Outcome]:
         """One batch, in one store transaction, then its new nudges delivered (``wait``:
         before this returns; otherwise in the background). Events of one conversation are
         stepped in the order given; EngineFailure rolls the batch back."""
@@ -147,7 +149,7 @@ class Runtime:
         outcomes: list[Outcome] = []
         made: list[tuple[Nudge, float | None]] = []
         lease_until = now + self.lease_seconds
-        async with self.store.batch(keys, records, seqs) as tx:
+        async with self.store.batch(keys, records, seqs, release) as tx:
             fresh = set(tx.claimed)
             for item, assessment in zip(items, assessments, strict=True):
                 event = item.event
@@ -236,7 +238,7 @@ class Runtime:
                 self._wake_one()
             self._busy += 1
             try:
-                await self._work_through(leased)
+                released = await self._work_through(leased, owner)
                 backoff = 0.2
             except Exception as exc:  # the store failed: the events wait in the inbox
                 log.warning(
@@ -250,7 +252,8 @@ class Runtime:
                 continue  # the leases are still this worker's: it carries on with them
             finally:
                 self._busy -= 1
-            await self._release(owner, leased)
+            if not released:
+                await self._release(owner, leased)
             async with self._progress:
                 self._progress.notify_all()
             if not full and self.inbox.stored == stored_before:
@@ -265,7 +268,8 @@ class Runtime:
         with contextlib.suppress(Exception):  # unreleased leases run out by themselves
             await self.store.inbox_release(owner, sorted({p.conversation for p in leased}))
 
-    async def _work_through(self, leased: list[Pending]) -> None:
+    async def _work_through(self, leased: list[Pending], owner: str) -> bool:
+        """Process a lease; True when its batch's commit also ended the leases."""
         self.metrics.batch_size.observe(len(leased))
         items: list[_Item] = []
         unreadable: list[int] = []
@@ -279,13 +283,17 @@ class Runtime:
                 unreadable.append(pending.seq)
         if unreadable:
             await self._drop(unreadable)
+        released = False
         try:
-            await self._process(items, wait=False)
+            release = (owner, sorted({p.conversation for p in leased}))
+            await self._process(items, wait=False, release=release)
+            released = True
         except EngineFailure:  # find the event at fault: one at a time
             for item in items:
                 await self._process_alone(item)
         self.inbox.backlog = max(0, self.inbox.backlog - len(leased))
         self.metrics.queue_depth.set(self.inbox.backlog)
+        return released
 
     async def _process_alone(self, item: _Item) -> None:
         try:

@@ -75,6 +75,9 @@ class Figures:
     judged: list[Judged] = field(default_factory=list, repr=False)
     resolution_by_conversation: dict[str, float] = field(default_factory=dict, repr=False)
     survey: SurveyFigures = field(default_factory=SurveyFigures)
+    # The frustration detectors behind the period's scores, first used first: more than
+    # one means the detector changed inside the period and its figures mix the two.
+    detectors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         """Numbers for export (``coach summary --json``): comparable week to week."""
@@ -114,6 +117,7 @@ class Figures:
             "episodes_by_day": dict(sorted(self.episodes_by_day.items())),
             **self.returning.as_dict(),
             "survey": self.survey.as_dict(),
+            "detectors": list(self.detectors),
         }
 
     def per_100(self) -> dict[str, float]:
@@ -153,6 +157,8 @@ def compute(data: Slice, now: float) -> Figures:
             figures.escalations += 1
         if signal.kind == "frustration" and signal.fired:
             figures.cues.update(c for c in signal.cues if c != "wording")
+        if signal.kind == "frustration" and signal.detector not in ("", *figures.detectors):
+            figures.detectors.append(signal.detector)
     kinds = {}
     for nudge in data.nudges:
         figures.nudges[nudge.kind] += 1

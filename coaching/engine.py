@@ -145,7 +145,8 @@ class Engine:
         self, state: ConversationState, event: MessagePosted, result: Assessment, now: float
     ) -> StepResult:
         state = history.remember(state, event, self.policy.history)  # before with_customer
-        state = state.with_customer(event.author).with_score(event.author, result.score)
+        state = state.scored_by(result.detector).with_customer(event.author)
+        state = state.with_score(event.author, result.score)
         judged = frustration.judge(state, event.author, result)
         signals = [_signal(SignalKind.FRUSTRATION, event, result, judged)]
         if state.last_agent_at is not None and event.sent_at < state.last_agent_at:
@@ -262,6 +263,7 @@ def _signal(
         result.cues,
         event.event_id,
         at,
+        result.detector,
     )
 
 

@@ -40,6 +40,7 @@ class Assessment:
     # The score alone decides (the contextual model); otherwise the engine also wants a
     # feeling cue behind it (coaching/frustration.py, ``judge``).
     decisive: bool = False
+    detector: str = ""  # which scorer produced it (a model's fingerprint, or "lexicon")
     # (cue, the words that fired it): for explanations only, never stored or shown.
     evidence: tuple[tuple[str, str], ...] = field(default=(), repr=False, compare=False)
 

@@ -55,10 +55,10 @@ class LexiconScorer:
     fingerprint: str = "lexicon"
 
     def frustration(self, text: str, context: str = "") -> Assessment:
-        return self.detectors.frustration(text)
+        return replace(self.detectors.frustration(text), detector=self.fingerprint)
 
     def acknowledgement(self, text: str, context: str = "") -> Assessment:
-        return self.detectors.acknowledgement(text)
+        return replace(self.detectors.acknowledgement(text), detector=self.fingerprint)
 
 
 class ContextualScorer:
@@ -76,14 +76,15 @@ class ContextualScorer:
         message, window = model_input(text, context)
         lexicon = self.detectors.frustration(text)  # cue matches, and the language check
         if not message or UNSUPPORTED_LANGUAGE in lexicon.cues:
-            return replace(lexicon, decisive=True)  # nothing to read, or not English
+            # nothing to read, or not English
+            return replace(lexicon, decisive=True, detector=self.fingerprint)
         score = self.model.score_prepared(message, window).frustration
         fired = score >= self.threshold
         cues = self._explain(message, window, score, lexicon) if fired else ()
-        return Assessment(round(score, 4), fired, cues, lexicon.matched, decisive=True)
+        return Assessment(round(score, 4), fired, cues, lexicon.matched, True, self.fingerprint)
 
     def acknowledgement(self, text: str, context: str = "") -> Assessment:
-        return self.detectors.acknowledgement(text)
+        return replace(self.detectors.acknowledgement(text), detector="lexicon")
 
     def _explain(
         self, message: str, context: str, score: float, lexicon: Assessment

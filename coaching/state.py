@@ -107,6 +107,7 @@ class ConversationState:
     closed: bool = False
     returning: Mapping[str, Returning] = field(default_factory=dict)  # customers at risk
     briefed: bool = False  # the history brief went out (once per conversation)
+    detector: str = ""  # the scorer behind ``scores``
 
     @classmethod
     def new(cls, conversation: ConversationRef) -> ConversationState:
@@ -140,6 +141,13 @@ class ConversationState:
         if customer in self.customers:
             return self
         return replace(self, customers=(*self.customers, customer)[-MAX_PEOPLE:])
+
+    def scored_by(self, detector: str) -> ConversationState:
+        """Scores from another detector are not comparable ("growing more frustrated"):
+        a change of detector starts the conversation's scores afresh."""
+        if not detector or detector == self.detector:
+            return self
+        return replace(self, scores={}, detector=detector)
 
     def with_score(self, customer: str, score: float) -> ConversationState:
         scores = dict(self.scores)
@@ -201,6 +209,7 @@ class ConversationState:
             "closed": self.closed,
             "returning": {k: _returning_dict(r) for k, r in self.returning.items()},
             "briefed": self.briefed,
+            "detector": self.detector,
         }
 
     @classmethod
@@ -237,6 +246,7 @@ class ConversationState:
             closed=bool(data.get("closed", False)),
             returning={k: _returning_from(r) for k, r in data.get("returning", {}).items()},
             briefed=bool(data.get("briefed", False)),
+            detector=str(data.get("detector", "")),
         )
 
 

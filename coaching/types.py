@@ -145,6 +145,7 @@ class Signal:
     cues: tuple[Cue, ...]
     event_id: str
     at: float
+    detector: str = ""  # the scorer that gave ``score`` (scores of two are not compared)
 
 
 @dataclass(frozen=True, slots=True)

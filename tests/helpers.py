@@ -23,12 +23,12 @@ class ScriptedDetectors:
     matched: dict[str, frozenset[str]] = field(default_factory=dict)
     threshold: float = 0.5
 
-    def frustration(self, text: str) -> Assessment:
+    def frustration(self, text: str, context: str = "") -> Assessment:
         score = self.frustration_scores.get(text, 0.0)
         cues = (Cue("complaint", "uses complaint words", 1.0),) if score >= self.threshold else ()
         return Assessment(score, score >= self.threshold, cues, self.matched.get(text, frozenset()))
 
-    def acknowledgement(self, text: str) -> Assessment:
+    def acknowledgement(self, text: str, context: str = "") -> Assessment:
         score = self.ack_scores.get(text, 0.0)
         return Assessment(score, score >= self.threshold, ())
 

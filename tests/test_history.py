@@ -34,10 +34,10 @@ class FixedDetectors:
     def __init__(self, frustration: Assessment) -> None:
         self.fixed = frustration
 
-    def frustration(self, text: str) -> Assessment:
+    def frustration(self, text: str, context: str = "") -> Assessment:
         return self.fixed
 
-    def acknowledgement(self, text: str) -> Assessment:
+    def acknowledgement(self, text: str, context: str = "") -> Assessment:
         return Assessment(0.0, False, ())
 
 

@@ -170,11 +170,11 @@ class FlakyStore(MemoryStore):
         super().__init__()
         self.failures = failures
 
-    def batch(self, conversations, events, processed=()):  # type: ignore[no-untyped-def, override]
+    def batch(self, conversations, events, processed=(), release=None):  # type: ignore[no-untyped-def, override]
         if self.failures > 0:
             self.failures -= 1
             raise ConnectionError("database is restarting")
-        return super().batch(conversations, events, processed)
+        return super().batch(conversations, events, processed, release)
 
 
 async def test_store_briefly_unavailable_loses_nothing_and_keeps_order() -> None:
@@ -198,12 +198,12 @@ async def test_store_briefly_unavailable_loses_nothing_and_keeps_order() -> None
     assert [n.kind.value for n in delivery.sent] == ["frustration", "acknowledge"]
 
 
-async def test_an_engine_bug_skips_the_event_without_stopping_the_queue() -> None:
+async def test_a_message_the_scorer_refuses_is_judged_by_the_lexicon_and_holds_up_nothing() -> None:
     class Exploding(ScriptedDetectors):
-        def frustration(self, text: str):  # type: ignore[no-untyped-def]
+        def frustration(self, text: str, context: str = ""):  # type: ignore[no-untyped-def]
             if text == "boom":
                 raise ValueError("bug")
-            return super().frustration(text)
+            return super().frustration(text, context)
 
     delivery, clock = RecordingDelivery(), VirtualClock(0)
     runtime = Runtime(

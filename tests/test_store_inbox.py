@@ -91,6 +91,20 @@ async def test_only_the_batch_that_processes_events_removes_them(store: Store) -
     assert [p.event_id for p in await store.inbox_lease("one", 2.0, 30.0, 5, 10)] == ["a2"]
 
 
+async def test_a_batch_ends_its_leases_in_its_own_commit_and_only_then(store: Store) -> None:  # noqa: F811
+    await store.inbox_put([row("a1", A), row("b1", B)])
+    leased = await store.inbox_lease("one", 1.0, 30.0, 5, 10)
+    record = EventRecord("a1", A.key, "posted", "m-a1", "cust", "customer", 1.0)
+    with pytest.raises(RuntimeError):
+        async with store.batch([A.key], [record], [leased[0].seq], ("one", [A.key, B.key])):
+            raise RuntimeError("the store failed mid-batch")
+    assert await store.inbox_lease("two", 2.0, 30.0, 5, 10) == []  # rolled back: still held
+    async with store.batch([A.key], [record], [leased[0].seq], ("one", [A.key, B.key])):
+        pass
+    # one commit: a1 processed and both leases ended, so b1 is anyone's at once
+    assert [p.event_id for p in await store.inbox_lease("two", 3.0, 30.0, 5, 10)] == ["b1"]
+
+
 async def test_forget_drops_what_waits_for_the_conversation(store: Store) -> None:  # noqa: F811
     await store.inbox_put([row("a1", A), row("b1", B)])
     await store.forget(A.key)

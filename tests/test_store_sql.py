@@ -100,7 +100,7 @@ class FlakyDetectors(ScriptedDetectors):
 
     broken: bool = False
 
-    def frustration(self, text: str) -> Assessment:
+    def frustration(self, text: str, context: str = "") -> Assessment:
         if self.broken:
             raise RuntimeError("model crashed")
         return super().frustration(text)

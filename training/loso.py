@@ -21,8 +21,6 @@ import json
 import random
 import subprocess
 import sys
-import tempfile
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -40,6 +38,7 @@ OUT = Path(__file__).resolve().parent.parent / "coaching" / "data"
 # above the threshold. The coach must be quiet on ordinary chat (the target is 2% on a
 # source it never saw); 1% in-fold leaves room for new text being a little different.
 CALM_FALSE_ALARMS = 0.01
+OPERATING_POINT = "calm turns flagged <= 1% on every in-fold calm source"
 THRESHOLD_ROWS = 700  # unused calm rows per in-fold calm source that choose the threshold
 EVAL_ROWS = 2500  # rows of a large left-out source scored (sampled, seeded)
 CALM_SOURCES = ("goemotions", "mwoz", "taskmaster")
@@ -117,61 +116,6 @@ def _sampled(rows: list[cd.Example], seed: int) -> list[cd.Example]:
     return random.Random(seed).sample(rows, EVAL_ROWS)
 
 
-def evaluate_left_out(
-    model: ContextualModel, source: str, t: float, eval_dir: Path, seed: int
-) -> dict[str, Any]:
-    """The left-out source, every row of it the fold never trained on."""
-    if source == "ibm":
-        rows = cd.ibm(eval_dir)
-        y = np.asarray([r.frustrated for r in rows])
-        s = scores(model, rows)
-        bare = scores(model, rows, context=False)
-        out = labelled_figures(y, s[:, 0], t, lexicon_scores(rows))
-        out["roc_auc_without_context"] = round(float(roc_auc_score(y, bare[:, 0])), 4)
-        return out
-    if source == "goemotions":
-        rows = _sampled(cd.goemotions(eval_dir, "test"), seed)
-        y = np.asarray([r.frustrated for r in rows])
-        s = scores(model, rows)
-        out = labelled_figures(y, s[:, 0], t, lexicon_scores(rows))
-        calm = np.asarray([r.calm for r in rows])
-        out["neutral_positive_flagged"] = round(float((s[calm, 0] >= t).mean()), 4)
-        return out
-    if source == "mwoz":
-        rows = _sampled([r for r in cd.mwoz(eval_dir, "all") if r.calm], seed)
-    elif source == "taskmaster":
-        rows = _sampled(cd.taskmaster(eval_dir, "all"), seed)
-    else:
-        rows = _sampled(cd.written(), seed)
-        y = np.asarray([r.frustrated for r in rows])
-        return labelled_figures(y, scores(model, rows)[:, 0], t, lexicon_scores(rows))
-    s = scores(model, rows)
-    return calm_figures(s[:, 0], t) | {
-        "without_context": calm_figures(scores(model, rows, context=False)[:, 0], t)
-    }
-
-
-def evaluate_never_trained(model: ContextualModel, t: float, eval_dir: Path) -> dict[str, Any]:
-    """Sources no run trains on: the shipped model's honest figures there."""
-    out: dict[str, Any] = {}
-    for name in ("frustration_airline", "frustration_amazonhelp300"):
-        rows = [
-            cd.Example(name, r.id, r.text, "", r.label, None)
-            for r in datasets.labelled(name, eval_dir)
-        ]
-        y = np.asarray([r.frustrated for r in rows])
-        out[name] = labelled_figures(y, scores(model, rows)[:, 0], t, lexicon_scores(rows))
-    goemotions = cd.goemotions(eval_dir, "test")
-    y = np.asarray([r.frustrated for r in goemotions])
-    s = scores(model, goemotions)
-    out["goemotions_test"] = labelled_figures(y, s[:, 0], t, lexicon_scores(goemotions))
-    calm = np.asarray([r.calm for r in goemotions])
-    out["goemotions_test"]["neutral_positive_flagged"] = round(float((s[calm, 0] >= t).mean()), 4)
-    sgd = _sampled(sgd_satisfied(eval_dir), 5)
-    out["sgd_satisfied"] = calm_figures(scores(model, sgd)[:, 0], t)
-    return out
-
-
 def sgd_satisfied(eval_dir: Path) -> list[cd.Example]:
     """SGD customer turns (evaluation only) that their raters called satisfied (mean >= 3),
     with the system's previous turn as context."""
@@ -191,36 +135,131 @@ def sgd_satisfied(eval_dir: Path) -> list[cd.Example]:
     return rows
 
 
-def run(
+def trained_model(
+    pool: dict[str, list[cd.Example]], left_out: str | None, models: Path, seed: int
+) -> tuple[Path, list[cd.Example]]:
+    """The fold's model, trained once: a models folder that has it already is reused, so
+    choosing operating points again needs no retraining."""
+    in_fold = {s: rows for s, rows in pool.items() if s != left_out}
+    trained = [r for rows in cd.sample(in_fold, seed).values() for r in rows]
+    folder = models / (left_out or "all")
+    if not (folder / MODEL_FILE).exists():
+        contextual.train(trained, folder, seed=seed, log=lambda m: print(f"  [{folder.name}] {m}"))
+    return folder, trained
+
+
+def fold_scores(
     pool: dict[str, list[cd.Example]],
     left_out: str | None,
-    out_dir: Path,
+    models: Path,
     seed: int,
     eval_dir: Path,
 ) -> dict[str, Any]:
+    """Scores of the fold's in-fold calm rows (for the threshold) and, for a fold, of its
+    left-out source; cached beside the model."""
+    folder, trained = trained_model(pool, left_out, models, seed)
+    cached = folder / "scores.json"
+    if cached.exists():
+        return dict(json.loads(cached.read_text()))
+    model = contextual.load(folder)
     in_fold = {s: rows for s, rows in pool.items() if s != left_out}
-    trained = [r for rows in cd.sample(in_fold, seed).values() for r in rows]
-    started = time.monotonic()
-    contextual.train(trained, out_dir, seed=seed, log=lambda m: print(f"  [{left_out}] {m}"))
-    model = contextual.load(out_dir)
     choosing = threshold_rows(in_fold, trained, seed)
-    chosen = {s: scores(model, rows) for s, rows in choosing.items()}
-    thresholds = {
-        "frustration": pick_threshold({s: v[:, 0] for s, v in chosen.items()}),
-        "confusion": pick_threshold({s: v[:, 1] for s, v in chosen.items()}),
-    }
-    result: dict[str, Any] = {
+    out: dict[str, Any] = {
         "left_out": left_out,
         "trained_rows": len(trained),
         "ids_sha256": contextual.ids_hash(trained),
-        "thresholds": thresholds,
-        "seconds": round(time.monotonic() - started),
+        "in_fold_calm": {s: scores(model, rows).round(5).tolist() for s, rows in choosing.items()},
     }
     if left_out is not None:
-        result["left_out_figures"] = evaluate_left_out(
-            model, left_out, thresholds["frustration"], eval_dir, seed
+        out["left_out_rows"] = left_out_scores(model, left_out, eval_dir, seed)
+    else:
+        out["never_trained"] = never_trained_scores(model, eval_dir)
+    cached.write_text(json.dumps(out))
+    return out
+
+
+def _scored(model: ContextualModel, rows: Sequence[cd.Example], lexicon: bool) -> dict[str, Any]:
+    s = scores(model, rows)
+    out = {
+        "label": [r.frustrated for r in rows],
+        "calm": [r.calm for r in rows],
+        "score": s[:, 0].round(5).tolist(),
+        "confusion": s[:, 1].round(5).tolist(),
+        "score_without_context": scores(model, rows, context=False)[:, 0].round(5).tolist()
+        if any(r.context for r in rows)
+        else None,
+    }
+    if lexicon:
+        out["lexicon"] = lexicon_scores(rows).round(5).tolist()
+    return out
+
+
+def left_out_scores(
+    model: ContextualModel, source: str, eval_dir: Path, seed: int
+) -> dict[str, Any]:
+    """Every row of the left-out source the fold never trained on (large ones sampled)."""
+    if source == "ibm":
+        return _scored(model, cd.ibm(eval_dir), lexicon=True)
+    if source == "goemotions":
+        return _scored(model, _sampled(cd.goemotions(eval_dir, "test"), seed), lexicon=True)
+    if source == "mwoz":
+        return _scored(
+            model, _sampled([r for r in cd.mwoz(eval_dir, "all") if r.calm], seed), False
         )
-    print(json.dumps(result, indent=1), flush=True)
+    if source == "taskmaster":
+        return _scored(model, _sampled(cd.taskmaster(eval_dir, "all"), seed), lexicon=False)
+    return _scored(model, _sampled(cd.written(), seed), lexicon=True)
+
+
+def never_trained_scores(model: ContextualModel, eval_dir: Path) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in ("frustration_airline", "frustration_amazonhelp300"):
+        rows = [
+            cd.Example(name, r.id, r.text, "", r.label, None)
+            for r in datasets.labelled(name, eval_dir)
+        ]
+        out[name] = _scored(model, rows, lexicon=True)
+    out["goemotions_test"] = _scored(model, cd.goemotions(eval_dir, "test"), lexicon=True)
+    out["sgd_satisfied"] = _scored(model, _sampled(sgd_satisfied(eval_dir), 5), lexicon=False)
+    return out
+
+
+def figures_of(scored: dict[str, Any], t: float) -> dict[str, Any]:
+    """The figures of one scored source at threshold ``t``."""
+    s = np.asarray(scored["score"])
+    y = np.asarray(scored["label"])
+    calm = np.asarray(scored["calm"], dtype=bool)
+    if (y == 1).any() and (y == 0).any():
+        lexicon = np.asarray(scored["lexicon"]) if scored.get("lexicon") else None
+        out: dict[str, Any] = labelled_figures(y, s, t, lexicon)
+        if calm.any():
+            out["neutral_positive_flagged"] = round(float((s[calm] >= t).mean()), 4)
+    else:
+        out = calm_figures(s, t)
+    bare = scored.get("score_without_context")
+    if bare is not None:
+        bare_s = np.asarray(bare)
+        if (y == 1).any() and (y == 0).any():
+            out["roc_auc_without_context"] = round(float(roc_auc_score(y, bare_s)), 4)
+        else:
+            out["calm_flagged_without_context"] = round(float((bare_s >= t).mean()), 4)
+    return out
+
+
+def evaluate(fold: dict[str, Any]) -> dict[str, Any]:
+    """Thresholds from the fold's in-fold rows only, then the left-out figures at them."""
+    calm = fold["in_fold_calm"]
+    thresholds = {
+        "frustration": pick_threshold({s: [row[0] for row in v] for s, v in calm.items()}),
+        "confusion": pick_threshold({s: [row[1] for row in v] for s, v in calm.items()}),
+    }
+    result = {k: fold[k] for k in ("left_out", "trained_rows", "ids_sha256")}
+    result["thresholds"] = thresholds
+    t = thresholds["frustration"]
+    if "left_out_rows" in fold:
+        result["left_out_figures"] = figures_of(fold["left_out_rows"], t)
+    if "never_trained" in fold:
+        result["never_trained"] = {k: figures_of(v, t) for k, v in fold["never_trained"].items()}
     return result
 
 
@@ -241,43 +280,52 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-ship", action="store_true", help="only the folds")
     parser.add_argument("--seed", type=int, default=contextual.SEED)
+    parser.add_argument(
+        "--models",
+        type=Path,
+        default=Path("training/.loso_models"),
+        help="where each fold's model and scores are kept (reused when present)",
+    )
     parser.add_argument("--report", type=Path, default=Path("training/loso_report.json"))
     args = parser.parse_args(argv)
     pool = cd.training_pool(args.eval_dir)
-    folds = [f for f in args.folds.split(",") if f]
     report: dict[str, Any] = {"seed": args.seed, "commit": _commit(), "folds": []}
-    for source in folds:
-        with tempfile.TemporaryDirectory() as tmp:
-            report["folds"].append(run(pool, source, Path(tmp), args.seed, args.eval_dir))
+    names: list[str | None] = [] if args.no_ship else [None]
+    names += [f for f in args.folds.split(",") if f]
+    for name in names:  # the shipped model first: its rows choose the operating point
+        fold = fold_scores(pool, name, args.models, args.seed, args.eval_dir)
+        result = evaluate(fold)
+        print(json.dumps(result, indent=1), flush=True)
+        if name is None:
+            report["shipped"] = result
+        else:
+            report["folds"].append(result)
         args.report.write_text(json.dumps(report, indent=1) + "\n")
     if not args.no_ship:
-        with tempfile.TemporaryDirectory() as tmp:
-            folder = Path(tmp)
-            shipped = run(pool, None, folder, args.seed, args.eval_dir)
-            model = contextual.load(folder)
-            shipped["never_trained"] = evaluate_never_trained(
-                model, shipped["thresholds"]["frustration"], args.eval_dir
-            )
-            raw = (folder / MODEL_FILE).read_bytes()
-            sidecar = {
-                "base": "sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0)",
-                "sha256": hashlib.sha256(raw).hexdigest(),
-                "ids_sha256": shipped["ids_sha256"],
-                "trained_rows": shipped["trained_rows"],
-                "sources": list(cd.TRAINING_SOURCES),
-                "seed": args.seed,
-                "commit": report["commit"],
-                "thresholds": shipped["thresholds"],
-                "operating_point": f"calm turns flagged <= {CALM_FALSE_ALARMS:.0%} on every in-fold calm source",
-                "figures": {"folds": report["folds"], "never_trained": shipped["never_trained"]},
-            }
-            OUT.mkdir(parents=True, exist_ok=True)
-            (OUT / MODEL_FILE).write_bytes(raw)
-            (OUT / TOKENIZER_FILE).write_bytes((folder / TOKENIZER_FILE).read_bytes())
-            (OUT / SIDECAR_FILE).write_text(json.dumps(sidecar, indent=1) + "\n")
-        report["shipped"] = shipped
-        args.report.write_text(json.dumps(report, indent=1) + "\n")
+        ship(args.models / "all", report)
     return 0
+
+
+def ship(folder: Path, report: dict[str, Any]) -> None:
+    """The shipped model into coaching/data, with its sidecar."""
+    shipped = report["shipped"]
+    raw = (folder / MODEL_FILE).read_bytes()
+    sidecar = {
+        "base": "sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0)",
+        "sha256": hashlib.sha256(raw).hexdigest(),
+        "ids_sha256": shipped["ids_sha256"],
+        "trained_rows": shipped["trained_rows"],
+        "sources": list(cd.TRAINING_SOURCES),
+        "seed": report["seed"],
+        "commit": report["commit"],
+        "thresholds": shipped["thresholds"],
+        "operating_point": OPERATING_POINT,
+        "figures": {"folds": report["folds"], "never_trained": shipped["never_trained"]},
+    }
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / MODEL_FILE).write_bytes(raw)
+    (OUT / TOKENIZER_FILE).write_bytes((folder / TOKENIZER_FILE).read_bytes())
+    (OUT / SIDECAR_FILE).write_text(json.dumps(sidecar, indent=1) + "\n")
 
 
 if __name__ == "__main__":

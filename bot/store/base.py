@@ -108,6 +108,10 @@ async def one_transaction(
         yield OneTx(batch, conversation, duplicate)
 
 
+# (owner, conversations): inbox leases a batch ends at its commit (bot/runtime.py)
+Release = tuple[str, Sequence[str]]
+
+
 @dataclass(frozen=True, slots=True)
 class SliceFilter:
     """Which conversations a summary covers, filtered by the store (in SQL), so a command
@@ -168,11 +172,13 @@ class Store(Protocol):
         conversations: Sequence[str],
         events: Sequence[EventRecord],
         processed: Sequence[int] = (),
+        release: Release | None = None,
     ) -> AbstractAsyncContextManager[BatchTx]:
         """Lock the conversations (batches sharing one take turns) and read their states;
         claim the events at once and record them; remove the inbox events ``processed``
-        (their ``seq``). All of it is kept at the commit; an exception leaving the block
-        rolls everything back, the claims included."""
+        (their ``seq``); end the inbox leases ``release`` (owner, conversations) in the same
+        commit. All of it is kept at the commit; an exception leaving the block rolls
+        everything back, the claims included."""
         ...
 
     def transaction(

@@ -18,7 +18,15 @@ from bot.records import (
     SignalRecord,
     nudge_record,
 )
-from bot.store.base import Finished, OneTx, Pending, Slice, SliceFilter, one_transaction
+from bot.store.base import (
+    Finished,
+    OneTx,
+    Pending,
+    Release,
+    Slice,
+    SliceFilter,
+    one_transaction,
+)
 from bot.survey_records import SurveyRecord
 from coaching.state import ConversationState
 from coaching.types import ConversationRef, Nudge
@@ -79,6 +87,7 @@ class MemoryStore:
         conversations: Sequence[str],
         events: Sequence[EventRecord],
         processed: Sequence[int] = (),
+        release: Release | None = None,
     ) -> AsyncIterator[_Batch]:
         async with contextlib.AsyncExitStack() as locks:
             for key in sorted(set(conversations)):
@@ -99,6 +108,8 @@ class MemoryStore:
             done = set(processed)
             self.waiting = [p for p in self.waiting if p.seq not in done]
             self._write(tx)
+            if release is not None:
+                await self.inbox_release(release[0], list(release[1]))
 
     def _write(self, tx: _Batch) -> None:
         for conversation, (state, deadline) in tx.staged.items():

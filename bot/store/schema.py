@@ -70,6 +70,7 @@ signals = sa.Table(
     sa.Column("fired", sa.Boolean, nullable=False),
     sa.Column("cues", sa.Text, nullable=False),  # JSON list of cue names
     sa.Column("at", sa.Double, nullable=False, index=True),
+    sa.Column("detector", sa.String, nullable=False, server_default=""),
     sa.Index("ix_signals_subject_at", "subject", "at"),  # a customer's history
 )
 
@@ -284,6 +285,7 @@ def signal_values(signal: SignalRecord) -> dict[str, Any]:
         "fired": signal.fired,
         "cues": dumps(list(signal.cues)),
         "at": signal.at,
+        "detector": signal.detector,
     }
 
 
@@ -297,6 +299,7 @@ def signal_from(row: sa.Row[Any]) -> SignalRecord:
         bool(row.fired),
         tuple(json.loads(row.cues)),
         row.at,
+        row.detector,
     )
 
 

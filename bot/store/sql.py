@@ -32,7 +32,15 @@ from sqlalchemy.engine import Connection
 
 from bot.records import EventRecord, FeedbackRecord, SignalRecord
 from bot.store import customers_sql, inbox_sql, outbox_sql, queries, schema
-from bot.store.base import Finished, OneTx, Pending, Slice, SliceFilter, one_transaction
+from bot.store.base import (
+    Finished,
+    OneTx,
+    Pending,
+    Release,
+    Slice,
+    SliceFilter,
+    one_transaction,
+)
 from bot.store.engine import backend, postgres_engine, sqlite_engine
 from bot.store.migrate import upgrade
 from bot.store.queries import Outcome
@@ -117,6 +125,7 @@ class SqlStore:
         conversations: Sequence[str],
         events: Sequence[EventRecord],
         processed: Sequence[int] = (),
+        release: Release | None = None,
     ) -> AsyncIterator[SqlBatch]:
         keys = sorted(set(conversations))
         rows = [schema.event_values(e, self.store_text) for e in events]
@@ -126,11 +135,16 @@ class SqlStore:
             tx = SqlBatch(states, claimed)
             yield tx
             staged = tx.staged
+
+            def finish(conn: Connection) -> list[Nudge]:
+                written = queries.write_batch(conn, staged)
+                if release is not None:  # the leases end with the commit: one round trip
+                    inbox_sql.release(conn, release[0], list(release[1]))
+                return written
+
             inserted: list[Nudge] = []
-            if staged:
-                inserted = await hops.run(
-                    lambda conn: queries.write_batch(conn, staged), commit=True
-                )
+            if staged or release is not None:
+                inserted = await hops.run(finish, commit=True)
         tx.inserted = inserted  # only once committed: these are the nudges to deliver
 
     def transaction(
