@@ -52,9 +52,14 @@ def _parser() -> argparse.ArgumentParser:
         "--chart", type=Path, metavar="FILE.png", help="with --summary: draw the trend as a PNG"
     )
 
-    analyze = sub.add_parser("analyze", help="score JSONL rows: frustration / acknowledgement")
+    analyze = sub.add_parser(
+        "analyze",
+        help="score JSONL rows (frustration / acknowledgement) and what the coach would do",
+    )
     analyze.add_argument("path", nargs="?", default="-", help="JSONL file, or - for standard input")
-    analyze.add_argument("--config", type=Path, help="settings file (thresholds)")
+    analyze.add_argument(
+        "--config", type=Path, help="settings file (model, thresholds, timers, cooldowns)"
+    )
 
     check = sub.add_parser("check-config", help="validate a settings file and the environment")
     check.add_argument("--config", type=Path, help="settings file (default: built-in defaults)")
@@ -134,10 +139,10 @@ def _replay(args: argparse.Namespace, err: Console) -> int:
 def _analyze(args: argparse.Namespace, err: Console) -> int:
     from bot.analyze import AnalyzeStats, analyze_lines
     from bot.policy import policy_from
-    from bot.scoring import build_scorer
+    from bot.scoring import build_engine
 
     config = _config(args.config)
-    detectors = build_scorer(config.settings.coaching.model, policy_from(config.settings))
+    engine = build_engine(policy_from(config.settings), config.settings.coaching.model)
     stats = AnalyzeStats()
 
     def report(problem: str) -> None:
@@ -148,7 +153,7 @@ def _analyze(args: argparse.Namespace, err: Console) -> int:
             source: TextIO = sys.stdin
             if args.path != "-":
                 source = stack.enter_context(open(args.path, encoding="utf-8", errors="replace"))
-            for out in analyze_lines(source, detectors, stats, report):
+            for out in analyze_lines(source, engine, stats, report):
                 sys.stdout.write(out + "\n")
     except OSError as exc:
         err.print(f"[red]error:[/] {escape(str(args.path))}: {exc.strerror}")

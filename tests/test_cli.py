@@ -143,7 +143,10 @@ def test_analyze_keeps_one_row_per_input_row_in_order(
             "acknowledgement",
             "acknowledges",
             "cues",
+            "coach",
         }
+        assert set(r["coach"]) == {"judged_frustrated", "nudges", "timers"}
+    assert d["coach"] is None and e["coach"] is None
     assert "line 4" in err and "line 5" in err
 
 
