@@ -1,6 +1,7 @@
 """What one `/coach me` costs, and what it costs everyone else while it runs.
 
     python -m benchmarks.commands [--events 150000] [--agents 200] [--probes 20]
+                                  [--model contextual|lexicon]
 
 Fills a SQLite store (the default backend) with ``--events`` message events and as many
 signals, over 30 days, in conversations of ``--agents`` agents across two workspaces.
@@ -36,9 +37,9 @@ from bot.clock import SystemClock
 from bot.commands import CommandService
 from bot.metrics import Metrics
 from bot.runtime import Runtime
+from bot.scoring import DEFAULT_MODEL, build_engine
 from bot.store import schema
 from bot.store.sql import SqlStore
-from coaching.engine import Engine
 from coaching.policy import Policy
 from coaching.types import ConversationRef, MessagePosted, Role
 
@@ -121,7 +122,7 @@ async def run(args: argparse.Namespace) -> int:
         f"filled in {time.perf_counter() - started:.1f} s"
     )
     clock = SystemClock()
-    runtime = Runtime(Engine(Policy()), store, {}, clock)
+    runtime = Runtime(build_engine(Policy(), args.model), store, {}, clock)
     roles = Roles(
         agents=frozenset(f"UAGENT{n}" for n in range(args.agents)),
         supervisors=frozenset({"ULEAD"}),
@@ -175,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=150_000)
     parser.add_argument("--agents", type=int, default=200)
     parser.add_argument("--probes", type=int, default=20)
+    parser.add_argument("--model", choices=("contextual", "lexicon"), default=DEFAULT_MODEL)
     return asyncio.run(run(parser.parse_args(argv)))
 
 

@@ -1,14 +1,15 @@
 """What customer memory costs: events/s through the runtime with it off and on.
 
-    python -m benchmarks.history_cost [--eval-dir ../shared/eval] [--rounds 5]
-                                      [--conversations 600]
+    python -m benchmarks.history_cost [--model contextual|lexicon] [--eval-dir ../shared/eval]
+                                      [--rounds 5] [--conversations 600]
 
 Real transcripts (IBM customer care, MultiWOZ) go through ``Runtime.process`` on a fresh
 SQLite store each round, exactly as live events would (store transaction, engine,
 nudges), once with ``history_days = 0`` and once with the default 30, alternating, in
 this one process. The ratio of the medians is the cost of looking a customer's history
 up when a conversation first hears from them (one indexed read) and of the engine's
-history decisions. The machine is shared: compare the ratio, not the absolute rates.
+history decisions. The engine is the configured one (``--model``, bot/scoring.py). The
+machine is shared: compare the ratio, not the absolute rates.
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ from adapters.console.transcript import Turn, in_order, load
 from bot.clock import VirtualClock
 from bot.history import HistoryLookup
 from bot.runtime import Runtime
+from bot.scoring import DEFAULT_MODEL, build_engine, build_scorer, describe
 from bot.store.sql import SqlStore
-from coaching.engine import Engine
+from coaching.policy import Policy
 from coaching.types import Nudge
 from training.datasets import DEFAULT_EVAL
 
@@ -44,11 +46,12 @@ def traffic(eval_dir: Path, conversations: int) -> list[Turn]:
     return sorted(turns, key=lambda t: t.ts)
 
 
-async def rate(turns: list[Turn], history_days: float, folder: Path) -> float:
+async def rate(turns: list[Turn], history_days: float, folder: Path, model: str) -> float:
     store = await SqlStore.open(f"sqlite+aiosqlite:///{folder / f'{time.monotonic_ns()}.db'}")
     clock = VirtualClock(turns[0].ts)
     lookup = HistoryLookup(store, clock, history_days)
-    runtime = Runtime(Engine(), store, {"console": ConsoleDelivery(_drop)}, clock, history=lookup)
+    engine = build_engine(Policy(), model)
+    runtime = Runtime(engine, store, {"console": ConsoleDelivery(_drop)}, clock, history=lookup)
     started = time.perf_counter()
     for index, turn in enumerate(turns):
         clock.advance_to(turn.ts)
@@ -63,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--conversations", type=int, default=600)
+    parser.add_argument("--model", choices=("contextual", "lexicon"), default=DEFAULT_MODEL)
     args = parser.parse_args(argv)
     if not (args.eval_dir / "transcripts").is_dir():
         print(f"no transcripts at {args.eval_dir}/transcripts (pass --eval-dir)", file=sys.stderr)
@@ -72,9 +76,12 @@ def main(argv: list[str] | None = None) -> int:
     on: list[float] = []
     with tempfile.TemporaryDirectory() as folder:
         for _ in range(args.rounds):
-            off.append(asyncio.run(rate(turns, 0, Path(folder))))
-            on.append(asyncio.run(rate(turns, 30, Path(folder))))
-    print(f"{len(turns)} events, {args.rounds} rounds each, SQLite, alternating")
+            off.append(asyncio.run(rate(turns, 0, Path(folder), args.model)))
+            on.append(asyncio.run(rate(turns, 30, Path(folder), args.model)))
+    print(
+        f"{len(turns)} events, {args.rounds} rounds each, SQLite, alternating; "
+        f"model: {describe(build_scorer(args.model))}"
+    )
     print(f"customer memory off: {statistics.median(off):8.0f} events/s  {_all(off)}")
     print(f"customer memory on:  {statistics.median(on):8.0f} events/s  {_all(on)}")
     print(f"on / off: {statistics.median(on) / statistics.median(off):.2f}x")

@@ -42,6 +42,8 @@ class Phase:
     done_at: float = 0.0  # ... to all processed and delivered
     refused: int = 0
     ack_ms: list[float] = field(default_factory=list)
+    # the coach's coach_bench_* counters over the phase (benchmarks/coach_counted.py)
+    bench: dict[str, float] = field(default_factory=dict)
 
     @property
     def acked_rate(self) -> float:
@@ -80,7 +82,6 @@ class Driver:
     async def burst(self, convs: list[traffic.Conversation], senders: int) -> Phase:
         phase = Phase(events=sum(len(c.turns) for c in convs))
         queue = list(reversed(convs))
-        start = time.perf_counter()
 
         async def sender() -> None:
             while queue:
@@ -88,15 +89,19 @@ class Driver:
                 for index in range(len(conv.turns)):
                     await self.send(conv, index, phase)
 
+        before = await self.counters()
+        start = time.perf_counter()
         done = asyncio.ensure_future(self.until_done(phase.events, start))
         await asyncio.gather(*(sender() for _ in range(senders)))
         phase.acked_at = time.perf_counter() - start
         phase.done_at = await done
+        phase.bench = await self.counters(since=before)
         return phase
 
     async def paced(self, convs: list[traffic.Conversation], rate: float, duration: float) -> Phase:
         """Send at ``rate`` events/s for at most ``duration`` s, conversations in order."""
         phase = Phase()
+        before = await self.counters()
         start = time.perf_counter()
         slots = iter(range(10**9))
         queue = list(reversed(convs))
@@ -120,6 +125,7 @@ class Driver:
         await asyncio.gather(*tasks)
         phase.acked_at = time.perf_counter() - start
         phase.done_at = await self.until_done(phase.events, start)
+        phase.bench = await self.counters(since=before)
         return phase
 
     async def until_done(self, events: int, start: float, limit: float = 600) -> float:
@@ -140,13 +146,7 @@ class Driver:
             self._counted = len(calls)
             return self._tips
         # one read of /metrics per look (rendering them costs the bot CPU)
-        async with self.session.get(self.app.ops_url + "/metrics") as r:
-            text = await r.text()
-        figures: defaultdict[str, float] = defaultdict(float)
-        for line in text.splitlines():
-            if line.startswith("coach_") and not line.startswith("#"):
-                name = line.split("{", 1)[0].split(" ", 1)[0]
-                figures[name] += float(line.rsplit(" ", 1)[1])
+        figures = await self.metrics()
         waiting = figures["coach_queue_depth"] > 0
         undelivered = figures["coach_nudges_delivered_total"] < figures["coach_nudges_total"]
         if waiting or undelivered:  # nudges made but not yet at Slack (or failed for good)
@@ -154,19 +154,41 @@ class Driver:
         done = figures["coach_events_total"] + figures["coach_duplicate_events_total"]
         return int(done)
 
+    async def metrics(self) -> defaultdict[str, float]:
+        """The coach's metrics, each summed over its labels."""
+        async with self.session.get(self.app.ops_url + "/metrics") as r:
+            text = await r.text()
+        figures: defaultdict[str, float] = defaultdict(float)
+        for line in text.splitlines():
+            if line.startswith("coach_") and not line.startswith("#"):
+                name = line.split("{", 1)[0].split(" ", 1)[0]
+                figures[name] += float(line.rsplit(" ", 1)[1])
+        return figures
+
+    async def counters(self, since: dict[str, float] | None = None) -> dict[str, float]:
+        """The coach's event, error and scoring counters (less ``since``); none for the
+        bare app."""
+        if not self.is_coach:
+            return {}
+        figures = await self.metrics()
+        wanted = ("coach_bench_", "coach_events_total", "coach_event_errors_total")
+        found = {k: v for k, v in figures.items() if k.startswith(wanted)}
+        return {k: v - (since or {}).get(k, 0.0) for k, v in found.items()}
+
 
 def latencies(
     fake: FakeSlack,
     convs: list[traffic.Conversation],
-    people: traffic.People,
     before: int,
-    is_coach: bool,
-    nudge_key: bytes = b"",
+    expected: dict[str, str] | None,
 ) -> list[float]:
+    """Send -> tip received, for the tips Slack received after the first ``before``
+    (``expected``: the coach's expected nudges, nudge id -> trigger event; None for the
+    bare app, whose tip names the message's ts)."""
     sent_at = dict(traffic.sent_times(convs))
-    if is_coach:
-        trigger = traffic.expected_nudges(convs, set(people.agents), nudge_key)
-    else:  # the bare app's tip names the message's ts
+    if expected is not None:
+        trigger = expected
+    else:
         trigger = {f"A tip for {ts}": key for key in sent_at for ts in [key.rsplit(":", 1)[1]]}
     return [
         (at - sent_at[trigger[tip]]) * 1000

@@ -1,12 +1,26 @@
-"""Messages per second of the `coach analyze` path next to plain nltk VADER.
+"""Per-message cost of the `coach analyze` path with the model, next to plain nltk VADER
+and the lexicon engine, in one run.
 
-    python -m benchmarks.speed [--eval-dir ../shared/eval] [--rounds 5] [--limit 5000]
+    python -m benchmarks.speed [--model contextual|lexicon] [--eval-dir ../shared/eval]
+                               [--rounds 5] [--limit 6000] [--context-limit 2000]
 
-Both run on the same messages in the same process, alternating round by round so a noisy
-shared machine affects both alike; the figure that matters is the ratio (target: the
-engine costs at most 2x VADER alone per message). Messages: the customer texts of the
-airline set and the agent replies of EPITOME when ../shared/eval is present, otherwise
-the bundled demo conversation repeated.
+All run on the same messages in the same process, alternating round by round so a noisy
+shared machine affects them alike; the figures that matter are the ratios to VADER
+(medians of the rounds' ratios). Targets: the configured model (``--model``, built by
+bot/scoring.py as ``coach analyze`` builds it) costs at most 100x VADER per message
+(contextual) or 2x (lexicon), checked on the messages as mixed, on customer messages
+alone (stricter: the model reads only those) and on customer turns with context.
+
+1. The analyze path (``bot.analyze.analyze_row``): the customer texts of the airline set
+   and the agent replies of EPITOME when ../shared/eval is present (half each), otherwise
+   the bundled demo conversation repeated; also customer messages alone (the agents'
+   acknowledgement is the lexicon's with either model).
+2. Context: customer turns of the IBM and USS transcripts (the demo's without them),
+   each scored as `coach run` scores it, with the agent message before it as context,
+   and the same turns without; both next to VADER on the same texts.
+
+The contextual model's runs per message are counted in an untimed pass: a flagged
+message's explanation re-reads it with each cue's words left out.
 """
 
 from __future__ import annotations
@@ -17,13 +31,21 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
+from adapters.console.transcript import in_order, load
 from bot.analyze import analyze_row
+from bot.scoring import DEFAULT_MODEL, build_scorer, describe
 from coaching import vader
-from coaching.detectors import Detectors
+from coaching.contextual import ContextualModel
+from coaching.scoring import Scorer
 from training.datasets import DEFAULT_EVAL
+
+MODELS = ("contextual", "lexicon")
+TARGETS = {"contextual": 100.0, "lexicon": 2.0}  # cost per message, times VADER's
 
 
 def rows(eval_dir: Path, limit: int) -> list[dict[str, str]]:
@@ -39,11 +61,50 @@ def rows(eval_dir: Path, limit: int) -> list[dict[str, str]]:
                     : limit // 2
                 ]
         return found
-    demo = resources.files("adapters").joinpath("console").joinpath("data").joinpath("demo.jsonl")
-    turns = [json.loads(line) for line in demo.read_text(encoding="utf-8").splitlines()]
+    turns = demo_turns()
     while len(found) < limit:
         found += [{"role": t["role"], "text": t["text"]} for t in turns]
     return found[:limit]
+
+
+def demo_turns() -> list[dict[str, Any]]:
+    demo = resources.files("adapters").joinpath("console").joinpath("data").joinpath("demo.jsonl")
+    return [json.loads(line) for line in demo.read_text(encoding="utf-8").splitlines()]
+
+
+def with_context(eval_dir: Path, limit: int) -> list[tuple[str, str]]:
+    """(customer text, the agent message before it in its conversation), up to ``limit``,
+    taken in turn from each transcript file."""
+    folder = eval_dir / "transcripts"
+    paths = [
+        folder / "ibm_customer_care" / "dev.json",
+        folder / "uss_multiwoz_sgd" / "MWOZ.txt",
+        folder / "uss_multiwoz_sgd" / "SGD.txt",
+    ]
+    per_file: list[list[tuple[str, str]]] = []
+    for path in paths:
+        if path.is_file():
+            turns, _ = in_order(load(path).turns)
+            per_file.append(_pairs((t.conversation, t.role, t.text) for t in turns))
+    if not per_file:  # the demo conversation, repeated
+        demo = [(t["conversation"], t["role"], t["text"]) for t in demo_turns()]
+        pairs = _pairs(demo)
+        return (pairs * (limit // max(1, len(pairs)) + 1))[:limit]
+    found: list[tuple[str, str]] = []
+    for group in zip(*per_file, strict=False):
+        found.extend(group)
+    return found[:limit]
+
+
+def _pairs(turns: Any) -> list[tuple[str, str]]:
+    last_agent: dict[str, str] = {}
+    found = []
+    for conversation, role, text in turns:
+        if role == "agent":
+            last_agent[conversation] = text
+        elif conversation in last_agent:
+            found.append((text, last_agent[conversation]))
+    return found
 
 
 def timed(fn: Callable[[], None]) -> float:
@@ -52,47 +113,152 @@ def timed(fn: Callable[[], None]) -> float:
     return time.perf_counter() - start
 
 
+@dataclass
+class Timing:
+    """Passes timed in rounds (their order rotated), reported against ``baseline``."""
+
+    passes: dict[str, Callable[[], None]]
+    n: int
+    baseline: str = "VADER"
+
+    def run(self, rounds: int) -> dict[str, list[float]]:
+        for fn in self.passes.values():  # warm caches (models, regexes) before timing
+            fn()
+        times: dict[str, list[float]] = {name: [] for name in self.passes}
+        names = list(self.passes)
+        for r in range(rounds):
+            for name in names[r % len(names) :] + names[: r % len(names)]:  # rotate the order
+                times[name].append(timed(self.passes[name]))
+        return times
+
+    def report(self, times: dict[str, list[float]], title: str) -> dict[str, float]:
+        base = times[self.baseline]
+        print(f"{title} ({self.n} messages)")
+        ratios = {}
+        for name, seconds in times.items():
+            per = statistics.median(seconds) / self.n
+            ratio = statistics.median(s / b for s, b in zip(seconds, base, strict=True))
+            ratios[name] = ratio
+            print(
+                f"  {name:<34} {1 / per:>9,.0f} messages/s  {per * 1e6:>8.1f} µs/message  "
+                f"{ratio:>7.2f}x VADER"
+            )
+        return ratios
+
+
+def model_runs(scorer: Scorer, calls: Callable[[], None]) -> float | None:
+    """The contextual model's runs during ``calls`` (None for the lexicon)."""
+    model = getattr(scorer, "model", None)
+    if not isinstance(model, ContextualModel):
+        return None
+    count = 0
+    original = model.score_prepared
+
+    def counting(message: str, context: str) -> Any:
+        nonlocal count
+        count += 1
+        return original(message, context)
+
+    model.score_prepared = counting  # type: ignore[method-assign]
+    try:
+        calls()
+    finally:
+        del model.score_prepared
+    return count
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", choices=MODELS, default=DEFAULT_MODEL)
     parser.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--limit", type=int, default=6000)
+    parser.add_argument("--context-limit", type=int, default=2000)
     args = parser.parse_args(argv)
 
-    messages = rows(args.eval_dir, args.limit)
-    detectors = Detectors()
+    scorers = {name: build_scorer(name) for name in dict.fromkeys((args.model, "lexicon"))}
+    model_label = f"analyze, {describe(scorers[args.model])}"
     sia = vader.analyzer()
-    texts = [m["text"] for m in messages]
+    messages = rows(args.eval_dir, args.limit)
+    customers = [m for m in messages if m["role"] == "customer"]
+    source = "eval sets" if (args.eval_dir / "labelled").is_dir() else "demo"
+    print(f"model: {describe(scorers[args.model])}; rounds: {args.rounds}; messages: {source}")
+    print()
 
-    def engine_pass() -> None:
-        for line, row in enumerate(messages):
-            analyze_row(detectors, row, line)
+    def analyze(scorer: Scorer, batch: list[dict[str, str]]) -> Callable[[], None]:
+        def run() -> None:
+            for line, row in enumerate(batch):
+                analyze_row(scorer, row, line)
 
-    def vader_pass() -> None:
-        for text in texts:
-            sia.polarity_scores(text)
+        return run
 
-    engine_pass()  # warm caches (model load, regex compilation) before timing
-    vader_pass()
-    engine_times, vader_times = [], []
-    for _ in range(args.rounds):
-        vader_times.append(timed(vader_pass))
-        engine_times.append(timed(engine_pass))
-    n = len(messages)
-    engine_rate = n / statistics.median(engine_times)
-    vader_rate = n / statistics.median(vader_times)
-    ratio = statistics.median(e / v for e, v in zip(engine_times, vader_times, strict=True))
-    print(
-        f"messages: {n} ({'eval sets' if (args.eval_dir / 'labelled').is_dir() else 'demo'}), rounds: {args.rounds}"
+    def plain(batch: list[str]) -> Callable[[], None]:
+        def run() -> None:
+            for text in batch:
+                sia.polarity_scores(text)
+
+        return run
+
+    verdicts: list[tuple[str, float]] = []
+    for what, title, batch in (
+        ("per message", "1. the analyze path, customer and agent messages", messages),
+        ("per customer message (stricter)", "   customer messages alone", customers),
+    ):
+        passes = {"VADER": plain([m["text"] for m in batch])}
+        passes |= {
+            model_label if name == args.model else "analyze, lexicon": analyze(scorer, batch)
+            for name, scorer in scorers.items()
+        }
+        timing = Timing(passes, len(batch))
+        ratios = timing.report(timing.run(args.rounds), title)
+        verdicts.append((what, ratios[model_label]))
+        runs = model_runs(scorers[args.model], analyze(scorers[args.model], batch))
+        if runs is not None and customers:
+            print(f"  model runs: {runs / len(customers):.2f} per customer message")
+        print()
+
+    pairs = with_context(args.eval_dir, args.context_limit)
+    scorer = scorers[args.model]
+    texts = [text for text, _ in pairs]
+
+    def scored(context: bool) -> Callable[[], None]:
+        def run() -> None:
+            for text, agent in pairs:
+                scorer.frustration(text, agent if context else "")
+
+        return run
+
+    timing = Timing(
+        {
+            "VADER": plain(texts),
+            f"{args.model}, with context": scored(True),
+            f"{args.model}, without context": scored(False),
+        },
+        len(pairs),
     )
-    print(
-        f"plain nltk VADER:     {vader_rate:10,.0f} messages/s  ({1e6 / vader_rate:6.1f} µs/message)"
+    times = timing.run(args.rounds)
+    ratios = timing.report(
+        times, "2. customer turns of transcripts, scored with the agent message before"
     )
-    print(
-        f"coach analyze path:   {engine_rate:10,.0f} messages/s  ({1e6 / engine_rate:6.1f} µs/message)"
+    verdicts.append(("per customer message with context", ratios[f"{args.model}, with context"]))
+    with_ctx, without = (
+        times[f"{args.model}, with context"],
+        times[f"{args.model}, without context"],
     )
-    verdict = "PASS" if ratio <= 2.0 else "FAIL"
-    print(f"cost ratio engine/VADER (median of rounds): {ratio:.2f}x  target <= 2.0x: {verdict}")
+    context_ratio = statistics.median(w / o for w, o in zip(with_ctx, without, strict=True))
+    print(f"  with context / without: {context_ratio:.2f}x")
+    for label, context in (("with context", True), ("without context", False)):
+        runs = model_runs(scorer, scored(context))
+        if runs is not None:
+            print(f"  model runs {label}: {runs / len(pairs):.2f} per message")
+    print()
+    target = TARGETS[args.model]
+    for what, ratio in verdicts:
+        verdict = "PASS" if ratio <= target else "FAIL"
+        print(
+            f"{args.model} cost / VADER, {what}: {ratio:.2f}x (median of rounds)  "
+            f"target <= {target:g}x: {verdict}"
+        )
     return 0
 
 

@@ -3,11 +3,15 @@ share of conversations nudged, and (where customers rated their turns) how many 
 turns it flags, next to plain VADER on the same turns; and, where customers return, how well "at risk at open"
 predicts frustration later in the conversation (benchmarks/early_warning.py).
 
-    python -m benchmarks.transcripts [--eval-dir ../shared/eval] [--limit N]
+    python -m benchmarks.transcripts [--model contextual|lexicon] [--eval-dir ../shared/eval]
+                                     [--limit N]
 
 Every transcript file in ``../shared/eval/transcripts/`` is replayed through the real
 runtime path (``coach replay``: runtime, store transaction, engine, delivery) with the
-default policy. USS files carry a 1-5 satisfaction rating per customer turn from several
+default policy and the configured scorer (``--model``, built by bot/scoring.py: the
+contextual model reads each customer message with the agent message before it). Then
+again with the other scorer, so the lexicon ("before") and the contextual model
+("after") appear side by side in one run. USS files carry a 1-5 satisfaction rating per customer turn from several
 raters: a turn is *satisfied* when their mean is >= 3 and *dissatisfied* when it is <= 2.
 A turn is *flagged* when the engine judged it frustrated (its frustration signal fired),
 exactly what would open a frustration episode in the summaries. MWOZ dialogues are split
@@ -27,6 +31,7 @@ from pathlib import Path
 from adapters.console.transcript import Turn, in_order, load
 from benchmarks import early_warning
 from bot.replay import Replayer
+from bot.scoring import DEFAULT_MODEL, build_scorer, describe
 from coaching import vader
 from coaching.policy import Policy
 from coaching.types import Nudge, NudgeKind
@@ -37,6 +42,7 @@ SATISFIED, DISSATISFIED = 3.0, 2.0
 TARGET_SATISFIED_FLAGGED = 0.02
 TARGET_CONVERSATIONS_WARNED = 0.10
 _WARNINGS = (NudgeKind.FRUSTRATION.value, NudgeKind.ESCALATION.value)
+MODELS = ("contextual", "lexicon")
 
 
 @dataclass
@@ -83,7 +89,9 @@ def ratings(path: Path) -> dict[int, float]:
     return found
 
 
-def replay(name: str, turns: list[Turn], rated: dict[int, float]) -> SetFigures:
+def replay(
+    name: str, turns: list[Turn], rated: dict[int, float], model: str = DEFAULT_MODEL
+) -> SetFigures:
     out = SetFigures(name)
     by_conversation: dict[str, Counter[str]] = defaultdict(Counter)
     verdicts: dict[str, list[tuple[str, bool]]] = defaultdict(list)
@@ -103,7 +111,7 @@ def replay(name: str, turns: list[Turn], rated: dict[int, float]) -> SetFigures:
     def on_nudge(nudge: Nudge) -> None:
         by_conversation[nudge.conversation.thread][nudge.kind.value] += 1
 
-    replayer = Replayer(Policy(), on_message, on_nudge)
+    replayer = Replayer(Policy(), on_message, on_nudge, model=model)
     asyncio.run(replayer.run(turns, name))
     out.conversations = len({t.conversation for t in turns})
     out.early = early_warning.measure(name, turns, verdicts, replayer.store.states, name)
@@ -138,22 +146,37 @@ def turns_order(turns: list[Turn]) -> dict[str, int]:
     return first
 
 
-def measure(eval_dir: Path, limit: int | None = None) -> list[SetFigures]:
+def measure(
+    eval_dir: Path, limit: int | None = None, model: str = DEFAULT_MODEL
+) -> list[SetFigures]:
     results = []
     for name, turns, path in transcript_sets(eval_dir, limit):
         rated = ratings(path) if path.suffix == ".txt" else {}
-        results.append(replay(name, turns, rated))
+        results.append(replay(name, turns, rated, model))
         if path.stem == "MWOZ":
             held_out = [t for t in turns if not datasets.in_training_half(t.conversation)]
-            results.append(replay(f"{name} (held-out half)", held_out, rated))
+            results.append(replay(f"{name} (held-out half)", held_out, rated, model))
     return results
+
+
+def measure_both(
+    eval_dir: Path, limit: int | None = None, model: str = DEFAULT_MODEL
+) -> dict[str, list[SetFigures]]:
+    """Every set replayed with each scorer, the configured one first."""
+    return {m: measure(eval_dir, limit, m) for m in dict.fromkeys((model, *MODELS))}
+
+
+def label(model: str) -> str:
+    """``contextual (<sha prefix>)`` or ``lexicon``."""
+    return describe(build_scorer(model))
 
 
 def _pct(x: float) -> str:
     return "   -  " if x != x else f"{100 * x:5.1f}%"
 
 
-def report(results: list[SetFigures]) -> None:
+def report(results: list[SetFigures], model: str = DEFAULT_MODEL) -> None:
+    print(f"scorer: {label(model)}")
     kinds = [k.value for k in NudgeKind]
     head = (
         f"{'transcripts':<34} {'convs':>6} "
@@ -200,6 +223,53 @@ def report(results: list[SetFigures]) -> None:
     early_warning.report([f.early for f in results if f.early is not None])
 
 
+def report_side_by_side(by_model: dict[str, list[SetFigures]]) -> None:
+    """The same figures with each scorer, per set: the lexicon before the contextual model."""
+    models = [m for m in ("lexicon", "contextual") if m in by_model]
+    print("side by side, " + " vs ".join(label(m) for m in models) + ":")
+    short = {"lexicon": "lex.", "contextual": "ctx."}
+
+    def cols(what: str) -> str:
+        return " ".join(f"{what + ' ' + short[m]:>12}" for m in models)
+
+    head = (
+        f"{'transcripts':<38} {'satisfied':>9} {cols('calm flag')} {'VADER':>7}   "
+        f"{'dissat.':>7} {cols('dissat flag')}   {cols('warned')}   {cols('heads-up')}"
+    )
+    print(head)
+    print("-" * len(head))
+    first = by_model[models[0]]
+    for index, f in enumerate(first):
+        sets = [by_model[m][index] for m in models]
+        s, d = f.satisfied, f.dissatisfied
+        calm = " ".join(f"{_pct(x.satisfied.share(x.satisfied.engine)):>12}" for x in sets)
+        dissat = " ".join(f"{_pct(x.dissatisfied.share(x.dissatisfied.engine)):>12}" for x in sets)
+        warns = " ".join(f"{_pct(x.warned / max(1, x.conversations)):>12}" for x in sets)
+        heads = " ".join(f"{x.per_100(NudgeKind.FRUSTRATION.value):>12.1f}" for x in sets)
+        print(
+            f"{f.name:<38} {s.turns:>9} {calm} {_pct(s.share(s.vader)):>7}   "
+            f"{d.turns:>7} {dissat}   {warns}   {heads}"
+        )
+    print(
+        "(calm flag: satisfied turns judged frustrated; dissat flag: dissatisfied turns judged "
+        "frustrated; warned: conversations with a heads-up or an escalation warning; "
+        "heads-up: frustration heads-ups per 100 conversations)"
+    )
+    print()
+    for m in models:
+        for f in by_model[m]:
+            if not f.satisfied.turns:
+                continue
+            flagged = f.satisfied.share(f.satisfied.engine)
+            warned = f.warned / max(1, f.conversations)
+            print(
+                f"{label(m):<26} {f.name:<38} satisfied turns flagged {_pct(flagged).strip():>6} "
+                f"(<= {TARGET_SATISFIED_FLAGGED:.0%}: {_verdict(flagged <= TARGET_SATISFIED_FLAGGED)}); "
+                f"conversations warned {_pct(warned).strip():>6} "
+                f"(<= {TARGET_CONVERSATIONS_WARNED:.0%}: {_verdict(warned <= TARGET_CONVERSATIONS_WARNED)})"
+            )
+
+
 def _verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
@@ -208,11 +278,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--eval-dir", type=Path, default=datasets.DEFAULT_EVAL)
     parser.add_argument("--limit", type=int, help="at most this many conversations per file")
+    parser.add_argument("--model", choices=MODELS, default=DEFAULT_MODEL)
     args = parser.parse_args(argv)
     if not (args.eval_dir / "transcripts").is_dir():
         print(f"no transcripts at {args.eval_dir}/transcripts (pass --eval-dir)", file=sys.stderr)
         return 2
-    report(measure(args.eval_dir, args.limit))
+    by_model = measure_both(args.eval_dir, args.limit, args.model)
+    report(by_model[args.model], args.model)
+    print()
+    report_side_by_side(by_model)
     return 0
 
 
