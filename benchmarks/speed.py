@@ -11,13 +11,15 @@ bot/scoring.py as ``coach analyze`` builds it) costs at most 100x VADER per mess
 (contextual) or 2x (lexicon), checked on the messages as mixed, on customer messages
 alone (stricter: the model reads only those) and on customer turns with context.
 
-1. The analyze path (``bot.analyze.analyze_row``): the customer texts of the airline set
-   and the agent replies of EPITOME when ../shared/eval is present (half each), otherwise
-   the bundled demo conversation repeated; also customer messages alone (the agents'
-   acknowledgement is the lexicon's with either model).
+1. The analyze path (``bot.analyze.Analyzer``, the engine `coach analyze` runs: the
+   scorer, then the engine's step), each row read on its own: the customer texts of the
+   airline set and the agent replies of EPITOME when ../shared/eval is present (half
+   each), otherwise the bundled demo conversation repeated; also customer messages alone
+   (the agents' acknowledgement is the lexicon's with either model).
 2. Context: customer turns of the IBM and USS transcripts (the demo's without them),
-   each scored as `coach run` scores it, with the agent message before it as context,
-   and the same turns without; both next to VADER on the same texts.
+   through the same path with the agent message before each as its ``context`` (kept
+   as `coach run` keeps it: redacted, its last words), and the same turns without; both
+   next to VADER on the same texts.
 
 The contextual model's runs per message are counted in an untimed pass: a flagged
 message's explanation re-reads it with each cue's words left out.
@@ -37,11 +39,12 @@ from pathlib import Path
 from typing import Any
 
 from adapters.console.transcript import in_order, load
-from bot.analyze import analyze_row
-from bot.scoring import DEFAULT_MODEL, build_scorer, describe
+from bot.analyze import Analyzer
+from bot.scoring import DEFAULT_MODEL, build_engine, build_scorer, describe
 from coaching import vader
 from coaching.contextual import ContextualModel
-from coaching.scoring import Scorer
+from coaching.engine import Engine
+from coaching.policy import Policy
 from training.datasets import DEFAULT_EVAL
 
 MODELS = ("contextual", "lexicon")
@@ -146,9 +149,9 @@ class Timing:
         return ratios
 
 
-def model_runs(scorer: Scorer, calls: Callable[[], None]) -> float | None:
+def model_runs(engine: Engine, calls: Callable[[], None]) -> float | None:
     """The contextual model's runs during ``calls`` (None for the lexicon)."""
-    model = getattr(scorer, "model", None)
+    model = getattr(engine.detectors, "model", None)
     if not isinstance(model, ContextualModel):
         return None
     count = 0
@@ -176,19 +179,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--context-limit", type=int, default=2000)
     args = parser.parse_args(argv)
 
-    scorers = {name: build_scorer(name) for name in dict.fromkeys((args.model, "lexicon"))}
-    model_label = f"analyze, {describe(scorers[args.model])}"
+    engines = {
+        name: build_engine(Policy(), name) for name in dict.fromkeys((args.model, "lexicon"))
+    }
+    engine = engines[args.model]
+    model_label = f"analyze, {describe(build_scorer(args.model))}"
     sia = vader.analyzer()
     messages = rows(args.eval_dir, args.limit)
     customers = [m for m in messages if m["role"] == "customer"]
     source = "eval sets" if (args.eval_dir / "labelled").is_dir() else "demo"
-    print(f"model: {describe(scorers[args.model])}; rounds: {args.rounds}; messages: {source}")
+    print(
+        f"model: {model_label.removeprefix('analyze, ')}; rounds: {args.rounds}; messages: {source}"
+    )
     print()
 
-    def analyze(scorer: Scorer, batch: list[dict[str, str]]) -> Callable[[], None]:
+    def analyze(engine: Engine, batch: list[dict[str, str]]) -> Callable[[], None]:
         def run() -> None:
-            for line, row in enumerate(batch):
-                analyze_row(scorer, row, line)
+            analyzer = Analyzer(engine)
+            for line, row in enumerate(batch, start=1):
+                analyzer.row(row, line)
 
         return run
 
@@ -206,27 +215,24 @@ def main(argv: list[str] | None = None) -> int:
     ):
         passes = {"VADER": plain([m["text"] for m in batch])}
         passes |= {
-            model_label if name == args.model else "analyze, lexicon": analyze(scorer, batch)
-            for name, scorer in scorers.items()
+            model_label if name == args.model else "analyze, lexicon": analyze(each, batch)
+            for name, each in engines.items()
         }
         timing = Timing(passes, len(batch))
         ratios = timing.report(timing.run(args.rounds), title)
         verdicts.append((what, ratios[model_label]))
-        runs = model_runs(scorers[args.model], analyze(scorers[args.model], batch))
+        runs = model_runs(engine, analyze(engine, batch))
         if runs is not None and customers:
             print(f"  model runs: {runs / len(customers):.2f} per customer message")
         print()
 
     pairs = with_context(args.eval_dir, args.context_limit)
-    scorer = scorers[args.model]
     texts = [text for text, _ in pairs]
+    with_agent = [{"role": "customer", "text": t, "context": agent} for t, agent in pairs]
+    alone = [{"role": "customer", "text": t} for t in texts]
 
     def scored(context: bool) -> Callable[[], None]:
-        def run() -> None:
-            for text, agent in pairs:
-                scorer.frustration(text, agent if context else "")
-
-        return run
+        return analyze(engine, with_agent if context else alone)
 
     timing = Timing(
         {
@@ -248,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     context_ratio = statistics.median(w / o for w, o in zip(with_ctx, without, strict=True))
     print(f"  with context / without: {context_ratio:.2f}x")
     for label, context in (("with context", True), ("without context", False)):
-        runs = model_runs(scorer, scored(context))
+        runs = model_runs(engine, scored(context))
         if runs is not None:
             print(f"  model runs {label}: {runs / len(pairs):.2f} per message")
     print()
