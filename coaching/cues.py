@@ -26,6 +26,12 @@ class CuePattern:
     words: frozenset[str] = frozenset()
     marks: tuple[str, ...] = ()
     non_ascii: bool = False
+    # Words that say a match means something else (empty: none): a match that overlaps
+    # one of these does not count, so the cue fires only on a match elsewhere. The
+    # waiting cue's "since Tuesday" counts in "no reply since Tuesday", not in "the
+    # printer has been jammed since Tuesday", the age of a problem. Only ever takes
+    # matches away, so the gate above stays a gate for ``pattern`` alone.
+    unless: re.Pattern[str] | None = None
 
     @property
     def gated(self) -> bool:
@@ -47,11 +53,18 @@ def cue(
     words: str = "",
     marks: tuple[str, ...] = (),
     non_ascii: bool = False,
+    unless: str = "",
 ) -> CuePattern:
     # Patterns are written in lower case and run on the lower-cased text: much faster
     # than re.IGNORECASE.
     return CuePattern(
-        name, label, re.compile("|".join(alternatives)), frozenset(words.split()), marks, non_ascii
+        name,
+        label,
+        re.compile("|".join(alternatives)),
+        frozenset(words.split()),
+        marks,
+        non_ascii,
+        re.compile(unless) if unless else None,
     )
 
 
@@ -90,7 +103,22 @@ def find(patterns: tuple[CuePattern, ...], text: str, lower: str | None = None) 
     for cue in patterns:
         if not cue.may_match(lower, keys):
             continue
-        match = cue.pattern.search(lower)
+        match = _first_match(cue, lower)
         if match:
             hits[cue.name] = quote[match.start() : match.end()].strip()[:40]
     return hits
+
+
+def _first_match(cue: CuePattern, lower: str) -> re.Match[str] | None:
+    """The first match of the cue's pattern that no ``unless`` phrase overlaps."""
+    if cue.unless is None:
+        return cue.pattern.search(lower)
+    vetoes = [(m.start(), m.end()) for m in cue.unless.finditer(lower)]
+    if not vetoes:
+        return cue.pattern.search(lower)
+    match = cue.pattern.search(lower)
+    while match is not None:
+        if not any(start < match.end() and match.start() < end for start, end in vetoes):
+            return match
+        match = cue.pattern.search(lower, match.start() + 1)
+    return None

@@ -4,6 +4,13 @@ Patterns for coaching/cues.py's matcher: broad on purpose, each a weak feature w
 worth the learned model decides (coaching/model.py), and a plain-words reason when it
 fires. The calm ones at the end (thanks, closings, declines) count against frustration
 and tell coaching/owed.py that a message asks for nothing more.
+
+A cue is a reason an agent reads ("says they have been kept waiting"), so it fires only
+when the words are about what it names: how long a problem has lasted is not a wait
+("the printer has been jammed since Tuesday"), counted times are repeat contact only when
+they count getting in touch ("I restarted it several times" is not), "awful" is a
+complaint about the service only when it judges the service ("the weather is awful" is
+not), and praise followed by good news is meant ("oh great, that worked!").
 """
 
 from __future__ import annotations
@@ -12,10 +19,88 @@ from coaching.cues import FEELING, CuePattern, cue
 
 _TIME_UNIT = r"(?:min(?:ute)?s?|hours?|hrs?|days?|weeks?|wks?|months?)"
 _AMOUNT = r"(?:an?|\d+|one|two|three|four|five|six|seven|eight|ten|twelve|24|48|several|many|a few|few|multiple)"
+_WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+# Words about waiting for, or trying to reach, the company: how long these went on is a wait.
+_WAITING_ON_US = (
+    r"(?:wait\w*|hold\w*|queue\w*|line|phone|call\w*|ring\w*|rang|e-?mail\w*|messag\w*|contact\w*"
+    r"|writ\w*|wrote|chat\w*|ask\w*|chas\w*|tr(?:y|ying|ied)|reach\w*|hear\w*|heard|repl\w*"
+    r"|respon\w*|answer\w*|pending|awaiting|expect\w*|process\w*|sit\w*|sat|ignor\w*|open|unresolved"
+    r"|outstanding|ongoing|drag\w*|escalat\w*|review\w*|investigat\w*|progress)"
+)
+# How long a thing has been in some state ("the printer has been jammed since Tuesday",
+# "my laptop has been slow for three days now", "it hasn't worked since Monday"): the
+# age of a problem, not the customer kept waiting, unless the state is waiting on us
+# ("I've been on hold for an hour", "my refund has been pending since Monday"), or it says
+# nobody has acted on it ("broken for a week and still nothing").
+_PROBLEM_AGE = (
+    r"\b(?:been|is|are|was|were|am|'s|'re|'m|'ve|has|have|had|hasn'?t|haven'?t|hadn'?t|keeps?|kept)\s+"
+    rf"(?:(?!(?:{_WAITING_ON_US}|\d+|{_TIME_UNIT})\b)[\w']+\s+){{1,4}}?"
+    r"(?:for\s+(?:over\s+|almost\s+|nearly\s+|about\s+|around\s+|more than\s+|the (?:past|last)\s+)?"
+    rf"(?:{_AMOUNT}\s+(?:more\s+|whole\s+|full\s+)?{_TIME_UNIT}|ages|forever|days|weeks|months|hours|a while)"
+    rf"|since\s+(?:yesterday|today|last \w+|this \w+|early|{_WEEKDAY}|the weekend|\d\w*))"
+    r"\b(?!\s+(?:\w+\s+)?(?:now\s+)?(?:with no|without|and (?:still|counting|nothing|no))\b)"
+)
+# Getting in touch with the company, or telling it something.
+_CONTACTING = (
+    r"(?:ask\w*|call\w*|phon\w*|rang|ring\w*|e-?mail\w*|messag\w*|contact\w*|writ\w*|wrote"
+    r"|chat\w*|reach\w*|told|tell\w*|explain\w*|report\w*|complain\w*|request\w*|chas\w*"
+    r"|spoke|speak\w*|talk\w*|said|say\w*|mention\w*|follow\w* up|in touch|on the phone|raised"
+    r"|submitted|sent)"
+)
+_ORDINAL = r"(?:second|third|fourth|fifth|sixth|2nd|3rd|4th|5th|\d+(?:st|nd|rd|th))"
+_TIMES = (
+    rf"(?:(?:{_ORDINAL}|multiple|several|many|countless|numerous|a (?:dozen|million|hundred)|a few"
+    r"|a couple of|\d+|two|three|four|five|six|seven|eight|nine|ten)\s+times?|twice)"
+)
+# Words that judge anything, the weather as much as the service.
+_VERDICT = (
+    r"(?:terrible|horrible|awful|the worst|worst|useless|lousy|wretched|dreadful|atrocious|appalling"
+    r"|horrendous|disgusting|embarrassing|insane|unbelievable|shocking|nonsense|garbage|trash|rubbish"
+    r"|an? (?:complete |total |absolute |bloody |utter )?(?:joke|nightmare|mess|disaster|shambles))"
+)
+_VERY = (
+    r"(?:(?:so|just|really|absolutely|truly|utterly|completely|totally|beyond|simply|frankly|honestly"
+    r"|genuinely|quite|pretty|very|extremely|incredibly|downright|getting|becoming|always|still"
+    r"|total|complete|absolute|utter)\s+)*(?:[\w'-]+(?:,|,? and|,? &) ){0,2}"  # "slow, buggy and useless"
+)
+_IS = r"(?:is|are|was|were|has been|have been|'s|'re|seems?|looks?|keeps? being)"
+# The company, its people and what it delivers.
+_SERVICE = (
+    r"(?:(?:service|support|care|help ?desk|help|assistance|team|staff|agent|rep|representative"
+    r"|employee|company|business|firm|store|shop|airline|bank|provider|carrier|courier|delivery"
+    r"|deliveries|shipping|app|website|site|system|platform|product|order|package|parcel|process"
+    r"|policy|policies|communication|experience|response|reply|replies|answer|handling|treatment"
+    r"|management|chat ?bot|bot|portal|checkout|billing|software|call cent(?:er|re)|hotline)s?)"
+)
 _POSITIVE = (
     r"(?:great|perfect|wonderful|fantastic|brilliant|awesome|lovely|nice|excellent|amazing"
     r"|superb|outstanding|stellar|incredible|impressive)"
 )
+
+# A problem told as over: "the error is gone now", "it's not crashing anymore", "no more
+# outages", "that fixed the error". Good news, not a problem report.
+_MALFUNCTION = r"(?:broken|crash\w*|error\w*|outages?|down)"
+_PROBLEM_OVER = (
+    rf"\b(?:no more|no longer)\s+(?:\w+\s+){{0,2}}?{_MALFUNCTION}\b"
+    rf"|(?:\bnot|n't)\s+(?:\w+\s+){{0,2}}?{_MALFUNCTION}(?:\s+\w+){{0,2}}?\s+(?:anymore|any more)\b"
+    rf"|\b{_MALFUNCTION}(?:\s+\w+)?\s+(?:is|are|was|were|has|have|'s|'re)\s+(?:now\s+|finally\s+|all\s+|been\s+)*"
+    r"(?:gone|fixed|resolved|cleared|sorted|solved|disappeared|over)\b"
+    rf"|\b(?:fixed|solved|resolved|cleared|sorted)\s+(?:the |that |this |my |all the )?(?:\w+\s+)?{_MALFUNCTION}"
+)
+
+# Good news, thanks or agreement later in the same sentence, with nothing going wrong in
+# it: what follows praise says whether the praise is meant.
+_GOOD_NEWS = (
+    r"(?:\b(?:thanks|thank you|thx|ty|cheers|appreciate\w*|worked|works|working (?:now|again|fine|great)"
+    r"|fixed|sorted|solved|resolved|did the trick|came through|went through|arrived|got it|i see"
+    r"|makes sense|no (?:problem|worries)|sounds good|go ahead|all set|that helps|helped|love it"
+    r"|you'?re (?:a star|the best|awesome|amazing))\b|[🙂😊😀😃😄😁👍🙏❤🎉😍🥰])"
+)
+_GOING_WRONG = (
+    r"(?:\b(?:not|never|nothing|no longer|still|another|late|wrong|broke\w*|crash\w*|fail\w*|delay\w*"
+    r"|error\w*|for nothing)\b|n't\b|(?<!working )(?<!works )\bagain\b|🙄|\.\.\.|…)"
+)
+_UNLESS_GOOD_NEWS = rf"(?!(?=[^.?]*{_GOOD_NEWS})(?![^.?]*{_GOING_WRONG}))"
 
 FRUSTRATION_CUES: tuple[CuePattern, ...] = (
     cue(
@@ -37,6 +122,7 @@ FRUSTRATION_CUES: tuple[CuePattern, ...] = (
         r"\b(?:still|yet to|never) (?:arrived|received|got|gotten|came|come|shipped|delivered|heard)\b(?! of)",
         r"\bsince (?:yesterday|last (?:week|month)|monday|tuesday|wednesday|thursday|friday|saturday|sunday|this morning|early)\b",
         words="wait hold min mins minu hour hr hrs day days week wk wks mont longer long taki ages forever still yet never since half endl neve eter tryi stuc sitt sat queu line",
+        unless=_PROBLEM_AGE,
     ),
     cue(
         "no_response",
@@ -62,14 +148,18 @@ FRUSTRATION_CUES: tuple[CuePattern, ...] = (
     cue(
         "repeat_contact",
         "has had to ask more than once",
-        r"\b(?:second|third|fourth|fifth|2nd|3rd|4th|5th|\d+(?:st|nd|rd|th)|multiple|several|many|countless|numerous|a (?:dozen|million|hundred))\s+times?\b",
+        # Counted times are repeat contact when what was done that often is reaching us
+        # ("I've asked several times", "called you 5 times", "this is the third time I'm
+        # writing"), not "I restarted it several times" or "read it many times".
+        rf"\b{_CONTACTING}\b(?:\s+[\w']+){{0,5}}?\s+(?:for\s+(?:the\s+)?)?{_TIMES}\b",
+        rf"\b{_TIMES}\b(?=(?:\s+[\w']+){{0,4}}?\s+{_CONTACTING}\b)|\b{_ORDINAL}\s+times?\b(?=\s*(?:[.!,;]|$))",
         r"\balready\s+(?:\w+\s+)?(?:told|explained|sent|asked|gave|given|provided|called|contacted|tried|done|emailed|messaged|answered|reported|said)\b",
         r"\b(?:i|we)\s+(?:keep|kept)\s+(?:asking|telling|getting|calling|trying|emailing|being)\b",
         r"\bhow many (?:more )?times\b",
         r"\b(?:once again|over and over|every (?:single )?time|same (?:issue|problem|thing|answer|response|reply|error) (?:again|as before|every)|again and again)\b",
-        r"\bas i (?:said|mentioned|explained|stated|wrote)\b",
+        r"\bas i (?:said|mentioned|explained|stated|wrote)\b|\b(?:been|went|gone|going) over (?:this|that|it)\b(?! (?:with|again))",
         r"\b(?:start|starting) (?:over|again|from scratch|from the beginning)\b|\brepeat (?:myself|the same)\b",
-        words="time alre keep kept once over same again said ment expl stat wrote star repe",
+        words="time twic alre keep kept once over same again said ment expl stat wrote star repe",
     ),
     cue(
         "runaround",
@@ -87,7 +177,11 @@ FRUSTRATION_CUES: tuple[CuePattern, ...] = (
         "says it happened again",
         r"\b(?:happen\w*|broke|broken|down|fail\w*|crash\w*|charg\w*|declin\w*|cancel+\w*|late|delayed|stuck|missing|wrong|locked|lost|overcharg\w*|not working|doesn'?t work|didn'?t work|stopped working|same thing|same problem|same issue|here we go|messed up|screwed up|failed)[\s,.!]+(?:\w+\s+)?again\b",
         r"\bagain\s*(?:\?!|!|\?\?)|\b(?:not|nope|seriously|really),? again\b",
-        words="again",
+        # "the third time this has happened", "the 2nd time my order was late", "second
+        # time this week"; the third time someone got in touch is repeat_contact.
+        rf"\b{_ORDINAL}\s+time\b(?=\s+(?:in a row|this (?:week|month|year|trip)|today)\b"
+        rf"|\s+(?!(?:that\s+)?(?:i|we)\b(?:\s*[\w']+){{0,3}}\s+{_CONTACTING}\b)(?:[@\w'-]+\s+){{1,3}}?(?:has|have|had|is|was|were|got|gets|keeps?|being|getting|\w+ed)\b)",
+        words="again time",
     ),
     cue(
         "broken_promise",
@@ -143,18 +237,31 @@ FRUSTRATION_CUES: tuple[CuePattern, ...] = (
         # What goes wrong in orders, bills and trips: a problem, not yet a feeling.
         r"\b(?:delayed|cancell?ed|lost|missing|damaged|stolen|stranded|overcharged|double[- ]charged|charged (?:twice|double|again)|wrong (?:item|order|size|address|amount|charge|bill|product|package))\b",
         words="work load conn log logi sign open arri rece deli show brok cras erro outa down dela canc lost miss dama stol stra over doub char wron",
+        unless=_PROBLEM_OVER,
     ),
     cue(
         "complaint",
         "calls the service unacceptable",
-        r"\b(?:unacceptable|ridiculous|absurd|outrageous|pathetic|unhelpful|non[- ]?helpful|wretched|lousy|shambles|disgusting|horrendous|embarrassing|disgrac\w+|appalling|atrocious|terrible|horrible|awful|worst|useless|incompeten\w+|scam\w*|rip[- ]?off|ripped off|shameful|insane|unbelievable|joke|clowns? (?:show|company|outfit)|nonsense|garbage|trash|rubbish|incompetent|unprofessional|inexcusable|shocking|dreadful|a nightmare|a mess|laughable|beyond a joke|do better|lost a customer)\b",
+        # Words that judge how the customer is treated count wherever they stand.
+        r"\b(?:unacceptable|ridiculous|absurd|outrageous|pathetic|unhelpful|non[- ]?helpful|shambles|disgrac\w+|incompeten\w+|scam\w*|rip[- ]?off|ripped off|shameful|unprofessional|inexcusable|laughable|clowns? (?:show|company|outfit)|beyond a joke|do better|lost a customer)\b",
+        # Words that judge anything ("awful", "terrible") count when they judge the
+        # service: the company, its people or what it delivers, or "this" situation;
+        # "the weather is awful", "this song is terrible" are opinions, not complaints.
+        rf"\b(?:you|you guys|you people|y'?all)(?:'re| are| were|'ve been| have been)\s+{_VERY}{_VERDICT}\b",
+        rf"\byour (?:[\w'-]+ ){{1,3}}?{_IS}\s+{_VERY}{_VERDICT}\b",
+        rf"\b(?:(?:the|this|that|their|its|our|my)\s+)?(?:customer\s+)?{_SERVICE}(?:\s+\w+){{0,2}}?\s+{_IS}\s+{_VERY}{_VERDICT}\b",
+        r"\b(?:is|was) (?:this|that|it) (?:an?|some) (?:\w+ )?(?:joke|nightmare|mess|scam)\b|\b(?:this|that|such|what) (?:complete |total |absolute |utter )?(?:nonsense|rubbish|garbage|shambles)\b",
+        rf"\b{_VERDICT} for (?:an?|the|such an?) (?:\w+ )?{_SERVICE}\b|\b(?:joke|nightmare|mess|disgrace|shambles|excuse) of an? (?:\w+ )?{_SERVICE}\b",
+        rf"\b(?:this|that|it)(?:'s| is| was| has been|'s been| seems| sounds| looks)\s+{_VERY}{_VERDICT}\b",
+        rf"\b{_VERDICT}\s+(?:[\w-]+\s+)?{_SERVICE}\b|\bwhat (?:a )?(?:load of )?(?:nonsense|rubbish|garbage|trash|mess|nightmare|shambles|disaster)\b",
+        rf"(?:^|[.!?]\s+)\W*{_VERY}{_VERDICT}\s*(?:[.!?]|$)",
         r"\byou (?:have|got|gotta) to be (?:joking|kidding)\b|\bare you (?:kidding|serious|joking)\b",
         r"\bused to be (?:good|great|better|reliable|decent|fast|easy)\b|\bwhat happened to (?:you|your|the|this)\b",
         r"#\w*(?:worst|fail|poor|bad|terrible|awful|sucks|shame|never)\w*",
         r"\b(?:you|they|you guys|your (?:team|agent|colleague|system|app|site|website)) (?:(?:have|'ve|really|totally|completely) )?(?:messed|screwed|mucked|cocked) (?:it |this |that |things |everything )?up\b|\byou (?:keep )?(?:getting|got) (?:it|this|my \w+) wrong\b",
         r"\bdropp(?:ed|ing) the ball\b|\bfell through the cracks\b|\b(?:bad|poor|terrible|awful|horrible|lousy|worst|appalling|shoddy) (?:customer )?(?:service|support|communication|experience)\b",
         marks=("#",),
-        words="mess scre muck cock wron unhe nonh non wret lous sham disg horr emba drop fell poor lous shod serv supp comm expe unac ridi absu outr path disg appa atro terr horr awfu wors usel inco scam rip ripo ripp sham insa unbe joke clow nons garb tras rubb unpr inex shoc drea nigh mess laug bett cust joki kidd seri used happ",
+        words="disa mess scre muck cock wron unhe nonh non wret lous sham disg horr emba drop fell poor lous shod serv supp comm expe unac ridi absu outr path disg appa atro terr horr awfu wors usel inco scam rip ripo ripp sham insa unbe joke clow nons garb tras rubb unpr inex shoc drea nigh mess laug bett cust joki kidd seri used happ",
     ),
     cue(
         "feeling",
@@ -186,10 +293,12 @@ FRUSTRATION_CUES: tuple[CuePattern, ...] = (
         "sounds sarcastic",
         r"\b(?:thanks|thank you|thx|cheers) (?:a lot |so much |very much )?for nothing\b",
         r"\b(?:thanks|thank you|thx|cheers)(?: (?:guys|all|folks|again))?(?: (?:a ton|a lot|a bunch|a million|so much|very much))? for (?:the|a|an|another|yet another|making|ruining|wasting)\s+(?:\w+\s+){0,2}?(?:delay|wait|hold|hassle|mess|runaround|cancell?ation|headache|nightmare|disappointment|inconvenience|great service|wonderful service|stellar service|amazing service|my (?:time|day|evening|weekend|money))\b",
-        rf"\b{_POSITIVE}[,.!]*\s+(?:just|really|simply|truly|absolutely)\s+{_POSITIVE}\b",
-        r"\b(?:i|just|gotta|got to|really)\s+(?:love|adore|enjoy)\s+(?:being|waiting|getting|having|spending|paying|when|how|that|it when)\b",
-        rf"\b(?:oh|yeah|wow|ah)[,!.]*\s+(?:{_POSITIVE}|thanks|right|sure|perfect|fun|good|joy|goody)\b",
-        r"\b(?:yeah|ya|yea) (?:right|sure)\b|\bwhat a (?:joke|surprise|shock)\b|\bclassic\b|\bshocker\b|\bgo figure\b",
+        # Praise is sarcastic when nothing good follows it: "oh great, another delay",
+        # not "oh great, that worked!" or "perfect, just perfect, thank you".
+        rf"\b{_POSITIVE}[,.!]*\s+(?:just|really|simply|truly|absolutely)\s+{_POSITIVE}\b{_UNLESS_GOOD_NEWS}",
+        rf"\b(?:i|just|gotta|got to|really)\s+(?:love|adore|enjoy)\s+(?:being|waiting|getting|having|spending|paying|when|how|that|it when)\b{_UNLESS_GOOD_NEWS}",
+        rf"\b(?:oh|yeah|wow|ah)[,!.]*\s+(?:{_POSITIVE}|thanks|right|sure|perfect|fun|good|joy|goody)\b{_UNLESS_GOOD_NEWS}",
+        rf"\b(?:yeah|ya|yea) (?:right|sure)\b{_UNLESS_GOOD_NEWS}|\bwhat a (?:joke|surprise|shock)\b|\bclassic\b|\bshocker\b|\bgo figure\b",
         r"\b(?:thanks|thank you) for (?:the|your) (?:\w+ )?(?:help|assistance|support)\s*(?:\.{3}|…|🙄|not)",
         r"\b(?:thanks|thank you|thx)(?: (?:guys|all))? for (?:the|your|that|this) (?:\w+ (?:and )?)?(?:non[- ]?helpful|unhelpful|useless|robotic|canned|automated|pointless|generic|copy[- ]?paste\w*)\b",
         r"\b(?:love|loving) (?:that|this) for (?:me|us)\b|\bjust wow\b|\breal reassuring\b|\bhow convenient\b",

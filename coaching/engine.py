@@ -154,7 +154,7 @@ class Engine:
             return StepResult(state, tuple(signals), note="message older than the last agent reply")
         # The agent's turn ended without acknowledgement: the follow-up is due now.
         state, nudges = acknowledgement.flush(state, self.policy, now, force=True)
-        settled = owed.settles(result, event.text, judged)
+        settled = owed.settles(result, event.text, judged, state.signed_off)
         state = owed.on_customer(state, event, settled)
         if settled in (owed.Settles.CLOSING, owed.Settles.DECLINE):
             signals.append(_resolved(event, settled))

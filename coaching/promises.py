@@ -2,10 +2,14 @@
 
 "Let me check and get back to you", "I'll update you within 10 minutes", "in an hour",
 "by end of day tomorrow", "by 3pm": the customer is surely waiting for that update, so
-the owed-update timer (coaching/owed.py) starts at the promised time. A promise without a
-time is due after the policy's ``waiting_after``. Pure: the clock is the message's own
-time, and "end of day" is read in the team's time zone, given as a function from a
-POSIX time to that zone's UTC offset (``Policy.utc_offset``): no calendar or clock here.
+the owed-update timer (coaching/owed.py) starts at the promised time. The reminder waits
+a grace past it, proportional to the promise (``grace``): a quarter of the promised wait,
+at least a minute and at most 15 minutes, so "give me a minute" is reminded after two
+minutes, not on the dot, "within 10 minutes" after 12.5 and "by end of day tomorrow" 15
+minutes after. A promise without a time is due after the policy's ``waiting_after``, with
+no grace added. Pure: the clock is the message's own time, and "end of day" is read in
+the team's time zone, given as a function from a POSIX time to that zone's UTC offset
+(``Policy.utc_offset``): no calendar or clock here.
 """
 
 from __future__ import annotations
@@ -15,6 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 DAY = 86_400.0
+GRACE_SHARE = 0.25  # of the promised wait, after it ends, before the reminder
+GRACE_MIN = 60.0
+GRACE_MAX = 15 * 60.0
 UtcOffset = Callable[[float], float]  # POSIX time -> seconds east of UTC at that moment
 
 # Someone committing to come back: "I'll get back to you", "let me check", "we will update you".
@@ -107,6 +114,12 @@ class LocalTime:
     def weekday(self, at: float) -> int:
         """Monday 0 ... Sunday 6 (1 January 1970 was a Thursday)."""
         return int(((at + self.offset(at)) // DAY + 3) % 7)
+
+
+def grace(promised: float) -> float:
+    """Seconds past a promised time before its reminder is due, for a promise of
+    ``promised`` seconds: a quarter of it, at least a minute, at most 15 minutes."""
+    return min(GRACE_MAX, max(GRACE_MIN, GRACE_SHARE * promised))
 
 
 def find(

@@ -107,6 +107,9 @@ class ConversationState:
     closed: bool = False
     returning: Mapping[str, Returning] = field(default_factory=dict)  # customers at risk
     briefed: bool = False  # the history brief went out (once per conversation)
+    # The latest agent message signed off ("anything else? have a great day"): a customer's
+    # thanks, goodbye or compliment after it owes nothing (coaching/owed.py).
+    signed_off: bool = False
     detector: str = ""  # the scorer behind ``scores``
 
     @classmethod
@@ -209,6 +212,7 @@ class ConversationState:
             "closed": self.closed,
             "returning": {k: _returning_dict(r) for k, r in self.returning.items()},
             "briefed": self.briefed,
+            "signed_off": self.signed_off,
             "detector": self.detector,
         }
 
@@ -246,6 +250,7 @@ class ConversationState:
             closed=bool(data.get("closed", False)),
             returning={k: _returning_from(r) for k, r in data.get("returning", {}).items()},
             briefed=bool(data.get("briefed", False)),
+            signed_off=bool(data.get("signed_off", False)),
             detector=str(data.get("detector", "")),
         )
 

@@ -72,6 +72,59 @@ FRUSTRATION = [
     ("acknowledges", "ok but when?", False),
     ("no_preference", "Doesn't matter to me.", True),
     ("no_preference", "I don't care about the price", True),
+    # How long a problem has lasted is not how long the customer has been kept waiting.
+    ("waiting", "My dishwasher has been leaking since Saturday", False),
+    ("waiting", "the wifi has been patchy for two weeks now", False),
+    ("waiting", "Our card reader has been offline for over an hour", False),
+    ("waiting", "The app hasn't synced since last Monday", False),
+    ("waiting", "We've been without heating for five days now", False),
+    ("waiting", "The router is dead since this morning", False),
+    ("no_response", "My dishwasher has been leaking since Saturday", False),
+    ("no_response", "the wifi has been patchy for two weeks now", False),
+    ("waiting", "I've been stuck on hold for 40 minutes", True),
+    ("waiting", "still no answer since Friday", True),
+    ("waiting", "my return has been pending for 10 days now", True),
+    ("waiting", "I've been trying to get through since yesterday", True),
+    ("waiting", "It's been 4 days since I sent the form", True),
+    ("waiting", "it's been dead for 3 days and still nothing from you", True),
+    ("waiting", "the router died on Friday and I've sat in your queue for 40 minutes", True),
+    ("no_response", "Nobody has replied to me for a week", True),
+    # Counted times are repeat contact only when they count getting in touch.
+    ("repeat_contact", "I've watched the tutorial several times", False),
+    ("repeat_contact", "I rebooted the router many times", False),
+    ("repeat_contact", "We tried the code multiple times", False),
+    ("repeat_contact", "I've cleaned the filter a few times", False),
+    ("repeat_contact", "this is the second time the lid has cracked", False),
+    ("repeat_contact", "I have phoned you several times about this", True),
+    ("repeat_contact", "This is the fourth time I'm writing in", True),
+    ("repeat_contact", "I've messaged your team many times", True),
+    ("repeat_contact", "I've explained this twice already", True),
+    ("repeat_contact", "Asking for the 3rd time.", True),
+    ("again", "this is the second time the lid has cracked", True),
+    # An opinion about a thing is not a complaint about the service.
+    ("complaint", "The food at this cafe is dreadful", False),
+    ("complaint", "the traffic on the way home was terrible", False),
+    ("complaint", "That film was the worst", False),
+    ("complaint", "my commute this morning was awful", False),
+    ("complaint", "can you tell me a joke", False),
+    ("complaint", "is there a trash folder I can restore it from?", False),
+    ("complaint", "your helpdesk is useless", True),
+    ("complaint", "The service at your branch was appalling", True),
+    ("complaint", "you people are hopeless and awful", True),
+    ("complaint", "This whole process is a nightmare", True),
+    ("complaint", "honestly this is ridiculous", True),
+    ("complaint", "Dreadful customer support, start to finish", True),
+    # Praise followed by good news is meant; praise followed by a problem is sarcasm.
+    ("sarcasm", "Oh lovely, that sorted it!", False),
+    ("sarcasm", "wow, it's working again, thanks!", False),
+    ("sarcasm", "Fantastic, really fantastic, thank you so much", False),
+    ("sarcasm", "ah right, that makes sense", False),
+    ("sarcasm", "I love how quickly you fixed it", False),
+    ("sarcasm", "Fantastic, just fantastic.", True),
+    ("sarcasm", "oh wonderful, the app crashed again", True),
+    ("sarcasm", "I just love being passed around departments", True),
+    ("sarcasm", "Oh great, my flight's delayed once more", True),
+    ("sarcasm", "oh great, thanks for nothing", True),
 ]
 
 ACKNOWLEDGEMENT = [
@@ -108,6 +161,13 @@ def test_acknowledgement_cue(cue: str, text: str, fires: bool) -> None:
         ("WHERE IS MY ORDER???", "cue:repeated_punctuation", True),
         ("Where is my order?", "cue:repeated_punctuation", False),
         ("Wonderful service, still waiting 5 days for a reply", "cue:praise_with_complaint", True),
+        ("Oh great, my flight's delayed once more", "cue:praise_with_complaint", True),
+        ("Brilliant, the error message is gone now", "cue:praise_with_complaint", False),
+        ("Awesome, it's not freezing or crashing anymore", "cue:praise_with_complaint", False),
+        ("Excellent, that fixed the login error", "cue:praise_with_complaint", False),
+        ("Lovely, it finally works now", "cue:praise_with_complaint", False),
+        ("Oh lovely, that sorted it!", "cue:sarcasm", False),
+        ("Perfect, thank you so much", "cue:sarcasm", False),
     ],
 )
 def test_computed_cues(text: str, feature: str, fires: bool) -> None:
@@ -124,3 +184,22 @@ def test_no_cue_matches_everything() -> None:
     for cue in FRUSTRATION_CUES + ACKNOWLEDGEMENT_CUES:
         assert not cue.pattern.search(""), cue.name
         assert not cue.pattern.search("zzz qqq 123"), cue.name
+
+
+def test_a_match_inside_an_unless_phrase_does_not_count_but_one_elsewhere_does() -> None:
+    # "since Friday" here dates the problem, not a wait; the queue is the wait.
+    found = cues.find(
+        FRUSTRATION_CUES, "The router has been dead since Friday and I'm sat in your queue"
+    )
+    assert found["waiting"] == "sat in your queue"
+    assert "waiting" not in cues.find(FRUSTRATION_CUES, "The router has been dead since Friday")
+
+
+def test_no_gate_hides_a_match_in_the_tables() -> None:
+    # As training/train.py checks on every training text: a gate must let every match in.
+    texts = [text for _, text, _ in FRUSTRATION + ACKNOWLEDGEMENT]
+    for text in texts:
+        lower = text.lower().translate(cues.APOSTROPHES)
+        keys = cues.gate_keys(lower)
+        for cue in FRUSTRATION_CUES + ACKNOWLEDGEMENT_CUES:
+            assert cue.may_match(lower, keys) or not cue.pattern.search(lower), (cue.name, text)

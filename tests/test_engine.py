@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 from coaching.engine import Engine, StepResult
@@ -449,3 +450,31 @@ def test_out_of_order_delivery_is_judged_by_the_messages_own_times() -> None:
     )
     assert kinds(results[2].nudges) == []  # a reply older than the message cannot answer it
     assert kinds(results[3].nudges) == []  # the real next reply acknowledges
+
+
+def test_an_agents_sign_off_survives_persistence_between_events() -> None:
+    # The runtime stores the state between events: the sign-off must come back with it,
+    # or the customer's "you too!" would be owed a reply after a restart.
+    engine = Engine(Policy(waiting_after=600))
+    s = Script()
+    state = engine.step(None, s.msg("customer", "cust", "Can you resend my invoice?", 0), 0).state
+    state = engine.step(state, s.msg("agent", "sam", "Sent! Have a lovely evening.", 60), 60).state
+    assert state.signed_off
+    state = ConversationState.from_dict(json.loads(json.dumps(state.to_dict())))
+    assert state.signed_off
+    state = engine.step(state, s.msg("customer", "cust", "you too!", 120), 120).state
+    assert state.unanswered == ()
+    assert engine.next_deadline(state) is None
+
+
+def test_a_new_request_after_a_sign_off_reopens_the_conversation() -> None:
+    engine = Engine(Policy(waiting_after=600))
+    s = Script()
+    state = engine.step(None, s.msg("agent", "sam", "All done, take care!", 0), 0).state
+    state = engine.step(
+        state, s.msg("customer", "cust", "Oh, also my phone number changed", 60), 60
+    ).state
+    assert not state.signed_off and len(state.unanswered) == 1
+    # ... so a pleasantry now does not settle the new request.
+    state = engine.step(state, s.msg("customer", "cust", "you've been great", 90), 90).state
+    assert engine.next_deadline(state) == 60 + 600

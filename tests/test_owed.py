@@ -9,7 +9,7 @@ import pytest
 
 from coaching.detectors import Detectors
 from coaching.engine import Engine, StepResult
-from coaching.owed import Settles, settles
+from coaching.owed import Settles, pleasantry, settles, signs_off
 from coaching.policy import Policy
 from coaching.types import Event, NudgeKind, SignalKind, Tick
 from tests.helpers import CONV, Script, kinds, steps
@@ -69,14 +69,16 @@ def test_a_promise_answered_with_thanks_is_still_owed_and_the_reminder_quotes_it
                 MIN,
             ),
             s.msg("customer", "cust", "Great, thanks!", 2 * MIN),
-            *ticks(2 * MIN, 13 * MIN),
+            *ticks(2 * MIN, 15 * MIN),
         ]
     )
     reminders = [n for r in results for n in r.nudges]
     assert [n.kind for n in reminders] == [NudgeKind.WAITING]
     assert reminders[0].agent == "sam"
-    assert reminders[0].created_at == 11 * MIN
-    assert reminders[0].headline == "You said you'd get back within 10 minutes; it's been 10 min."
+    # Due at 11 min, reminded after a grace of a quarter of the 10 minutes: the first
+    # tick from 13.5 min on.
+    assert reminders[0].created_at == 14 * MIN
+    assert reminders[0].headline == "You said you'd get back within 10 minutes; it's been 13 min."
 
 
 def test_the_agents_next_message_pays_the_promise() -> None:
@@ -122,10 +124,11 @@ def test_a_later_commitment_owes_nothing_before_its_time() -> None:
         [
             s.msg("customer", "cust", "Can you send me the corrected invoice?", 0),
             s.msg("agent", "sam", "Sure, I'll email it to you within 2 hours.", MIN),
-            Tick(CONV, MIN + 2 * 3600 + 1),
+            Tick(CONV, MIN + 2 * 3600 + 15 * MIN - 1),  # within the grace (capped: 15 min)
+            Tick(CONV, MIN + 2 * 3600 + 15 * MIN),
         ]
     )
-    assert nudges_of(later) == ["waiting"]
+    assert [kinds(r.nudges) for r in later[2:]] == [[], ["waiting"]]
 
 
 @pytest.mark.parametrize(
@@ -201,3 +204,164 @@ def test_a_frustrated_customer_still_gets_the_agent_a_heads_up_with_plain_reason
     assert 1 <= len(reasons) <= 3 and len(set(reasons)) == len(reasons)
     assert "has had to ask more than once" in reasons
     assert not any("third" in r or "3 hours" in r for r in reasons)
+
+
+# --- after the agent signs off ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("All done on our side. Is there anything else I can help with? Enjoy your evening!", True),
+        ("Happy I could sort that out for you. Goodbye!", True),
+        ("You're most welcome, take care!", True),
+        ("Your new card is on its way. Have a lovely weekend!", True),
+        ("Anything else I can do for you today?", True),
+        ("Glad that helped!", True),
+        ("We have a week to process the return.", False),  # "have a week": no wish
+        ("Could you confirm the postcode? Have a good one.", False),  # still asks something
+        ("I've changed the delivery date to Friday.", False),
+        ("Thanks for reaching out! Let me pull up your account.", False),
+        ("Do you have time for a quick call?", False),
+    ],
+)
+def test_what_signs_off(text: str, expected: bool) -> None:
+    assert signs_off(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("you too!", True),
+        ("Same to you :)", True),
+        ("Likewise, cheers", True),
+        ("You've been really helpful", True),
+        ("you guys are the best", True),
+        ("haha will do", True),
+        ("Brilliant service, much appreciated", True),
+        ("Oh wait, one more thing: my card on file expired", False),
+        ("You were a big help, but I still need the receipt", False),
+        ("Please also cancel the spare SIM", False),
+        ("It's order 58213", False),
+        ("you too! could you send the invoice as well?", False),
+    ],
+)
+def test_what_a_customer_says_back_to_a_sign_off(text: str, expected: bool) -> None:
+    assert pleasantry(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("sign_off", "reply"),
+    [
+        ("Anything else I can help with? Have a great day!", "You too!"),
+        (
+            "Anything else I can help with? Have a great day!",
+            "same to you, you've been super helpful",
+        ),
+        ("Glad I could help, bye!", "bye! great service"),
+        ("Glad I could help, bye!", "Thanks so much"),
+        ("You're welcome! Take care.", "you guys are the best"),
+        ("You're welcome! Take care.", "ok"),
+        ("All sorted. Enjoy the rest of your week!", "haha will do, likewise"),
+        ("All sorted. Enjoy the rest of your week!", "You're a star"),
+    ],
+)
+def test_a_pleasantry_after_the_agents_sign_off_owes_nothing(sign_off: str, reply: str) -> None:
+    s = Script()
+    results = replay(
+        [
+            s.msg("customer", "cust", "Can you move my delivery to Friday?", 0),
+            s.msg("agent", "sam", "Done, it's now booked for Friday.", MIN),
+            s.msg("customer", "cust", "Thank you!", 2 * MIN),
+            s.msg("agent", "sam", sign_off, 3 * MIN),
+            s.msg("customer", "cust", reply, 4 * MIN),
+            *ticks(4 * MIN, 3 * 3600, every=5 * MIN),
+        ]
+    )
+    assert nudges_of(results) == []
+    assert results[-1].state.unanswered == ()
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Actually, one more thing: can I add a second delivery address?",
+        "You too! Oh, and could you email me the receipt?",
+        "Also, my card on file expired last week",
+        "Wait, I still need the invoice for March",
+        "please cancel the paper statements too",
+    ],
+)
+def test_a_new_question_after_the_agents_sign_off_is_still_owed(question: str) -> None:
+    s = Script()
+    results = replay(
+        [
+            s.msg("customer", "cust", "Can you move my delivery to Friday?", 0),
+            s.msg("agent", "sam", "Done! Anything else? Have a great day!", MIN),
+            s.msg("customer", "cust", question, 2 * MIN),
+            *ticks(2 * MIN, 13 * MIN),
+        ]
+    )
+    due = [n for r in results for n in r.nudges]
+    assert [n.kind for n in due] == [NudgeKind.WAITING]
+    assert due[0].created_at == 12 * MIN  # waiting_after (10 min) from the question
+
+
+def test_a_pleasantry_owes_nothing_only_after_a_sign_off() -> None:
+    s = Script()
+    results = replay(
+        [
+            s.msg("customer", "cust", "Can you move my delivery to Friday?", 0),
+            s.msg("agent", "sam", "Done! Anything else? Have a great day!", MIN),
+            s.msg("customer", "cust", "Actually, can I also change the time slot?", 2 * MIN),
+            # The answer does not sign off: what the customer says next may be new business.
+            s.msg("agent", "sam", "Sure, which slot would suit you?", 3 * MIN),
+            s.msg("customer", "cust", "the evening one, you've been really helpful", 4 * MIN),
+            *ticks(4 * MIN, 15 * MIN),
+        ]
+    )
+    assert nudges_of(results) == ["waiting"]
+
+
+# --- the grace after a promised time -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("promise", "due", "reminded"),
+    [
+        # promised at 1 min; due; the reminder, a grace later (a quarter, 1-15 min)
+        ("Give me a minute to check that.", 2 * MIN, 3 * MIN),
+        ("Bear with me two minutes while I look.", 3 * MIN, 4 * MIN),
+        ("I'll come back to you within 20 minutes.", 21 * MIN, 26 * MIN),
+        ("I'll update you within the hour.", 61 * MIN, 76 * MIN),
+        ("We'll email you in 3 hours.", 181 * MIN, 196 * MIN),
+    ],
+)
+def test_a_timed_promise_is_reminded_a_grace_after_its_time(
+    promise: str, due: float, reminded: float
+) -> None:
+    s = Script()
+    results = replay(
+        [
+            s.msg("customer", "cust", "Has my refund gone through?", 0),
+            s.msg("agent", "sam", promise, MIN),
+            Tick(CONV, due),  # the promised time itself: not yet
+            Tick(CONV, reminded - 1),
+            Tick(CONV, reminded),
+        ]
+    )
+    assert [kinds(r.nudges) for r in results[2:]] == [[], [], ["waiting"]]
+    assert Engine().next_deadline(results[1].state) == reminded
+
+
+def test_a_promise_without_a_time_gets_no_grace() -> None:
+    s = Script()
+    results = replay(
+        [
+            s.msg("customer", "cust", "Has my refund gone through?", 0),
+            s.msg("agent", "sam", "Let me look into it.", MIN),
+            Tick(CONV, 11 * MIN - 1),
+            Tick(CONV, 11 * MIN),
+        ]
+    )
+    assert [kinds(r.nudges) for r in results[2:]] == [[], ["waiting"]]

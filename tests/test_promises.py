@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from coaching.promises import DAY, LocalTime, find
+from coaching.promises import DAY, LocalTime, find, grace
 
 UTC = LocalTime(lambda _: 0.0)
 # Tuesday 14 November 2023, 10:00:00 UTC
@@ -99,3 +99,22 @@ def test_end_of_day_promised_after_hours_means_the_next_evening() -> None:
 def test_a_bare_hour_is_too_vague_to_hold_an_agent_to() -> None:
     promise = find("I'll get back to you by 3", TUESDAY_10AM, WAIT, UTC, 17)
     assert promise is not None and promise.when == ""
+
+
+@pytest.mark.parametrize(
+    ("promised", "expected"),
+    [
+        (60, 60),  # "give me a minute": a minute more, not on the dot
+        (3 * 60, 60),
+        (4 * 60, 60),  # a quarter is exactly a minute
+        (8 * 60, 2 * 60),
+        (30 * 60, 7.5 * 60),
+        (HOUR, 15 * 60),  # a quarter of an hour: the cap
+        (5 * HOUR, 15 * 60),
+        (DAY + 7 * HOUR, 15 * 60),  # "by end of day tomorrow"
+    ],
+)
+def test_the_grace_after_a_promise_is_a_quarter_of_it_within_1_to_15_minutes(
+    promised: float, expected: float
+) -> None:
+    assert grace(promised) == expected
