@@ -21,6 +21,7 @@ from bot.history import HistoryLookup
 from bot.runtime import Runtime
 from bot.scoring import DEFAULT_MODEL, build_engine
 from bot.store.memory import MemoryStore
+from coaching.engine import Engine
 from coaching.policy import Policy
 from coaching.types import Nudge
 
@@ -43,6 +44,7 @@ class Replayer:
     clock: VirtualClock = field(default_factory=VirtualClock)
     history_days: float = 30.0  # customer memory: the same author across conversations
     model: str = DEFAULT_MODEL  # [coaching] model: what judges the messages
+    engine: Engine | None = None  # an engine built elsewhere (benchmarks: a fold's model)
     _held: list[Nudge] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -50,7 +52,7 @@ class Replayer:
         delivery = ConsoleDelivery(self._held.append)
         history = HistoryLookup(self.store, self.clock, self.history_days)
         self.runtime = Runtime(
-            build_engine(self.policy, self.model),
+            self.engine or build_engine(self.policy, self.model),
             self.store,
             {"console": delivery},
             self.clock,

@@ -6,21 +6,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
 
 from adapters.base import Period, Scope
 from bot.cli import main
-from bot.clock import VirtualClock
 from bot.context_cache import AgentContext
 from bot.metrics import Metrics
 from bot.records import SignalRecord
 from bot.reports import summary_report
-from bot.runtime import Runtime
 from bot.scoring import BatchScorer, ScorerUnavailable, build_engine, build_scorer
-from bot.store import open_store
 from bot.store.base import Slice
 from bot.summary import compute
 from coaching import contextual
@@ -115,20 +111,6 @@ def test_the_context_is_redacted_cut_and_bounded() -> None:
     context.note("b", "x")
     context.note("c", "y")
     assert context.get("a") == "" and len(context) == 2  # least recently used went first
-
-
-async def test_agent_text_never_reaches_the_store_by_default(tmp_path: Path) -> None:
-    path = tmp_path / "coach.db"
-    store = await open_store(f"sqlite+aiosqlite:///{path}")
-    runtime = Runtime(build_engine(), store, {}, VirtualClock(0))
-    s = Script()
-    marker = "zebracollarsignal"
-    await runtime.process(s.msg("agent", "sam", f"Please restart the {marker} router", 0))
-    await runtime.process(s.msg("customer", "cust", "Done, still the same.", 60))
-    assert runtime.scoring.context.get(CONV.key)  # it was read with the agent's words ...
-    await store.close()
-    dump = "\n".join(sqlite3.connect(path).iterdump())
-    assert marker not in dump  # ... which stayed in memory
 
 
 async def test_after_a_restart_the_first_message_is_read_without_context() -> None:

@@ -9,6 +9,7 @@ import io
 import json
 import logging
 import re
+import sqlite3
 import stat
 import sys
 import time
@@ -32,7 +33,8 @@ from bot.clock import VirtualClock
 from bot.commands import CommandService
 from bot.metrics import Metrics
 from bot.runtime import Runtime
-from bot.store import schema
+from bot.scoring import build_engine
+from bot.store import open_store, schema
 from bot.store.memory import MemoryStore
 from bot.store.sql import SqlStore
 from coaching.engine import Engine
@@ -50,7 +52,7 @@ from coaching.types import (
 from config import ConfigError, load
 from config.settings import StorageSettings
 from tests.fakes.slack import FakeSlack
-from tests.helpers import ScriptedDetectors
+from tests.helpers import CONV, Script, ScriptedDetectors
 from tests.test_discord import AGENT as DISCORD_AGENT
 from tests.test_discord import ANGRY, CUSTOMER, SUPERVISOR, open_thread, serving, started
 from tests.test_discord_guards import (
@@ -283,6 +285,23 @@ async def test_text_not_stored_by_default(tmp_path: Path) -> None:
     await store.close()
 
 
+async def test_agent_context_only_in_memory(tmp_path: Path) -> None:
+    """To read a customer's message in context, the last words of the agent message before it (redacted, at most 40 words) are kept in the running process's memory only, never in the store, so after a restart a conversation's next message is read without them."""
+    path = tmp_path / "coach.db"
+    store = await open_store(f"sqlite+aiosqlite:///{path}")
+    runtime = Runtime(build_engine(), store, {}, VirtualClock(0))
+    s = Script()
+    marker = "zebracollarsignal"
+    await runtime.process(s.msg("agent", "sam", f"Please restart the {marker} router", 0))
+    await runtime.process(s.msg("customer", "cust", "Done, still the same.", 60))
+    assert runtime.scoring.context.get(CONV.key)  # it was read with the agent's words ...
+    await store.close()
+    dump = "\n".join(sqlite3.connect(path).iterdump())
+    assert marker not in dump  # ... which stayed in memory
+    restarted = Runtime(build_engine(), MemoryStore(), {}, VirtualClock(0))
+    assert restarted.scoring.context.get(CONV.key) == ""
+
+
 async def test_stored_text_is_redacted_capped_and_latest(tmp_path: Path) -> None:
     """With `store_text = true` a message's text is stored redacted (e-mail addresses, phone numbers, card numbers, IBANs, tokens and keys) and cut to 4,000 characters, only its latest version is kept, and a deleted message's text is cleared."""
     store = await SqlStore.open(f"sqlite+aiosqlite:///{tmp_path}/coach.db", store_text=True)
@@ -309,7 +328,7 @@ async def test_stored_text_is_redacted_capped_and_latest(tmp_path: Path) -> None
 
 
 async def test_what_else_is_stored(tmp_path: Path) -> None:
-    """Stored otherwise: platform IDs (people, channels, threads, messages, events), roles, times, scores, cue names, nudges, 👍/👎 clicks and an audit of commands; a nudge's wording only until it is delivered, or while it waits in `/coach inbox`."""
+    """Stored otherwise: platform IDs (people, channels, threads, messages, events), roles, times, scores and which detector gave them, cue names, nudges, 👍/👎 clicks and an audit of commands; a nudge's wording only until it is delivered, or while it waits in `/coach inbox`."""
     store = await SqlStore.open(f"sqlite+aiosqlite:///{tmp_path}/coach.db")
 
     def columns(conn: Connection) -> dict[str, list[str]]:
@@ -355,6 +374,7 @@ async def test_what_else_is_stored(tmp_path: Path) -> None:
             "fired",
             "cues",
             "at",
+            "detector",
         ],
         "nudges": [
             "nudge_id",

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import random
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from training import datasets
@@ -161,6 +161,46 @@ def training_pool(eval_dir: Path) -> dict[str, list[Example]]:
         "mwoz": mwoz(eval_dir, "train"),
         "taskmaster": taskmaster(eval_dir, "train"),
     }
+
+
+# Context is present for almost every live customer message, but only the calm chat sources
+# and IBM have it in the data: left as it is, the model would learn "has context, so
+# calm". So rows without context get a real agent message from the pool as theirs most of
+# the time, and a few rows with context lose it (first messages exist too).
+GIVE_CONTEXT = 0.7
+DROP_CONTEXT = 0.15
+
+
+def agent_messages(eval_dir: Path) -> list[str]:
+    """Agent turns of the training sources (IBM brands, MWOZ system and Taskmaster barista
+    turns of the training halves) and our own written agent replies: contexts to lend."""
+    found: list[str] = [r.text for r in datasets.written("acknowledgement")]
+    for name in ("dev.json", "test.json"):
+        path = eval_dir / "transcripts" / "ibm_customer_care" / name
+        for conv in json.loads(path.read_text()):
+            found += [t["message"] for t in conv["dialogContent"] if "agent" in t]
+    path = eval_dir / "transcripts" / "uss_multiwoz_sgd" / "MWOZ.txt"
+    for number, turns in enumerate(datasets._uss_dialogues(path), start=1):
+        if datasets.in_training_half(f"MWOZ-{number}"):
+            found += [text for speaker, text in turns if speaker == "SYSTEM"]
+    for line in (eval_dir / "transcripts" / "taskmaster4" / "coffee.jsonl").open():
+        r = json.loads(line)
+        if r["role"] == "agent" and half(str(r["conversation"])) == "train":
+            found.append(str(r["text"]))
+    return found
+
+
+def with_contexts(rows: list[Example], lend: list[str], seed: int) -> list[Example]:
+    """Rows whose context no longer tells calm from frustrated (see ``GIVE_CONTEXT``)."""
+    rng = random.Random(seed + 7)
+    out = []
+    for row in rows:
+        if not row.context and rng.random() < GIVE_CONTEXT:
+            row = replace(row, context=rng.choice(lend))
+        elif row.context and rng.random() < DROP_CONTEXT:
+            row = replace(row, context="")
+        out.append(row)
+    return out
 
 
 def sample(pool: dict[str, list[Example]], seed: int) -> dict[str, list[Example]]:

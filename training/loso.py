@@ -42,6 +42,7 @@ OPERATING_POINT = "calm turns flagged <= 1% on every in-fold calm source"
 THRESHOLD_ROWS = 700  # unused calm rows per in-fold calm source that choose the threshold
 EVAL_ROWS = 2500  # rows of a large left-out source scored (sampled, seeded)
 CALM_SOURCES = ("goemotions", "mwoz", "taskmaster")
+LEND: list[str] = []  # agent messages lent as context (contextual_data.with_contexts)
 
 
 def pick_threshold(calm_scores: dict[str, Sequence[float]]) -> float:
@@ -66,7 +67,8 @@ def threshold_rows(
     for source in CALM_SOURCES:
         calm = [r for r in pool.get(source, []) if r.calm and (r.source, r.id) not in used]
         if calm:
-            out[source] = rng.sample(calm, min(THRESHOLD_ROWS, len(calm)))
+            chosen = rng.sample(calm, min(THRESHOLD_ROWS, len(calm)))
+            out[source] = cd.with_contexts(chosen, LEND, seed + 1)  # as they would arrive live
     return out
 
 
@@ -142,6 +144,7 @@ def trained_model(
     choosing operating points again needs no retraining."""
     in_fold = {s: rows for s, rows in pool.items() if s != left_out}
     trained = [r for rows in cd.sample(in_fold, seed).values() for r in rows]
+    trained = cd.with_contexts(trained, LEND, seed)
     folder = models / (left_out or "all")
     if not (folder / MODEL_FILE).exists():
         contextual.train(trained, folder, seed=seed, log=lambda m: print(f"  [{folder.name}] {m}"))
@@ -289,6 +292,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report", type=Path, default=Path("training/loso_report.json"))
     args = parser.parse_args(argv)
     pool = cd.training_pool(args.eval_dir)
+    LEND[:] = cd.agent_messages(args.eval_dir)
     report: dict[str, Any] = {"seed": args.seed, "commit": _commit(), "folds": []}
     names: list[str | None] = [] if args.no_ship else [None]
     names += [f for f in args.folds.split(",") if f]
