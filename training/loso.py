@@ -34,27 +34,34 @@ from training import contextual, datasets
 from training import contextual_data as cd
 
 OUT = Path(__file__).resolve().parent.parent / "coaching" / "data"
-# The operating point: at most this share of the calm turns of *every* in-fold calm source
-# above the threshold. The coach must be quiet on ordinary chat (the target is 2% on a
-# source it never saw); 1% in-fold leaves room for new text being a little different.
+# The operating point: a message counts when the model finds it more likely frustrated than
+# not (``MIN_THRESHOLD``) and at most this share of the calm turns of *every* in-fold calm
+# chat source scores above the threshold. The coach must be quiet on ordinary chat (the
+# target is 2% on a source it never saw); 1% in-fold leaves room for new text being a
+# little different. GoEmotions does not choose it: Reddit banter, whose "neutral" rows
+# hold insults and sneers (../shared/eval/README.md: "not to choose thresholds").
 CALM_FALSE_ALARMS = 0.01
-OPERATING_POINT = "calm turns flagged <= 1% on every in-fold calm source"
+MIN_THRESHOLD = 0.5
+OPERATING_POINT = (
+    "the lowest threshold >= 0.5 that flags <= 1% of the calm turns of every in-fold calm "
+    "chat source (MultiWOZ, Taskmaster-4 rows the run did not train on)"
+)
 THRESHOLD_ROWS = 700  # unused calm rows per in-fold calm source that choose the threshold
 EVAL_ROWS = 2500  # rows of a large left-out source scored (sampled, seeded)
-CALM_SOURCES = ("goemotions", "mwoz", "taskmaster")
+CALM_SOURCES = ("mwoz", "taskmaster")  # calm chat: what the threshold is chosen on
 LEND: list[str] = []  # agent messages lent as context (contextual_data.with_contexts)
 
 
 def pick_threshold(calm_scores: dict[str, Sequence[float]]) -> float:
-    """The lowest threshold that keeps every in-fold calm source at or under
-    ``CALM_FALSE_ALARMS``: recall as high as the calm chats allow. Receives in-fold rows
-    only."""
+    """The lowest threshold, at least ``MIN_THRESHOLD``, that keeps every in-fold calm chat
+    source at or under ``CALM_FALSE_ALARMS``: recall as high as calm chats allow. Receives
+    in-fold rows only."""
     cuts = [
         float(np.quantile(np.asarray(s), 1.0 - CALM_FALSE_ALARMS))
         for s in calm_scores.values()
         if len(s)
     ]
-    return round(max(cuts), 4)
+    return round(max([MIN_THRESHOLD, *cuts]), 4)
 
 
 def threshold_rows(
@@ -251,7 +258,7 @@ def figures_of(scored: dict[str, Any], t: float) -> dict[str, Any]:
 
 def evaluate(fold: dict[str, Any]) -> dict[str, Any]:
     """Thresholds from the fold's in-fold rows only, then the left-out figures at them."""
-    calm = fold["in_fold_calm"]
+    calm = {s: v for s, v in fold["in_fold_calm"].items() if s in CALM_SOURCES}
     thresholds = {
         "frustration": pick_threshold({s: [row[0] for row in v] for s, v in calm.items()}),
         "confusion": pick_threshold({s: [row[1] for row in v] for s, v in calm.items()}),
