@@ -17,6 +17,7 @@ Both are deterministic: a message's assessment depends on its text and context o
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, replace
 from typing import Protocol
@@ -28,10 +29,10 @@ from coaching.model_input import model_input
 from coaching.types import Cue
 
 SOUNDS_FRUSTRATED = Cue("sounds_frustrated", "sounds frustrated", 0.0)
-# A cue explains a score when taking its words out lowers it by at least this much
-# (absolute) and by a fifth of the score: less is noise of the model, not the cue.
-MIN_DROP = 0.08
-MIN_SHARE = 0.2
+# A cue explains a score when taking its words out lowers the model's log-odds by at least
+# this much (the odds by about a third). Log-odds, not the probability: in a message with
+# several cues each one alone barely moves a score near 1, yet each is a reason.
+MIN_LOGIT_DROP = 0.4
 _MAX_REASON_CUES = 3
 _NOT_WORDS = frozenset({"negative_tone", "unsupported_language"})
 
@@ -97,8 +98,9 @@ class ContextualScorer:
             without = _without(message, name, words)
             if without == message:
                 continue
-            drop = score - self.model.score_prepared(without, context).frustration
-            if drop >= MIN_DROP and drop >= MIN_SHARE * score:
+            lower = self.model.score_prepared(without, context).frustration
+            drop = _logit(score) - _logit(lower)
+            if drop >= MIN_LOGIT_DROP:
                 found.append(Cue(name, label(name), round(drop, 3)))
         found.sort(key=lambda c: c.weight, reverse=True)
         return tuple(found[:_MAX_REASON_CUES]) or (SOUNDS_FRUSTRATED,)
@@ -111,3 +113,8 @@ def _without(message: str, name: str, words: str) -> str:
     if name == "repeated_punctuation":
         return re.sub(r"([!?])[!?]+", r"\1", message)
     return re.sub(re.escape(words), " ", message, count=1, flags=re.IGNORECASE).strip()
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))

@@ -83,7 +83,11 @@ async def test_a_message_delivered_again_under_any_event_id_makes_one_nudge(
     await start_thread(running)
     angry = message_event("Ev3", CUSTOMER, ANGRY, ts(60), ROOT_TS)
     await running.event(angry)
+    await (
+        running.bot.runtime.drain()
+    )  # processed and gone from the inbox: only the claim stops the rest
     await running.event(angry, headers={"X-Slack-Retry-Num": "1"})  # Slack's retry
+    await running.bot.runtime.drain()
     again = {**angry, "event_id": "Ev3-redelivered"}  # the same message, a new envelope
     await running.event(again)
     await fake.wait_for("chat.postEphemeral")

@@ -28,7 +28,6 @@ from bot.store.base import Store
 from bot.store.memory import MemoryStore
 from bot.store.sql import SqlStore
 from coaching.engine import Engine
-from coaching.model import Assessment
 from coaching.policy import Policy
 from coaching.state import ConversationState
 from coaching.types import ConversationRef, MessagePosted, Nudge, NudgeKind
@@ -92,18 +91,6 @@ class RecordingDelivery:
         if self.results:
             return self.results.pop(0)
         return DeliveryResult(DeliveryStatus.SENT, route="test")
-
-
-@dataclass
-class FlakyDetectors(ScriptedDetectors):
-    """Scripted detectors that crash (like a model bug) while ``broken``."""
-
-    broken: bool = False
-
-    def frustration(self, text: str, context: str = "") -> Assessment:
-        if self.broken:
-            raise RuntimeError("model crashed")
-        return super().frustration(text)
 
 
 def make_runtime(
@@ -229,17 +216,21 @@ async def test_a_restart_continues_where_the_bot_stopped(database: Opener) -> No
 async def test_an_error_while_processing_leaves_the_event_unclaimed(database: Opener) -> None:
     store = await database()
     clock, delivery = VirtualClock(0), RecordingDelivery()
-    detectors = FlakyDetectors({ANGRY: 0.9}, {PLAIN: 0.1})
-    runtime = make_runtime(store, delivery, clock, detectors)
+    runtime = make_runtime(store, delivery, clock, ScriptedDetectors({ANGRY: 0.9}, {PLAIN: 0.1}))
     hello, angry, *_ = events_for(REF)
     await runtime.process(hello)
-    detectors.broken = True
+    working = runtime.engine.step
+
+    def crash(*args: Any, **kwargs: Any) -> Any:  # a bug in the engine
+        raise RuntimeError("engine crashed")
+
+    runtime.engine.step = crash  # type: ignore[method-assign]
     with pytest.raises(EngineFailure) as failure:
         await runtime.process(angry)
     assert isinstance(failure.value.__cause__, RuntimeError)
     assert delivery.sent == []
     assert [e.event_id for e in (await store.slice(0, 1e9)).events] == [hello.event_id]
-    detectors.broken = False
+    runtime.engine.step = working  # type: ignore[method-assign]
     outcome = await runtime.process(angry)  # redelivered by the platform: processed now
     assert not outcome.duplicate
     assert [n.kind for n in delivery.sent] == [NudgeKind.FRUSTRATION]

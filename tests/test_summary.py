@@ -14,11 +14,10 @@ from bot.commands import CommandService
 from bot.metrics import Metrics
 from bot.records import EventRecord, FeedbackRecord, NudgeRecord, SignalRecord
 from bot.replay import Replayer
+from bot.scoring import build_scorer
 from bot.store.base import Slice
 from bot.store.memory import MemoryStore
 from bot.summary import compute
-from coaching.detectors import Detectors
-from coaching.frustration import FEELING_CUES
 from coaching.policy import Policy
 from tests.conftest import require_eval
 
@@ -175,9 +174,10 @@ def test_summary_of_a_real_transcript_matches_an_independent_count() -> None:
     data = asyncio.run(replayer.store.slice(float("-inf"), float("inf")))
     figures = compute(data, replayer.clock.now())
 
-    # Independently, straight from the file's turns and the detectors (an episode starts
-    # with a message the engine judges frustrated: the detector fired, a support cue says why).
-    detectors = Detectors()
+    # Independently, straight from the file's turns and the shipped model (an episode starts
+    # with a message judged frustrated: read with the agent's message before it, its score
+    # passes the model's threshold).
+    detectors = build_scorer()
     by_conv: dict[str, list] = {}
     for turn in turns:
         by_conv.setdefault(turn.conversation, []).append(turn)
@@ -187,16 +187,10 @@ def test_summary_of_a_real_transcript_matches_an_independent_count() -> None:
         first_customer = next((t.ts for t in conv_turns if t.role == "customer"), None)
         open_episode = False
         responded = False
-        frustrated: set[str] = set()
+        context = ""
         for t in conv_turns:
             if t.role == "customer":
-                # Frustrated in the conversation: the detector fired and a cue says how the
-                # customer feels, or the customer was frustrated here before.
-                result = detectors.frustration(t.text)
-                feeling = any(c.name in FEELING_CUES for c in result.cues)
-                if result.fired and (feeling or t.author in frustrated):
-                    frustrated.add(t.author)
-                else:
+                if not detectors.frustration(t.text, context).fired:
                     continue
                 if not open_episode:
                     open_episode, episodes = True, episodes + 1
@@ -207,6 +201,7 @@ def test_summary_of_a_real_transcript_matches_an_independent_count() -> None:
                 if open_episode:
                     acknowledged += int(detectors.acknowledgement(t.text).fired)
                     open_episode = False
+                context = t.text
     assert figures.conversations == len(by_conv)
     assert figures.customer_messages == sum(t.role == "customer" for t in turns)
     assert figures.agent_replies == sum(t.role == "agent" for t in turns)
