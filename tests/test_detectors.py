@@ -6,6 +6,10 @@ import pytest
 
 from coaching.detectors import Detectors
 
+# Lexicon only, on purpose: the lexicon detectors themselves; the default model is
+# the contextual one (tests/test_contextual.py, tests/test_generalisation_tables.py).
+pytestmark = pytest.mark.lexicon
+
 D = Detectors()
 
 FRUSTRATED = [

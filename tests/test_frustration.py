@@ -12,6 +12,10 @@ from coaching.state import ConversationState
 from coaching.types import Cue
 from tests.helpers import CONV
 
+# Lexicon only, on purpose: the lexicon model and the judgement it needs (a feeling cue); the default model is
+# the contextual one (tests/test_contextual.py, tests/test_generalisation_tables.py).
+pytestmark = pytest.mark.lexicon
+
 D = Detectors()
 
 

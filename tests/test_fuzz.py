@@ -14,11 +14,12 @@ from hypothesis import strategies as st
 from adapters.slack.translate import translate
 from bot.clock import VirtualClock
 from bot.runtime import Runtime
+from bot.scoring import build_engine, build_scorer
 from bot.store.memory import MemoryStore
 from coaching.detectors import Detectors
-from coaching.engine import Engine
 from coaching.types import ConversationRef, MessagePosted, Role, Tick
 
+ENGINE = build_engine()  # the shipped model, as the live coach runs it
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # Text that breaks naive code: controls, zero-width, right-to-left, combining marks,
@@ -108,8 +109,13 @@ def test_slack_translation_of_arbitrary_json(body: Any) -> None:
 @FUZZ
 @given(nasty_text)
 def test_detectors_never_raise_and_stay_in_range(text: str) -> None:
-    d = Detectors()
-    for result in (d.frustration(text), d.acknowledgement(text)):
+    d, model = Detectors(), build_scorer()
+    for result in (
+        d.frustration(text),
+        d.acknowledgement(text),
+        model.frustration(text, text),
+        model.acknowledgement(text),
+    ):
         assert 0.0 <= result.score <= 1.0
 
 
@@ -129,7 +135,7 @@ def conversations(draw: st.DrawFn) -> list[tuple[str, str, str, float]]:
 def test_engine_only_ever_nudges_agents_of_the_conversation(
     steps: list[tuple[str, str, str, float]],
 ) -> None:
-    engine = Engine()
+    engine = ENGINE
     ref = ConversationRef("test", "W", "C", "T")
     state = None
     agents_so_far: set[str] = set()
@@ -162,7 +168,7 @@ def test_message_text_and_tokens_never_reach_logs_above_debug(caplog: Any) -> No
             async def deliver(self, nudge: Any) -> Any:
                 raise RuntimeError(f"boom {nudge.text} {texts}")
 
-        runtime = Runtime(Engine(), MemoryStore(), {"test": Failing()}, VirtualClock(10))
+        runtime = Runtime(ENGINE, MemoryStore(), {"test": Failing()}, VirtualClock(10))
         ref = ConversationRef("test", "W", "C", "T")
         await runtime.process(MessagePosted("a", ref, "m0", "A1", Role.AGENT, "hello", 1))
         for n, text in enumerate(texts, start=1):

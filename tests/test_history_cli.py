@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.scoring import build_engine
 
 DAY = 86_400
 
@@ -118,7 +119,6 @@ def stored(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
     from bot.history import HistoryLookup
     from bot.runtime import Runtime
     from bot.store.sql import SqlStore
-    from coaching.engine import Engine
 
     db = tmp_path / "coach.db"
     now = time.time()
@@ -133,7 +133,7 @@ def stored(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
     async def go() -> None:
         store = await SqlStore.open(f"sqlite+aiosqlite:///{db}")
         clock = VirtualClock(now - 3 * DAY)
-        runtime = Runtime(Engine(), store, {}, clock, history=HistoryLookup(store, clock))
+        runtime = Runtime(build_engine(), store, {}, clock, history=HistoryLookup(store, clock))
         turns, _ = in_order(load(path).turns)
         for index, t in enumerate(turns):
             clock.advance_to(t.ts)

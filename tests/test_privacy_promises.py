@@ -265,7 +265,7 @@ async def test_text_not_stored_by_default(tmp_path: Path) -> None:
         store = await SqlStore.open(
             f"sqlite+aiosqlite:///{tmp_path}/{store_text}.db", store_text=store_text
         )
-        runtime = Runtime(Engine(), store, {}, VirtualClock(10), store_text=store_text)
+        runtime = Runtime(build_engine(), store, {}, VirtualClock(10), store_text=store_text)
         outcome = await runtime.process(
             MessagePosted("e1", REF, "m1", "UCUST", Role.CUSTOMER, text, 1)
         )
@@ -275,7 +275,7 @@ async def test_text_not_stored_by_default(tmp_path: Path) -> None:
         await store.close()
     assert StorageSettings().store_text is False
     store = await SqlStore.open(f"sqlite+aiosqlite:///{tmp_path}/inbox.db")
-    runtime = Runtime(Engine(), store, {}, VirtualClock(10))
+    runtime = Runtime(build_engine(), store, {}, VirtualClock(10))
     assert await runtime.submit(MessagePosted("e2", REF, "m2", "UCUST", Role.CUSTOMER, text, 2))
     assert "Kessington" in await dump(store)  # waiting in the inbox
     await runtime.start()
@@ -452,7 +452,7 @@ async def test_what_else_is_stored(tmp_path: Path) -> None:
 async def test_no_customer_words_in_nudges_or_state() -> None:
     """Nudges and conversation state hold cue names and the coach's own wording, never a customer's words."""
     store = MemoryStore()
-    runtime = Runtime(Engine(), store, {}, VirtualClock(100))
+    runtime = Runtime(build_engine(), store, {}, VirtualClock(100))
     words = "I WANT TO SPEAK TO YOUR MANAGER, I have been waiting 3 hours for this!!!"
     await runtime.process(
         MessagePosted("e0", REF, "m0", "UAGENT", Role.AGENT, "Hi, how can I help?", 1)
