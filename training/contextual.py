@@ -28,7 +28,7 @@ from training.contextual_data import Example
 SEED = 13
 EPOCHS = 1
 BATCH = 32
-LEARNING_RATE = 5e-5
+LEARNING_RATE = 4e-5
 WARMUP = 0.06
 
 

@@ -34,10 +34,7 @@ CALM_EMOTIONS = frozenset(
 # How many rows of the large calm and Reddit sources one training run takes: enough to
 # teach what ordinary chat looks like without drowning the support rows, and one epoch of
 # the whole mix fits in about ten minutes on two cores.
-SAMPLE = {"goemotions_frustrated": 1200, "goemotions_other": 1800, "mwoz": 1200, "taskmaster": 900}
-# Our own written rows are support chat itself (calm problem reports next to frustration):
-# one epoch over the mix underfits them unless they are seen twice.
-REPEAT = {"written": 2}
+SAMPLE = {"goemotions_frustrated": 1400, "goemotions_other": 2000, "mwoz": 1400, "taskmaster": 1000}
 
 
 @dataclass(frozen=True)
@@ -224,5 +221,5 @@ def sample(pool: dict[str, list[Example]], seed: int) -> dict[str, list[Example]
         elif source in SAMPLE:
             out[source] = rng.sample(rows, min(SAMPLE[source], len(rows)))
         else:
-            out[source] = list(rows) * REPEAT.get(source, 1)
+            out[source] = list(rows)
     return out
