@@ -27,7 +27,7 @@ from dataclasses import replace
 from bot.clock import Clock
 from bot.records import SignalRecord
 from bot.store.base import Store
-from coaching.frustration import REASON_CUES
+from coaching.frustration import PLAIN_REASON, REASON_CUES
 from coaching.types import (
     ConversationRef,
     CustomerHistory,
@@ -63,7 +63,7 @@ def conversations(
             continue
         fired = [s for s in judged if s.fired]
         escalated = any(s.kind == "escalation" and s.fired for s in rows)
-        cues = Counter(c for s in fired for c in s.cues if c in REASON_CUES)
+        cues = Counter(c for s in fired for c in s.cues if c in REASON_CUES and c != PLAIN_REASON)
         past = PastConversation(
             started_at=judged[0].at,
             frustrated=bool(fired),

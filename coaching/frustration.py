@@ -55,7 +55,9 @@ FEELING_CUES = frozenset(
     }
 )
 PROBLEM_CUES = frozenset({"not_working", "refund", "negative_tone"})
-REASON_CUES = FEELING_CUES | PROBLEM_CUES
+# The contextual model's reason when no cue's words explain its score (coaching/scoring.py).
+PLAIN_REASON = "sounds_frustrated"
+REASON_CUES = FEELING_CUES | PROBLEM_CUES | {PLAIN_REASON}
 # A decline, a closing or a thank-you is calm talk whatever VADER makes of its "no": it can
 # be frustrated only with a feeling cue ("no thanks, your service is useless").
 CALM_CUES = frozenset(

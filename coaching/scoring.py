@@ -24,11 +24,12 @@ from typing import Protocol
 
 from coaching.contextual import ContextualModel
 from coaching.detectors import UNSUPPORTED_LANGUAGE, Detectors
+from coaching.frustration import PLAIN_REASON
 from coaching.model import Assessment, label
 from coaching.model_input import model_input
 from coaching.types import Cue
 
-SOUNDS_FRUSTRATED = Cue("sounds_frustrated", "sounds frustrated", 0.0)
+SOUNDS_FRUSTRATED = Cue(PLAIN_REASON, "sounds frustrated", 0.0)
 # A cue explains a score when taking its words out lowers the model's log-odds by at least
 # this much (the odds by about a third). Log-odds, not the probability: in a message with
 # several cues each one alone barely moves a score near 1, yet each is a reason.
@@ -92,18 +93,26 @@ class ContextualScorer:
     ) -> tuple[Cue, ...]:
         """The cues whose words, taken out, lower the score noticeably; strongest first."""
         found: list[Cue] = []
-        for name, words in lexicon.evidence:
-            if name in _NOT_WORDS or not words:
-                continue
+        candidates = [(n, w) for n, w in lexicon.evidence if n not in _NOT_WORDS and w]
+        everything_out = message
+        for name, words in candidates:
             without = _without(message, name, words)
-            if without == message:
-                continue
-            lower = self.model.score_prepared(without, context).frustration
-            drop = _logit(score) - _logit(lower)
+            everything_out = _without(everything_out, name, words)
+            drop = self._drop(score, without, context)
             if drop >= MIN_LOGIT_DROP:
                 found.append(Cue(name, label(name), round(drop, 3)))
+        if not found and candidates:
+            # Cues that say the same thing twice ("still nothing, third time asking") hide
+            # behind each other: taken out together, they may explain the score between them.
+            drop = self._drop(score, everything_out, context)
+            if drop >= MIN_LOGIT_DROP:
+                found = [Cue(n, label(n), round(drop, 3)) for n, _ in candidates]
         found.sort(key=lambda c: c.weight, reverse=True)
         return tuple(found[:_MAX_REASON_CUES]) or (SOUNDS_FRUSTRATED,)
+
+    def _drop(self, score: float, changed: str, context: str) -> float:
+        """How much lower the log-odds are for ``changed`` (0 when nothing changed)."""
+        return _logit(score) - _logit(self.model.score_prepared(changed, context).frustration)
 
 
 def _without(message: str, name: str, words: str) -> str:

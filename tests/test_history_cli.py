@@ -60,9 +60,10 @@ def test_replay_treats_the_same_author_as_one_customer(
     assert [(b["conversation"], b["agent"]) for b in briefs] == [("c2", "ana"), ("c3", "sam")]
     first, second = briefs
     assert {"conversation", "agent", "kind", "reasons", "text", "at"} <= first.keys()
+    # the cues in brackets are the ones that explained the model's score last time
     assert first["reasons"] == [
         "2nd conversation in 7 days",
-        "frustrated last time (repeated punctuation, negative tone, repeat contact)",
+        "frustrated last time (still, repeat contact, not working)",
         "the last one ended unresolved",
     ]
     assert second["reasons"] == ["3rd conversation in 7 days"]  # c2 ended well

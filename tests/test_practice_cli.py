@@ -30,8 +30,14 @@ EMPATHETIC = [LATE.step("open").example, LATE.step("birthday").example]
 DISMISSIVE = ["Please wait for the courier to deliver it.", "That's our policy, sorry."]
 
 
+# Lexicon on purpose: these test practice's mechanics on "late-delivery", whose opening the
+# shipped contextual model misses (0.13: "I've been waiting all week ... Where is it??"),
+# a known miss reported with the model's figures.
+LEXICON = {"COACH_COACHING__MODEL": "lexicon"}
+
+
 def coach(*args: str, stdin: str = "", cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COACH_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COACH_")} | LEXICON
     return subprocess.run(
         [COACH, *args], input=stdin, capture_output=True, text=True, timeout=120, env=env, cwd=cwd
     )
@@ -127,7 +133,7 @@ class Terminal:
     def __init__(self, *args: str) -> None:
         self.master, slave = pty.openpty()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("COACH_", "NO_COLOR"))}
-        env |= {"TERM": "xterm-256color", "COLUMNS": "120"}
+        env |= {"TERM": "xterm-256color", "COLUMNS": "120"} | LEXICON
         self.process = subprocess.Popen(
             [COACH, "practice", *args], stdin=slave, stdout=slave, stderr=slave, env=env
         )

@@ -49,6 +49,10 @@ async def practising(
 async def running(
     tmp_path: Path, fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[Running]:
+    # Lexicon on purpose: these test practice's mechanics on "late-delivery", whose opening the
+    # shipped contextual model misses (0.13: "I've been waiting all week ... Where is it??"),
+    # a known miss reported with the model's figures.
+    monkeypatch.setenv("COACH_COACHING__MODEL", "lexicon")
     async with practising(tmp_path, fake, monkeypatch, "share_with_supervisors = true") as r:
         yield r
 
