@@ -28,6 +28,7 @@ message's explanation re-reads it with each cue's words left out.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import statistics
 import sys
@@ -94,8 +95,8 @@ def with_context(eval_dir: Path, limit: int) -> list[tuple[str, str]]:
         pairs = _pairs(demo)
         return (pairs * (limit // max(1, len(pairs)) + 1))[:limit]
     found: list[tuple[str, str]] = []
-    for group in zip(*per_file, strict=False):
-        found.extend(group)
+    for group in itertools.zip_longest(*per_file):  # in turn, until every file is used up
+        found.extend(pair for pair in group if pair is not None)
     return found[:limit]
 
 
