@@ -41,8 +41,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import uuid
@@ -61,7 +63,8 @@ from benchmarks import traffic
 from benchmarks.load_driver import Driver, Phase, latencies, percentile, tips
 from bot.scoring import DEFAULT_MODEL, build_scorer, describe
 from bot.store.sql import SqlStore
-from tests.fakes.process import CoachProcess
+from config.settings import RuntimeSettings
+from tests.fakes.process import SECRET, CoachProcess
 from tests.fakes.slack import FakeSlack
 from training.datasets import DEFAULT_EVAL
 
@@ -86,17 +89,36 @@ class BareBolt(CoachProcess):
 
 class CountedCoach(CoachProcess):
     """`coach run` with ``[coaching] model`` set, its scoring counted in its /metrics
-    (benchmarks/coach_counted.py)."""
+    (benchmarks/coach_counted.py), and the inbox lease ``[runtime] lease_seconds`` of a
+    deployment (the fault tests' 2 s would run out under a model's 200-event batch, and
+    another worker would score the batch again)."""
 
     def __init__(
-        self, fake: FakeSlack, folder: Path, agents: list[str], model: str, storage_url: str = ""
+        self,
+        fake: FakeSlack,
+        folder: Path,
+        agents: list[str],
+        model: str,
+        lease_seconds: float,
+        storage_url: str = "",
     ) -> None:
         extra = f'[coaching]\nmodel = "{model}"\n'
         super().__init__(fake, folder, agents, extra=extra, storage_url=storage_url)
+        self.lease_seconds = lease_seconds
 
     def command(self) -> list[str]:
         script = Path(__file__).with_name("coach_counted.py")
         return [sys.executable, str(script), "run", "--config", str(self.config)]
+
+    def start(self) -> None:
+        # the settings file says 2 s (tests/fakes/process.py); an environment key overrides it
+        lease = {"COACH_RUNTIME__LEASE_SECONDS": str(self.lease_seconds)}
+        env = {**os.environ, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET}
+        with (self.folder / "coach.log").open("ab") as log:
+            self.process = subprocess.Popen(
+                self.command(), env=env | lease, cwd=self.folder, stderr=log
+            )
+        CoachProcess.alive.add(self.process)
 
 
 @dataclass
@@ -233,7 +255,10 @@ async def run(args: argparse.Namespace) -> int:
         for t in turns:
             people.id_of(t.role, t.author)
     print(f"transcript conversations: {len(pool)}; agents: {len(people.agents)}")
-    print(f"model: {describe(build_scorer(args.model))}; pairs: {args.pairs}")
+    print(
+        f"model: {describe(build_scorer(args.model))}; pairs: {args.pairs}; "
+        f"inbox lease: {args.lease_seconds:g} s"
+    )
     targets: list[tuple[str, Callable[[FakeSlack, Path], CoachProcess], bool]] = []
     if "bare" in args.targets:
         targets.append(("bare slack-bolt", BareBolt, False))
@@ -241,7 +266,7 @@ async def run(args: argparse.Namespace) -> int:
         targets.append(
             (
                 f"coach, SQLite, {args.model}",
-                lambda f, d: CountedCoach(f, d, people.agents, args.model),
+                lambda f, d: CountedCoach(f, d, people.agents, args.model, args.lease_seconds),
                 True,
             )
         )
@@ -249,7 +274,9 @@ async def run(args: argparse.Namespace) -> int:
     if args.postgres_url and "postgres" in args.targets:
 
         def on_postgres(f: FakeSlack, d: Path) -> CoachProcess:
-            return CountedCoach(f, d, people.agents, args.model, storage_url=pg_urls[-1])
+            return CountedCoach(
+                f, d, people.agents, args.model, args.lease_seconds, storage_url=pg_urls[-1]
+            )
 
         targets.append((f"coach, PostgreSQL, {args.model}", on_postgres, True))
     pg_urls: list[str] = []
@@ -311,19 +338,20 @@ def report(results: list[Result], args: argparse.Namespace) -> int:
             "scorer calls per message event (1.00: each message scored once, nothing cached)"
         )
         print(
-            f"{'':<3} {'':<30} {'phase':<9} {'events':>7} {'customer calls':>15} "
+            f"{'':<3} {'':<30} {'phase':<9} {'events':>7} {'dup.':>5} {'customer calls':>15} "
             f"{'agent calls':>15} {'calls/event':>11} {'model runs':>15} {'runs/cust.':>10} "
             f"{'context notes':>15} {'scoring busy':>12}"
         )
         for r in coach_runs:
             for label, p in r.phases:
                 events = p.bench.get("coach_events_total", 0.0)
+                duplicates = p.bench.get("coach_duplicate_events_total", 0.0)
                 customer = p.bench.get("coach_bench_frustration_total", 0.0)
                 calls = customer + p.bench.get("coach_bench_acknowledgement_total", 0.0)
                 model_runs = p.bench.get("coach_bench_model_runs_total", 0.0)
                 busy = p.bench.get("coach_bench_batches_seconds_total", 0.0)
                 print(
-                    f"{r.pair + 1:<3} {r.name:<30} {label:<9} {events:>7.0f} "
+                    f"{r.pair + 1:<3} {r.name:<30} {label:<9} {events:>7.0f} {duplicates:>5.0f} "
                     f"{_mean_ms(p, 'frustration')} {_mean_ms(p, 'acknowledgement')} "
                     f"{calls / events if events else float('nan'):>11.2f} "
                     f"{_mean_ms(p, 'model_runs')} "
@@ -332,9 +360,10 @@ def report(results: list[Result], args: argparse.Namespace) -> int:
                     f"{busy / p.done_at if p.done_at else float('nan'):>11.0%}"
                 )
         print(
-            "(customer calls: the scorer on customer messages, model runs included; model "
-            "runs: onnxruntime, per customer message; scoring busy: time in BatchScorer.assess "
-            "over the phase's time to processed, summed over workers)"
+            "(dup.: events found already processed, after a lease ran out; customer calls: the "
+            "scorer on customer messages, model runs included; model runs: onnxruntime, per "
+            "customer message; scoring busy: time in BatchScorer.assess over the phase's time "
+            "to processed, summed over workers)"
         )
     print()
     min_ratio, min_rate, max_p99 = TARGETS[args.model]
@@ -404,6 +433,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=30)
     parser.add_argument("--latency-rate", type=float, default=100)
     parser.add_argument("--latency-duration", type=float, default=60)
+    parser.add_argument(
+        "--lease-seconds",
+        type=float,
+        default=RuntimeSettings().lease_seconds,
+        help="the coach's [runtime] lease_seconds (default: the settings' default)",
+    )
     parser.add_argument("--postgres-url", default=DEFAULT_PG)
     parser.add_argument("--no-postgres", dest="postgres_url", action="store_const", const="")
     parser.add_argument(

@@ -166,12 +166,17 @@ class Driver:
         return figures
 
     async def counters(self, since: dict[str, float] | None = None) -> dict[str, float]:
-        """The coach's event, error and scoring counters (less ``since``); none for the
-        bare app."""
+        """The coach's event, duplicate, error and scoring counters (less ``since``); none
+        for the bare app."""
         if not self.is_coach:
             return {}
         figures = await self.metrics()
-        wanted = ("coach_bench_", "coach_events_total", "coach_event_errors_total")
+        wanted = (
+            "coach_bench_",
+            "coach_events_total",
+            "coach_duplicate_events_total",
+            "coach_event_errors_total",
+        )
         found = {k: v for k, v in figures.items() if k.startswith(wanted)}
         return {k: v - (since or {}).get(k, 0.0) for k, v in found.items()}
 
