@@ -54,7 +54,7 @@ class ContextualModel:
             raw = model.read_bytes()
             self.sidecar: dict[str, Any] = json.loads((folder / SIDECAR_FILE).read_text("utf-8"))
             self.tokenizer = Tokenizer.from_file(str(folder / TOKENIZER_FILE))
-        except (OSError, ValueError, Exception) as exc:
+        except Exception as exc:  # missing, unreadable or not what it should be
             raise ModelUnavailable(f"{folder}: {type(exc).__name__}: {exc}") from exc
         self.sha256 = hashlib.sha256(raw).hexdigest()
         self.tokenizer.enable_truncation(MAX_TOKENS)
