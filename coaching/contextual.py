@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from coaching.model import sigmoid
 from coaching.model_input import model_input
 
 MODEL_FILE = "contextual.onnx"
@@ -91,16 +91,8 @@ class ContextualModel:
             "token_type_ids": np.asarray([encoding.type_ids], dtype=np.int64),
         }
         (logits,) = self.session.run(None, {k: v for k, v in feeds.items() if k in self._inputs})
-        values = [_sigmoid(float(x)) for x in logits[0]]
+        values = [sigmoid(float(x)) for x in logits[0]]
         return Scores(*values[: len(OUTPUTS)])
-
-
-def _sigmoid(x: float) -> float:
-    if x < -30:
-        return 0.0
-    if x > 30:
-        return 1.0
-    return 1.0 / (1.0 + math.exp(-x))
 
 
 def shipped_folder() -> Path:

@@ -69,7 +69,7 @@ class LinearModel:
         return self.bias + sum(weights.get(k, 0.0) * v for k, v in values.items())
 
     def assess(self, features: MessageFeatures) -> Assessment:
-        score = _sigmoid(self.logit(features.values))
+        score = sigmoid(self.logit(features.values))
         matched = frozenset(features.evidence)
         return Assessment(
             score,
@@ -114,7 +114,7 @@ def label(name: str) -> str:
     return LABELS.get(name, name.replace("_", " "))
 
 
-def _sigmoid(x: float) -> float:
+def sigmoid(x: float) -> float:
     if x < -30:
         return 0.0
     if x > 30:
