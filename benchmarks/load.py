@@ -372,6 +372,7 @@ def report(results: list[Result], args: argparse.Namespace) -> int:
         ratios = [_ratio(r, results) for r in runs]
         ratio = statistics.median(ratios)
         rates = [r.burst.processed_rate for r in runs]
+        bare_rates = [r.burst.processed_rate for r in results if not r.is_coach]
         p99s = [percentile(r.latency_ms, 99) for r in runs]
         events = sum(r.total("coach_events_total") for r in runs)
         calls = sum(
@@ -379,13 +380,22 @@ def report(results: list[Result], args: argparse.Namespace) -> int:
             for r in runs
         )
         errors = sum(r.total("coach_event_errors_total") for r in runs)
-        rate_part = f" and >= {min_rate:.0f}/s" if min_rate else ""
         checks = [
             (
-                f"burst processed >= {min_ratio}x bare{rate_part}",
-                f"{_list(ratios, 'x')} (median {ratio:.2f}x; {_list(rates, '/s', 0)})",
-                ratio >= min_ratio and statistics.median(rates) >= min_rate,
+                f"burst processed >= {min_ratio}x bare",
+                f"{_list(ratios, 'x')} (median {ratio:.2f}x)",
+                ratio >= min_ratio,
             ),
+        ]
+        if min_rate:  # a rate of its own: it holds only when the machine is quiet
+            checks.append(
+                (
+                    f"burst processed >= {min_rate:.0f}/s",
+                    f"{_list(rates, '/s', 0)} (bare app: {_list(bare_rates, '/s', 0)})",
+                    statistics.median(rates) >= min_rate,
+                )
+            )
+        checks += [
             (
                 f"event->nudge p99 <= {max_p99:.0f} ms at {args.latency_rate:.0f}/s",
                 f"{_list(p99s, ' ms', 1)} ({sum(len(r.latency_ms) for r in runs)} nudges)",
