@@ -340,7 +340,7 @@ def report(results: list[Result], args: argparse.Namespace) -> int:
         print(
             f"{'':<3} {'':<30} {'phase':<9} {'events':>7} {'dup.':>5} {'customer calls':>15} "
             f"{'agent calls':>15} {'calls/event':>11} {'model runs':>15} {'runs/cust.':>10} "
-            f"{'context notes':>15} {'scoring busy':>12}"
+            f"{'context notes':>15} {'batches':>15} {'msgs/batch':>10} {'scoring busy':>12}"
         )
         for r in coach_runs:
             for label, p in r.phases:
@@ -350,20 +350,23 @@ def report(results: list[Result], args: argparse.Namespace) -> int:
                 calls = customer + p.bench.get("coach_bench_acknowledgement_total", 0.0)
                 model_runs = p.bench.get("coach_bench_model_runs_total", 0.0)
                 busy = p.bench.get("coach_bench_batches_seconds_total", 0.0)
+                batches = p.bench.get("coach_bench_batches_total", 0.0)
                 print(
                     f"{r.pair + 1:<3} {r.name:<30} {label:<9} {events:>7.0f} {duplicates:>5.0f} "
                     f"{_mean_ms(p, 'frustration')} {_mean_ms(p, 'acknowledgement')} "
                     f"{calls / events if events else float('nan'):>11.2f} "
                     f"{_mean_ms(p, 'model_runs')} "
                     f"{model_runs / customer if customer else float('nan'):>10.2f} "
-                    f"{_mean_ms(p, 'context_notes')} "
+                    f"{_mean_ms(p, 'context_notes')} {_mean_ms(p, 'batches')} "
+                    f"{calls / batches if batches else float('nan'):>10.1f} "
                     f"{busy / p.done_at if p.done_at else float('nan'):>11.0%}"
                 )
         print(
             "(dup.: events found already processed, after a lease ran out; customer calls: the "
             "scorer on customer messages, model runs included; model runs: onnxruntime, per "
-            "customer message; scoring busy: time in BatchScorer.assess over the phase's time "
-            "to processed, summed over workers)"
+            "customer message; batches: BatchScorer.assess, a batch's messages scored one after "
+            "the other before its transaction (timer batches included); scoring busy: its time "
+            "over the phase's time to processed, summed over workers)"
         )
     print()
     min_ratio, min_rate, max_p99 = TARGETS[args.model]
