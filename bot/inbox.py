@@ -8,6 +8,11 @@ says True once the event is stored — acknowledge it — and False when it was 
 do not, so the platform retries: the store is unavailable or too slow, the backlog has
 reached ``[runtime] max_backlog``, or the bot is stopping. Refusals are counted in
 ``coach_events_refused_total{reason}``.
+
+Every string of an event is made storable first (bot/storable.py). Should a write still
+fail while the store answers, its rows are tried in halves until the failing one is alone
+(bot/poison.py): that one is set aside (dead-lettered, without its text) and acknowledged,
+so it is never offered again and never refuses the events written with it.
 """
 
 from __future__ import annotations
@@ -15,14 +20,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from bot import event_codec
 from bot.group_commit import GroupCommit
 from bot.logsetup import describe
 from bot.metrics import Metrics
-from bot.store.base import Store
+from bot.poison import isolate, set_aside
+from bot.storable import storable_event
+from bot.store.base import DeadLetter, Store
 from coaching.types import Event, Tick
 
 log = logging.getLogger("coach.inbox")
@@ -51,6 +58,7 @@ class Inbox:
         elif isinstance(event, Tick):
             raise TypeError("timer ticks are not received events")
         else:
+            event = storable_event(event)
             row = {
                 "event_id": event.event_id,
                 "conversation": event.conversation.key,
@@ -64,13 +72,28 @@ class Inbox:
 
     async def _write(self, rows: list[dict[str, Any]]) -> None:
         try:
-            await asyncio.wait_for(self.store.inbox_put(rows), WRITE_TIMEOUT)
+            try:
+                await self._put(rows)
+            except Exception as exc:  # an outage (raised again) or a row no store takes
+                poisoned = await isolate(rows, self._put, self.store, exc)
+                letters = [self._letter(row, failure) for row, failure in poisoned]
+                await set_aside(self.store, self.metrics, letters, "intake")
         except Exception as exc:  # unavailable, full, locked, too slow: not stored
             log.warning("inbox: %d events refused: %s", len(rows), describe(exc))
             raise
         self.backlog += len(rows)  # redeliveries of waiting events too: recounted soon
         self.stored += len(rows)
         self.on_stored()
+
+    async def _put(self, rows: Sequence[dict[str, Any]]) -> None:
+        await asyncio.wait_for(self.store.inbox_put(list(rows)), WRITE_TIMEOUT)
+
+    @staticmethod
+    def _letter(row: dict[str, Any], failure: BaseException) -> DeadLetter:
+        received = row["received_at"]
+        return DeadLetter(
+            row["event_id"], row["conversation"], describe(failure), received, received
+        )
 
     def _settle(
         self, written: asyncio.Future[None], stored: asyncio.Future[bool], platform: str

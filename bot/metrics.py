@@ -31,6 +31,12 @@ class Metrics:
             ["reason"],
             registry=r,
         )
+        self.dead_lettered = Counter(
+            "coach_events_dead_lettered_total",
+            "Events set aside without their text: they failed alone while the store answered",
+            ["stage"],  # intake (storing) or processing
+            registry=r,
+        )
         self.errors = Counter(
             "coach_event_errors_total", "Events that failed to process", registry=r
         )
@@ -58,6 +64,17 @@ class Metrics:
         )
         self.commands = Counter(
             "coach_commands_total", "Slash commands", ["name", "allowed"], registry=r
+        )
+
+    def dead_lettered_count(self) -> int:
+        """Events this process has set aside since it started (``/healthz``)."""
+        return int(
+            sum(
+                s.value
+                for m in self.dead_lettered.collect()
+                for s in m.samples
+                if s.name.endswith("_total")
+            )
         )
 
     def render(self) -> bytes:

@@ -26,6 +26,7 @@ def routes(
         body = {
             "status": "ok" if ok else "degraded",
             "queue_depth": queue_depth(),
+            "dead_lettered": metrics.dead_lettered_count(),
             "adapters": adapters,
         }
         return web.json_response(body, status=200 if ok else 503)

@@ -35,10 +35,12 @@ from bot.inbox import Inbox
 from bot.logsetup import describe
 from bot.metrics import Metrics
 from bot.outbox import Outbox
+from bot.poison import isolate, set_aside
 from bot.records import FeedbackRecord, event_record, signal_record
 from bot.redact import stored_text
 from bot.scoring import BatchScorer
-from bot.store.base import Pending, Release, Store
+from bot.storable import storable_event
+from bot.store.base import DeadLetter, Pending, Release, Store
 from coaching.engine import Engine
 from coaching.types import (
     ConversationRef,
@@ -128,7 +130,7 @@ class Runtime:
         """Process one event now, outside the inbox (replays, tests); its nudges are
         delivered before this returns. An engine failure rolls it back: EngineFailure."""
         received = time.time() if received is None else received
-        (outcome,) = await self._process([_Item(event, None, received)], wait=True)
+        (outcome,) = await self._process([_Item(storable_event(event), None, received)], wait=True)
         return outcome
 
     async def _process(
@@ -155,7 +157,9 @@ class Runtime:
                 event = item.event
                 if not isinstance(event, Tick):
                     if event.event_id not in fresh:
-                        outcomes.append(self._duplicate(event))
+                        self.metrics.duplicates.inc()
+                        log.info("duplicate event %s ignored", event.event_id)
+                        outcomes.append(Outcome(duplicate=True))
                         continue
                     fresh.discard(event.event_id)  # the same event twice in one batch
                 key = event.conversation.key
@@ -189,11 +193,6 @@ class Runtime:
             for o in outcomes
         ]
 
-    def _duplicate(self, event: Event) -> Outcome:
-        self.metrics.duplicates.inc()
-        log.info("duplicate event %s ignored", event.event_id)
-        return Outcome(duplicate=True)
-
     def _stored_text(self, event: Event) -> str | None:
         if self.store_text and isinstance(event, MessagePosted | MessageEdited):
             return stored_text(event.text)
@@ -211,17 +210,10 @@ class Runtime:
         while not self._stopping.is_set():
             stored_before = self.inbox.stored
             try:
-                leased = await self.store.inbox_lease(
-                    owner,
-                    self.clock.now(),
-                    self.lease_seconds,
-                    BATCH_CONVERSATIONS,
-                    BATCH_EVENTS,
-                )
+                now, most = self.clock.now(), (BATCH_CONVERSATIONS, BATCH_EVENTS)
+                leased = await self.store.inbox_lease(owner, now, self.lease_seconds, *most)
             except Exception as exc:
-                log.warning(
-                    "inbox not readable (%s); trying again in %.1f s", describe(exc), backoff
-                )
+                log.warning("inbox not readable (%s); again in %.1f s", describe(exc), backoff)
                 await self._pause(backoff)
                 backoff = min(backoff * 2, MAX_STORE_BACKOFF)
                 continue
@@ -241,11 +233,9 @@ class Runtime:
                 released = await self._work_through(leased, owner)
                 backoff = 0.2
             except Exception as exc:  # the store failed: the events wait in the inbox
+                why, n = describe(exc), len(leased)
                 log.warning(
-                    "store unavailable (%s); %d events wait in the inbox, retried in %.1f s",
-                    describe(exc),
-                    len(leased),
-                    backoff,
+                    "store unavailable (%s); %d events wait, again in %.1f s", why, n, backoff
                 )
                 await self._pause(backoff)
                 backoff = min(backoff * 2, MAX_STORE_BACKOFF)
@@ -272,42 +262,42 @@ class Runtime:
         """Process a lease; True when its batch's commit also ended the leases."""
         self.metrics.batch_size.observe(len(leased))
         items: list[_Item] = []
-        unreadable: list[int] = []
-        for pending in leased:
+        unreadable: list[DeadLetter] = []
+        now = self.clock.now()
+        for p in leased:
             try:
-                items.append(
-                    _Item(event_codec.loads(pending.payload), pending.seq, pending.received_at)
-                )
+                items.append(_Item(event_codec.loads(p.payload), p.seq, p.received_at))
             except ValueError as exc:
-                log.error("inbox event %s unreadable, dropped: %s", pending.event_id, exc)
-                unreadable.append(pending.seq)
-        if unreadable:
-            await self._drop(unreadable)
+                unreadable.append(
+                    DeadLetter(p.event_id, p.conversation, str(exc), p.received_at, now, p.seq)
+                )
+        await set_aside(self.store, self.metrics, unreadable, "processing")
         released = False
         try:
             release = (owner, sorted({p.conversation for p in leased}))
             await self._process(items, wait=False, release=release)
             released = True
-        except EngineFailure:  # find the event at fault: one at a time
-            for item in items:
-                await self._process_alone(item)
+        except Exception as exc:  # an outage (raised again: it all waits) or a poison
+            poisoned = await isolate(items, self._process_quietly, self.store, exc)
+            self.metrics.errors.inc(sum(isinstance(e, EngineFailure) for _, e in poisoned))
+            letters = [
+                DeadLetter(
+                    i.event.event_id,
+                    i.event.conversation.key,
+                    describe(e.__cause__ or e),
+                    i.received or 0.0,
+                    now,
+                    i.seq,
+                )
+                for i, e in poisoned
+            ]
+            await set_aside(self.store, self.metrics, letters, "processing")
         self.inbox.backlog = max(0, self.inbox.backlog - len(leased))
         self.metrics.queue_depth.set(self.inbox.backlog)
         return released
 
-    async def _process_alone(self, item: _Item) -> None:
-        try:
-            await self._process([item], wait=False)
-        except EngineFailure as exc:
-            self.metrics.errors.inc()
-            log.error("event %s failed in the engine, skipped: %s", item.event.event_id, exc)
-            if item.seq is not None:
-                await self._drop([item.seq])
-
-    async def _drop(self, seqs: list[int]) -> None:
-        """Remove inbox events that can never be processed (a batch of nothing else)."""
-        async with self.store.batch([], [], seqs):
-            pass
+    async def _process_quietly(self, items: Sequence[_Item]) -> None:
+        await self._process(items, wait=False)
 
     async def _pause(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
@@ -323,8 +313,20 @@ class Runtime:
         for start in range(0, len(keys), BATCH_EVENTS):
             chunk = keys[start : start + BATCH_EVENTS]
             ticks = [_Item(Tick(ConversationRef.from_key(k), now)) for k in chunk]
-            made += sum(len(o.nudges) for o in await self._process(ticks, wait=True))
+            try:
+                made += sum(len(o.nudges) for o in await self._process(ticks, wait=True))
+            except Exception as exc:  # an outage (raised again) or a timer failing alone
+                for item, failure in await isolate(ticks, self._process_quietly, self.store, exc):
+                    await self._stop_timer(item.event.conversation.key, failure)
         return made
+
+    async def _stop_timer(self, key: str, failure: BaseException) -> None:
+        """A timer that fails alone is not fired again: the next message sets a new one."""
+        self.metrics.errors.inc()
+        log.error("timer of %s failed and was stopped: %s", key, describe(failure))
+        async with self.store.batch([key], []) as tx:
+            if (state := tx.states.get(key)) is not None:
+                tx.save(key, state, None, [], [], self.clock.now())
 
     async def retry_deliveries(self) -> int:
         """Deliver nudges left in the outbox (after a failure, a restart or a lease expiry)."""

@@ -259,7 +259,7 @@ async def dump(store: SqlStore) -> str:
 
 
 async def test_text_not_stored_by_default(tmp_path: Path) -> None:
-    """Message text is read in memory to score it and is not stored unless `[storage] store_text = true`, except while an event waits in the store's inbox to be processed (normally milliseconds): the transaction that processes it deletes it."""
+    """Message text is read in memory to score it and is not stored unless `[storage] store_text = true`, except while an event waits in the store's inbox to be processed (normally milliseconds): the transaction that processes it deletes it, an event set aside as a poison is kept without its text, and retention purges the inbox too."""
     text = "Hello, could you check invoice ZQ-7781 for the Kessington account please"
     for store_text in (False, True):
         store = await SqlStore.open(
@@ -283,6 +283,26 @@ async def test_text_not_stored_by_default(tmp_path: Path) -> None:
     await runtime.stop()
     assert "Kessington" not in await dump(store)  # processed: gone
     await store.close()
+    # set aside as a poison (here an engine bug): kept without its text
+    store = await SqlStore.open(f"sqlite+aiosqlite:///{tmp_path}/poison.db", store_text=True)
+    engine = build_engine()
+    engine.step = _bug  # type: ignore[method-assign]
+    runtime = Runtime(engine, store, {}, VirtualClock(10), store_text=True)
+    assert await runtime.submit(MessagePosted("e3", REF, "m3", "UCUST", Role.CUSTOMER, text, 3))
+    await runtime.start()
+    await runtime.drain()
+    await runtime.stop()
+    assert "e3" in await dump(store) and "Kessington" not in await dump(store)
+    # and an event left waiting is purged with everything else
+    runtime = Runtime(build_engine(), store, {}, VirtualClock(10), store_text=True)
+    assert await runtime.submit(MessagePosted("e4", REF, "m4", "UCUST", Role.CUSTOMER, text, 4))
+    await store.purge(time.time() + 1)
+    assert "Kessington" not in await dump(store)
+    await store.close()
+
+
+def _bug(*_: object, **__: object) -> None:
+    raise KeyError("a bug the event trips")
 
 
 async def test_agent_context_only_in_memory(tmp_path: Path) -> None:

@@ -40,6 +40,19 @@ class Pending:
 
 
 @dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """An event set aside: it failed alone while the store was reachable (a poison).
+    Kept without its text, so an operator can see what was dropped and why."""
+
+    event_id: str
+    conversation: str
+    reason: str  # the exception's type and location (bot/logsetup.py ``describe``)
+    received_at: float
+    at: float  # when it was set aside
+    seq: int | None = None  # its inbox row, removed in the same commit
+
+
+@dataclass(frozen=True, slots=True)
 class Finished:
     """How a delivery attempt ended (``Store.finish_nudges``)."""
 
@@ -207,6 +220,11 @@ class Store(Protocol):
 
     async def inbox_release(self, owner: str, conversations: list[str]) -> None: ...
 
+    async def dead_letter(self, letters: Sequence[DeadLetter]) -> None:
+        """Record ``letters`` (never their text) and remove their inbox rows, together;
+        an event already recorded is recorded once."""
+        ...
+
     async def due(self, now: float, limit: int = 500) -> list[str]:
         """Conversations whose next timer deadline has passed."""
         ...
@@ -281,7 +299,7 @@ class Store(Protocol):
 
     async def purge(self, before: float) -> int:
         """Delete records older than ``before`` (retention): events, signals, nudges,
-        feedback and commands, and the state of conversations last active before it that
+        feedback, commands, dead letters and inbox events received before it, and the state of conversations last active before it that
         are closed or idle (no timer pending after ``before``); returns rows deleted."""
         ...
 

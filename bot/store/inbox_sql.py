@@ -21,9 +21,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from bot.store.base import Pending
+from bot.store.base import DeadLetter, Pending
 from bot.store.queries import insert_for
-from bot.store.schema import inbox_events, inbox_leases
+from bot.store.schema import dead_letters, inbox_events, inbox_leases
 
 
 @functools.cache
@@ -131,3 +131,32 @@ def release(conn: Connection, owner: str, conversations: list[str]) -> None:
             .where(held.conversation.in_(sorted(conversations)), held.owner == owner)
             .values(owner="", until=0.0)
         )
+
+
+def dead_letter(conn: Connection, letters: list[DeadLetter]) -> None:
+    """Record events set aside (never their text) and remove their inbox rows."""
+    if not letters:
+        return
+    rows = [
+        {
+            "event_id": d.event_id,
+            "conversation": d.conversation,
+            "reason": d.reason,
+            "received_at": float(d.received_at),
+            "at": float(d.at),
+        }
+        for d in letters
+    ]
+    insert = insert_for(conn.dialect.name, dead_letters)
+    conn.execute(insert.on_conflict_do_nothing(index_elements=[dead_letters.c.event_id]), rows)
+    seqs = [d.seq for d in letters if d.seq is not None]
+    if seqs:
+        conn.execute(sa.delete(inbox_events).where(inbox_events.c.seq.in_(seqs)))
+
+
+def purge(conn: Connection, before: float) -> int:
+    """Retention covers the inbox too: events received before ``before`` and never
+    processed (their text waits there), and dead letters set aside before it."""
+    count = conn.execute(sa.delete(inbox_events).where(inbox_events.c.received_at < before))
+    dead = conn.execute(sa.delete(dead_letters).where(dead_letters.c.at < before))
+    return int(count.rowcount) + int(dead.rowcount)

@@ -19,6 +19,7 @@ from bot.records import (
     nudge_record,
 )
 from bot.store.base import (
+    DeadLetter,
     Finished,
     OneTx,
     Pending,
@@ -74,6 +75,7 @@ class MemoryStore:
         self.digests: dict[str, dict[str, Any]] = {}
         self.waiting: list[Pending] = []  # the inbox, in arrival order
         self.inbox_leases: dict[str, tuple[str, float]] = {}  # conversation -> owner, until
+        self.dead_letters: dict[str, DeadLetter] = {}  # by event id
         self._seq = 0
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._about: defaultdict[str, list[SignalRecord]] = defaultdict(list)
@@ -164,6 +166,12 @@ class MemoryStore:
         for key in conversations:
             if self.inbox_leases.get(key, ("", 0.0))[0] == owner:
                 self.inbox_leases.pop(key)
+
+    async def dead_letter(self, letters: Sequence[DeadLetter]) -> None:
+        for letter in letters:
+            self.dead_letters.setdefault(letter.event_id, replace(letter, seq=None))
+        gone = {d.seq for d in letters}
+        self.waiting = [p for p in self.waiting if p.seq not in gone]
 
     def _superseded(self, new: EventRecord) -> EventRecord:
         """Keep only a message's latest text (as ``queries.supersede_text`` does); returns
@@ -301,6 +309,9 @@ class MemoryStore:
         self.deadlines.pop(conversation, None)
         self.waiting = [p for p in self.waiting if p.conversation != conversation]
         self.inbox_leases.pop(conversation, None)
+        self.dead_letters = {
+            k: d for k, d in self.dead_letters.items() if d.conversation != conversation
+        }
         return before - self._rows()
 
     async def customers_signals(
@@ -343,9 +354,7 @@ class MemoryStore:
         return removed
 
     async def purge(self, before: float) -> int:
-        """Delete events, signals, nudges, feedback and commands older than ``before``, and
-        the state of conversations last active before it that are closed or idle (no
-        timer pending after ``before``)."""
+        """As ``Store.purge``."""
         count = self._rows()
         self.events = [e for e in self.events if e.at >= before]
         self.signals = [s for s in self.signals if s.at >= before]
@@ -354,6 +363,8 @@ class MemoryStore:
         self.commands = [c for c in self.commands if c[0] >= before]
         self.surveys = {k: r for k, r in self.surveys.items() if r.closed_at >= before}
         self.digests = {k: d for k, d in self.digests.items() if d["created_at"] >= before}
+        self.waiting = [p for p in self.waiting if p.received_at >= before]
+        self.dead_letters = {k: d for k, d in self.dead_letters.items() if d.at >= before}
         for key, state in list(self.states.items()):
             deadline = self.deadlines.get(key)
             idle = state.closed or deadline is None or deadline < before
@@ -371,7 +382,7 @@ class MemoryStore:
 
     def _rows(self) -> int:
         lists = len(self.events) + len(self.signals) + len(self.commands) + len(self.waiting)
-        outreach = len(self.surveys) + len(self.digests)
+        outreach = len(self.surveys) + len(self.digests) + len(self.dead_letters)
         return lists + len(self.nudges) + len(self.feedback) + len(self.states) + outreach
 
     async def close(self) -> None:

@@ -302,6 +302,7 @@ def forget(conn: Connection, conversation: str) -> int:
         sa.delete(events).where(events.c.conversation == conversation),
         sa.delete(schema.surveys).where(schema.surveys.c.conversation == conversation),
         sa.delete(inbox_events).where(inbox_events.c.conversation == conversation),
+        sa.delete(schema.dead_letters).where(schema.dead_letters.c.conversation == conversation),
     ):
         count += conn.execute(stmt).rowcount
     conn.execute(sa.delete(inbox_leases).where(inbox_leases.c.conversation == conversation))

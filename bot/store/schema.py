@@ -132,6 +132,17 @@ inbox_leases = sa.Table(
     sa.Column("until", sa.Double, nullable=False),
 )
 
+# Events set aside because they failed alone (a poison), without their text (the runtime).
+dead_letters = sa.Table(
+    "dead_letters",
+    metadata,
+    sa.Column("event_id", sa.String, primary_key=True),
+    sa.Column("conversation", sa.String, nullable=False),
+    sa.Column("reason", sa.String, nullable=False),
+    sa.Column("received_at", sa.Double, nullable=False),
+    sa.Column("at", sa.Double, nullable=False),
+)
+
 commands = sa.Table(
     "commands",
     metadata,

@@ -33,6 +33,7 @@ from sqlalchemy.engine import Connection
 from bot.records import EventRecord, FeedbackRecord, SignalRecord
 from bot.store import customers_sql, inbox_sql, outbox_sql, queries, schema
 from bot.store.base import (
+    DeadLetter,
     Finished,
     OneTx,
     Pending,
@@ -170,6 +171,9 @@ class SqlStore:
     async def inbox_release(self, owner: str, conversations: list[str]) -> None:
         await self.runner.write(lambda conn: inbox_sql.release(conn, owner, conversations))
 
+    async def dead_letter(self, letters: Sequence[DeadLetter]) -> None:
+        await self.runner.write(lambda conn: inbox_sql.dead_letter(conn, list(letters)))
+
     async def due(self, now: float, limit: int = 500) -> list[str]:
         return await self.runner.read(lambda conn: queries.due(conn, now, limit))
 
@@ -242,7 +246,9 @@ class SqlStore:
         )
 
     async def purge(self, before: float) -> int:
-        """Delete events, signals, nudges, feedback and commands older than ``before``, and
-        the state of conversations last active before it that are closed or idle (no
-        timer pending after ``before``)."""
-        return await self.runner.write(lambda conn: queries.purge(conn, before))
+        """As ``Store.purge``."""
+
+        def both(conn: Connection) -> int:
+            return inbox_sql.purge(conn, before) + queries.purge(conn, before)
+
+        return await self.runner.write(both)
