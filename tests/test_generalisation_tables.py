@@ -127,7 +127,10 @@ def play_all(engine: Engine, texts: list[str]) -> list[Played]:
 # README). Strict: when a model meets them, these pass and the marks must go.
 NOT_YET = pytest.mark.xfail(strict=True, reason="issue 18 target not met by the shipped model")
 # What the shipped model does today, as a floor: a change of detection must not do worse.
-MAX_CALM_SHARE = 0.11
+# 10/96 calm lines on the machine it shipped from, 11/96 on an AVX2-only one: onnxruntime's
+# int8 kernels differ by CPU (VNNI or not) and move a score by ~0.01, and one line sits at
+# 0.529 against a threshold of 0.520. The floor allows that one line.
+MAX_CALM_SHARE = 0.12
 MIN_TERSE_SHARE = 0.30
 
 
