@@ -127,11 +127,11 @@ def play_all(engine: Engine, texts: list[str]) -> list[Played]:
 # README). Strict: when a model meets them, these pass and the marks must go.
 NOT_YET = pytest.mark.xfail(strict=True, reason="issue 18 target not met by the shipped model")
 # What the shipped model does today, as a floor: a change of detection must not do worse.
-# 10/96 calm lines on the machine it shipped from, 11/96 on an AVX2-only one: onnxruntime's
-# int8 kernels differ by CPU (VNNI or not) and move a score by ~0.01, and one line sits at
-# 0.529 against a threshold of 0.520. The floor allows that one line.
+# 10/96 calm lines and 9/28 terse ones on the machine it shipped from, 11/96 and 8/28 on an
+# AVX2-only one: onnxruntime's int8 kernels differ by CPU (VNNI or not) and move a score by
+# ~0.01, and a line or two sit that close to the threshold. The floor allows one each way.
 MAX_CALM_SHARE = 0.12
-MIN_TERSE_SHARE = 0.30
+MIN_TERSE_SHARE = 0.28
 
 
 def test_the_model_does_no_worse_than_when_it_shipped(engine: Engine) -> None:
