@@ -5,9 +5,9 @@ the bot has stored it (``_take_event``, a Bolt middleware, so it decides the ans
 itself: 200 once stored, 503 — in Socket Mode, no ack — when it could not be, and Slack
 retries). A ``/coach`` command is answered privately within Slack's 3 s (a summary's
 chart follows in the supervisor's DM), a helpful/not-helpful click is recorded, a survey
-click is handed to the bot (outreach.py). Signature verification stays on in HTTP mode;
-Bolt's log line that dumps the whole body of a badly signed request is rewritten without
-the body.
+click is handed to the bot (outreach.py). Signature verification stays on in HTTP mode,
+and comes before any parsing (http_guard.py); Bolt's log line that dumps the whole body
+of a badly signed request is rewritten without the body.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from adapters.practice import PracticeHandler, practice_args
 from adapters.slack import blocks, commands
 from adapters.slack.delivery import SlackDelivery, error_of
 from adapters.slack.guards import EVENTS_PATH, refuse_unusable_timestamps
-from adapters.slack.http_guard import non_object_guard
+from adapters.slack.http_guard import signed_object_guard
 from adapters.slack.outreach import SURVEY_ACTION, SlackOutreach
 from adapters.slack.practice import SlackPractice, is_direct_message
 from adapters.slack.translate import translate
@@ -279,7 +279,9 @@ class SlackAdapter:
         else:
             web_app = self.app.web_app(path=EVENTS_PATH, port=self.options.port)
             web_app.middlewares.append(refuse_unusable_timestamps)
-            web_app.middlewares.append(non_object_guard(EVENTS_PATH, self.options.signing_secret))
+            web_app.middlewares.append(
+                signed_object_guard(EVENTS_PATH, self.options.signing_secret)
+            )
             self._runner = web.AppRunner(web_app, access_log=None)
             await self._runner.setup()
             site = web.TCPSite(self._runner, self.options.host, self.options.port)
