@@ -39,7 +39,11 @@ was frustrated). ``coach`` is what the live coach makes of the row in its conver
   ``ack_grace_seconds``).
 
 A row that cannot be analysed still gets its output row, with ``"error"`` saying why and
-``"coach": null``, so output lines up with input; it does not enter its conversation.
+``"coach": null``, so output lines up with input; it does not enter its conversation:
+broken JSON, JSON nested deeper than 64 levels, NaN or Infinity, a ``ts`` outside
+1970-2100, a line longer than ``MAX_LINE_CHARS`` (only its head is read). At most
+``MAX_ROWS`` lines are read (conversations' states are kept until the end): past them
+the output stops, and the problem says so.
 """
 
 from __future__ import annotations
@@ -47,10 +51,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TextIO
 
 from adapters.console.adapter import conversation_ref, to_event
-from adapters.console.transcript import SYNTHETIC_GAP, Turn, parse_ts
+from adapters.console.transcript import MAX_ROWS, SYNTHETIC_GAP, Turn, parse_ts
+from adapters.json_input import loads
 from bot.context_cache import AgentContext
 from coaching.detectors import Detectors
 from coaching.engine import Engine, MessageDetectors
@@ -61,6 +66,7 @@ from coaching.state import ConversationState
 from coaching.types import ConversationRef, Nudge, SignalKind, Tick
 
 START = 0.0  # the time of a conversation's first row without a ``ts``
+MAX_LINE_CHARS = 1_000_000  # a row's text and context, with room for JSON's escapes
 _OWN = "row"  # conversations of one row live apart from named ones (their own key space)
 
 
@@ -69,6 +75,7 @@ class AnalyzeStats:
     rows: int = 0
     analysed: int = 0
     problems: int = 0
+    stopped: bool = False  # at ``MAX_ROWS``: the rest of the input was not read
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,15 +269,21 @@ def analyze_lines(
 ) -> Iterator[str]:
     analyzer = Analyzer(engine)
     for line_number, line in enumerate(lines, start=1):
+        if line_number > MAX_ROWS:
+            stats.stopped = True
+            report(f"line {line_number:,} on: over the {MAX_ROWS:,} lines read at once; not read")
+            break
         if not line.strip():
             continue
         stats.rows += 1
         row: Any
         problem: str | None
         try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            out, problem = _error(line_number, None, f"not valid JSON ({exc.msg})")
+            if len(line.rstrip("\n")) > MAX_LINE_CHARS:
+                raise ValueError(f"longer than {MAX_LINE_CHARS:,} characters")
+            row = loads(line)
+        except ValueError as exc:
+            out, problem = _error(line_number, None, str(exc))
         else:
             out, problem = analyzer.row(row, line_number)
         if problem:
@@ -279,3 +292,13 @@ def analyze_lines(
         else:
             stats.analysed += 1
         yield json.dumps(out, ensure_ascii=False)
+
+
+def read_lines(source: TextIO, limit: int = MAX_LINE_CHARS) -> Iterator[str]:
+    """``source``'s lines, none read further than ``limit`` characters: a longer line
+    yields its head (which ``analyze_lines`` refuses by its length); the rest is skipped."""
+    while line := source.readline(limit + 1):
+        if len(line) > limit and not line.endswith("\n"):
+            while (rest := source.readline(limit)) and not rest.endswith("\n"):
+                pass
+        yield line

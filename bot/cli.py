@@ -137,7 +137,7 @@ def _replay(args: argparse.Namespace, err: Console) -> int:
 
 
 def _analyze(args: argparse.Namespace, err: Console) -> int:
-    from bot.analyze import AnalyzeStats, analyze_lines
+    from bot.analyze import AnalyzeStats, analyze_lines, read_lines
     from bot.policy import policy_from
     from bot.scoring import build_engine
 
@@ -153,13 +153,16 @@ def _analyze(args: argparse.Namespace, err: Console) -> int:
             source: TextIO = sys.stdin
             if args.path != "-":
                 source = stack.enter_context(open(args.path, encoding="utf-8", errors="replace"))
-            for out in analyze_lines(source, engine, stats, report):
+            for out in analyze_lines(read_lines(source), engine, stats, report):
                 sys.stdout.write(out + "\n")
     except OSError as exc:
         err.print(f"[red]error:[/] {escape(str(args.path))}: {exc.strerror}")
         return EXIT_NOTHING_DONE
     if stats.analysed == 0:
         err.print("[red]error:[/] no row could be analysed")
+        return EXIT_NOTHING_DONE
+    if stats.stopped:
+        err.print("[red]error:[/] the output stops short of the input: split it into parts")
         return EXIT_NOTHING_DONE
     return EXIT_OK
 

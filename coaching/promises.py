@@ -7,9 +7,13 @@ a grace past it, proportional to the promise (``grace``): a quarter of the promi
 at least a minute and at most 15 minutes, so "give me a minute" is reminded after two
 minutes, not on the dot, "within 10 minutes" after 12.5 and "by end of day tomorrow" 15
 minutes after. A promise without a time is due after the policy's ``waiting_after``, with
-no grace added. Pure: the clock is the message's own time, and "end of day" is read in
-the team's time zone, given as a function from a POSIX time to that zone's UTC offset
-(``Policy.utc_offset``): no calendar or clock here.
+no grace added. A promise further off than ``MAX_PROMISE`` is held to it: "within
+99999999 days" would keep the conversation's state (its timer pending) from ever being
+purged, and a longer run of nines is an infinite time. 30 days is past any real support
+promise and within the 90 days records are kept by default, so a promised state still
+falls due and is purged with the rest. Pure: the clock is the message's own time, and
+"end of day" is read in the team's time zone, given as a function from a POSIX time to
+that zone's UTC offset (``Policy.utc_offset``): no calendar or clock here.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ DAY = 86_400.0
 GRACE_SHARE = 0.25  # of the promised wait, after it ends, before the reminder
 GRACE_MIN = 60.0
 GRACE_MAX = 15 * 60.0
+MAX_PROMISE = 30 * DAY  # a longer promise is held to this (see above)
 UtcOffset = Callable[[float], float]  # POSIX time -> seconds east of UTC at that moment
 
 # Someone committing to come back: "I'll get back to you", "let me check", "we will update you".
@@ -158,10 +163,10 @@ def _earliest(
 def _seconds(amount: str, unit: str) -> float:
     value = float(amount) if amount[0].isdigit() else float(_NUMBER_WORDS.get(amount, 1))
     unit = unit.rstrip("s")
-    if unit.startswith(("moment", "sec")):
-        return value * 60 if unit.startswith("moment") else 60.0  # a "moment" is a minute
-    key = "minute" if unit.startswith("min") else unit
-    return value * _UNIT_SECONDS.get(key, 60)
+    if unit.startswith("sec"):
+        return 60.0
+    each = 60 if unit.startswith(("moment", "min")) else _UNIT_SECONDS.get(unit, 60)
+    return min(MAX_PROMISE, value * each)  # a "moment" is a minute; float("9" * 400) is inf
 
 
 def _duration(lower: str, sent_at: float, start: int = 0) -> Promise | None:
@@ -171,7 +176,7 @@ def _duration(lower: str, sent_at: float, start: int = 0) -> Promise | None:
     amount, unit = match["amount"], match["unit"]
     seconds = _seconds(amount, unit)
     spoken = _spoken(amount, unit, seconds)
-    if match["low"]:
+    if match["low"] and seconds < MAX_PROMISE:
         spoken = f"{match['low']}-{spoken}"
     return Promise(sent_at + seconds, f"within {spoken}")
 
@@ -186,6 +191,8 @@ def _hold(lower: str, sent_at: float, start: int = 0) -> Promise | None:
 
 
 def _spoken(amount: str, unit: str, seconds: float) -> str:
+    if seconds >= MAX_PROMISE:  # held to the cap: say so, not the 400 nines
+        return f"{MAX_PROMISE / DAY:.0f} days"
     if unit.rstrip("s").startswith(("moment", "sec")):
         return "a moment" if seconds <= 60 else f"{int(seconds // 60)} minutes"
     word = "minute" if unit.startswith("min") else "hour" if unit.startswith("h") else "day"

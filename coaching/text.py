@@ -15,22 +15,18 @@ from dataclasses import dataclass
 
 MAX_ANALYSED_CHARS = 2000
 
+# Bidi embeddings, overrides and isolates, and the marks: they reorder what a terminal or
+# an editor shows ("Trojan Source"), so they are never passed on as they are.
+BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
 _INVISIBLE = dict.fromkeys(
-    [
-        8203,
-        8204,
-        8205,
-        8206,
-        8207,
-        8288,
-        8289,
-        8290,
-        8291,
-        65279,
-        173,
-        *list(range(8234, 8239)),
-        *list(range(8294, 8298)),
-    ]
+    [8203, 8204, 8205, 8288, 8289, 8290, 8291, 65279, 173, *map(ord, BIDI_CONTROLS)]
+)
+# ANSI/VT escape sequences: CSI (colour, cursor moves, erasing), OSC (window titles, links)
+# ended by BEL or ST, 8-bit CSI, and two-character escapes.
+_ESCAPE_SEQUENCE = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[ -~]"
 )
 _SLACK_LINK = re.compile(r"<(?:https?|mailto):[^|>]*\|([^>]*)>")
 _PLATFORM_TOKEN = re.compile(
@@ -91,6 +87,20 @@ def _control_free(text: str) -> str:
     if text.isascii() and text.isprintable():
         return text
     return "".join(ch if ch in "\n\t" or unicodedata.category(ch)[0] != "C" else " " for ch in text)
+
+
+def is_control(ch: str) -> bool:
+    """A character that acts on a terminal or reorders text: a C0 or C1 control (newline
+    and tab aside), DEL, or a bidi control."""
+    return ch in BIDI_CONTROLS or (ch not in "\n\t" and unicodedata.category(ch) == "Cc")
+
+
+def without_controls(text: str) -> str:
+    """``text`` with escape sequences, control characters (newline and tab aside) and bidi
+    controls removed: safe to write to a file someone will print or open."""
+    if text.isprintable():  # the common case: nothing to remove
+        return text
+    return "".join(ch for ch in _ESCAPE_SEQUENCE.sub("", text) if not is_control(ch))
 
 
 def clean(raw: str) -> CleanText:

@@ -5,6 +5,7 @@ judgements and nudges as `coach replay` of the same transcript."""
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 from collections import defaultdict
 from collections.abc import Iterable
@@ -15,7 +16,7 @@ from typing import Any
 import pytest
 
 from adapters.console.transcript import Turn, in_order, load
-from bot.analyze import AnalyzeStats, analyze_lines, analyze_row
+from bot.analyze import AnalyzeStats, analyze_lines, analyze_row, read_lines
 from bot.cli import main
 from bot.context_cache import AgentContext
 from bot.policy import policy_from
@@ -259,3 +260,69 @@ def test_one_row_on_its_own_with_a_bare_lexicon() -> None:
     row, problem = analyze_row(Detectors(), {"role": "customer", "text": "thanks!"}, 1)
     assert problem is None and row["id"] == 1 and row["frustrated"] is False
     assert row["coach"] == {"judged_frustrated": False, "nudges": [], "timers": []}
+
+
+# --- hostile input: a row each, named by line; the rows after still analysed ------------
+
+
+def test_hostile_rows_get_an_error_row_naming_their_line_and_the_rest_are_analysed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def customer(ts: str) -> str:
+        return '{"conversation": "c", "role": "customer", "text": "x", "ts": ' + ts + "}"
+
+    lines = [
+        json.dumps({"conversation": "c", "role": "agent", "text": "Hi", "ts": 1_700_000_000}),
+        "[" * 100_000,  # a RecursionError ended the command and lost the rows after it
+        customer("NaN"),
+        customer("Infinity"),
+        customer("1e20"),
+        customer('"-Infinity"'),
+        customer('"3000-01-01T00:00:00+00:00"'),
+        json.dumps({"role": "customer", "text": "x" * 1_000_001}),
+        json.dumps({"conversation": "c", "role": "customer", "text": "This is BROKEN!!"}),
+    ]
+    path = tmp_path / "rows.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    code = main(["analyze", str(path), "--config", str(lexicon_config(tmp_path))])
+    out, err = capsys.readouterr()
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 0
+    assert len(rows) == len(lines)  # output lines up with input
+    assert [r.get("error") is None for r in rows] == [True] + [False] * 7 + [True]
+    assert rows[1]["error"] == "nested deeper than 64 levels"
+    assert {r["error"] for r in rows[2:4]} == {
+        "a number out of range (NaN, Infinity or too many digits)"
+    }
+    assert {r["error"] for r in rows[4:7]} == {"bad 'ts' (not a time from 1970 to 2100)"}
+    assert rows[7]["error"] == "longer than 1,000,000 characters"
+    assert rows[8]["frustration"] > 0.5  # after all that, still read in its conversation
+    for line in range(2, 9):
+        assert f"line {line}: " in err
+
+
+def lexicon_config(tmp_path: Path) -> Path:
+    config = tmp_path / "coach.toml"
+    config.write_text('[coaching]\nmodel = "lexicon"\n')
+    return config
+
+
+def test_analyze_reads_at_most_max_rows_and_says_the_output_stops_short(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.analyze.MAX_ROWS", 3)
+    path = tmp_path / "rows.jsonl"
+    path.write_text(
+        "".join(json.dumps({"role": "agent", "text": f"r{n}"}) + "\n" for n in range(5))
+    )
+    code = main(["analyze", str(path), "--config", str(lexicon_config(tmp_path))])
+    out, err = capsys.readouterr()
+    assert code == 1 and len(out.splitlines()) == 3
+    assert "line 4 on: over the 3 lines read at once; not read" in err
+    assert "the output stops short of the input" in err
+
+
+def test_a_line_longer_than_the_limit_is_never_held_whole() -> None:
+    source = io.StringIO("x" * 50 + "\n" + "y" * 10 + "\n" + "z" * 250 + "\nlast")
+    lines = list(read_lines(source, limit=20))
+    assert lines == ["x" * 21, "y" * 10 + "\n", "z" * 21, "last"]

@@ -175,3 +175,38 @@ def test_check_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     bad.write_text('[slack]\nmode = "carrier-pigeon"\n')
     code, _, err = run(capsys, "check-config", "--config", str(bad))
     assert code == 2 and "[slack] mode" in err
+
+
+def test_replay_names_hostile_lines_and_replays_the_rest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Deep nesting raised RecursionError; NaN, Infinity and 1e20 times went on to fail
+    when shown (a traceback, nothing replayed)."""
+    start = 1_700_000_000
+
+    def turn(role: str, author: str, text: str, ts: object) -> str:
+        return json.dumps(
+            {"conversation": "c1", "role": role, "author": author, "text": text, "ts": ts}
+        )
+
+    path = write_jsonl(
+        tmp_path / "t.jsonl",
+        [
+            turn("agent", "sam", "Hi, how can I help?", start),
+            "[" * 100_000,
+            '{"conversation": "c1", "role": "customer", "author": "kim", "text": "x", "ts": NaN}',
+            turn("customer", "kim", "x", "Infinity"),
+            turn("customer", "kim", "x", 1e20),
+            turn(
+                "customer",
+                "kim",
+                "This is the THIRD time I'm asking, waiting for 3 hours!!",
+                start + 60,
+            ),
+        ],
+    )
+    code, out, err = run(capsys, "replay", str(path))
+    assert code == 0
+    assert "2 messages replayed" in out and "frustration" in out
+    for line in (2, 3, 4, 5):
+        assert f"line {line}: " in err

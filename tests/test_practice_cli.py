@@ -18,10 +18,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.console import Console
 
 from bot.cli import main
 from bot.practice import library
-from coaching.practice.scenario import from_dict
+from bot.practice.terminal import PracticeView
+from coaching.practice.roleplay import Briefing, CoachTip, CustomerSays, Note
+from coaching.practice.scenario import Outcome, from_dict
+from coaching.practice.scorecard import Scorecard
+from coaching.text import is_control
+from coaching.types import NudgeKind
 
 COACH = shutil.which("coach") or str(Path(sys.executable).parent / "coach")
 SCENARIOS = library.load()
@@ -278,3 +284,56 @@ def test_import_of_a_file_that_is_no_transcript_says_so(tmp_path: Path) -> None:
     source.write_text("\n".join(json.dumps(r) for r in TRANSCRIPT) + "\n")
     wrong = coach("practice", "--import", str(source), "--conversation", "zzz")
     assert wrong.returncode == 2 and "no conversation 'zzz'" in wrong.stderr
+
+
+# Clears the screen, retitles the window, colours red (7-bit and 8-bit CSI), rings, and
+# reverses what follows (RLO, an isolate, a mark).
+HOSTILE = "\x1b[2J\x1b]0;pwned\x07\x1b[31m\x9b1m\x07\u202e\u2066\u200f\x00\x7f\x85"
+
+
+def _controls(text: str) -> list[str]:
+    return sorted({c for c in text if is_control(c) or c == "\x1b"})
+
+
+def test_import_leaves_escape_sequences_and_bidi_controls_out_of_the_draft(
+    tmp_path: Path,
+) -> None:
+    rows = [{**row, "text": f"{row['text']}{HOSTILE} ok"} for row in TRANSCRIPT]
+    rows = [{**row, "conversation": f"{row['conversation']}{HOSTILE}"} for row in rows]
+    # a customer message of nothing but controls, answered: nothing to make a step of
+    rows[3:3] = [{**rows[1], "text": HOSTILE, "ts": 225}, {**rows[0], "text": "Ok.", "ts": 226}]
+    source = tmp_path / "hostile.jsonl"
+    source.write_text("\n".join(json.dumps(row) for row in rows) + "\n")
+    out = tmp_path / "draft.toml"
+    result = coach("practice", "--import", str(source), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    draft = out.read_text()
+    assert _controls(draft) == [] and _controls(result.stderr) == []
+    assert "pwned" not in draft and "[31m" not in draft
+    scenario = from_dict(tomllib.loads(draft), "draft")
+    assert _controls(json.dumps(tomllib.loads(draft), ensure_ascii=False)) == []
+    assert scenario.steps["turn1"].says.startswith("My order never arrived")
+    assert scenario.steps["turn1"].says.endswith(" ok")
+    assert "conversation c-42" in result.stderr
+
+
+def test_the_practice_terminal_shows_a_scenarios_controls_as_visible_escapes() -> None:
+    """A team's scenario may hold escapes TOML decodes ("\\u001b[2J"): shown, not obeyed."""
+    shown = Console(record=True, force_terminal=True, width=200)
+    view = PracticeView(shown)
+    card = Scorecard(f"id{HOSTILE}", 10, Outcome.CALMED, (HOSTILE,), (HOSTILE,), (HOSTILE,), 1)
+    tip = CoachTip(NudgeKind.FRUSTRATION, f"Heads-up{HOSTILE}", (HOSTILE,), HOSTILE)
+    with shown.capture() as captured:
+        view.show(
+            [
+                Briefing("id", f"Title{HOSTILE}", f"Situation{HOSTILE}", f"Sam{HOSTILE}"),
+                CustomerSays(f"Sam{HOSTILE}", f"Where is it??{HOSTILE}"),
+                tip,
+                Note(HOSTILE),
+                card,
+            ]
+        )
+    text = captured.get()
+    ours = re.sub(r"\x1b\[[0-9;]*m", "", text)  # the view's own colours
+    assert _controls(ours) == []
+    assert "\\x1b[2J" in ours and "\\u202e" in ours and "\\x9b" in ours

@@ -5,6 +5,7 @@ customer's words read to the engine as the scenario means them."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -242,3 +243,25 @@ def test_a_teams_scenarios_dir_adds_replaces_and_reports(tmp_path: Path) -> None
     missing = library.load(tmp_path / "nope")
     assert missing.problems == [f"[practice] scenarios_dir: {tmp_path / 'nope'} is not a folder"]
     assert len(missing) == len(SHIPPED)
+
+
+def test_only_regular_scenario_files_are_read_and_only_so_much(tmp_path: Path) -> None:
+    """A symlink to /dev/zero would be read until memory runs out, a FIFO would wait for
+    a writer forever: both are skipped unread, as is a file over the size cap."""
+    good = 'id = "late-delivery"\ntitle = "Ours"\nsituation = "S"\n[steps.open]\nsays = "Hi?"\n'
+    (tmp_path / "ours.toml").write_text(good + 'outcome = "calmed"\n')
+    (tmp_path / "zero.toml").symlink_to("/dev/zero")
+    os.mkfifo(tmp_path / "pipe.toml")
+    (tmp_path / "folder.toml").mkdir()
+    padding = "#" * library.MAX_FILE_BYTES + "\n"
+    (tmp_path / "huge.toml").write_text(padding + good.replace("late-delivery", "huge"))
+    loaded = library.load(tmp_path)
+    assert loaded.scenarios["late-delivery"].title == "Ours"
+    assert "huge" not in loaded.scenarios
+    unread = "not a regular file (a device, a FIFO or a folder); skipped"
+    assert sorted(loaded.problems) == [
+        f"folder.toml: {unread}",
+        "huge.toml: larger than 256 KB; skipped",
+        f"pipe.toml: {unread}",
+        f"zero.toml: {unread}",
+    ]

@@ -1,10 +1,20 @@
-"""Table tests: which agent messages promise an update, and when it falls due."""
+"""Table tests: which agent messages promise an update, and when it falls due; a promise
+held to 30 days however far off it says (in the engine, and in every store)."""
 
 from __future__ import annotations
 
 import pytest
 
-from coaching.promises import DAY, LocalTime, find, grace
+from bot.clock import VirtualClock
+from coaching.detectors import Detectors
+from coaching.engine import Engine
+from coaching.policy import Policy
+from coaching.promises import DAY, GRACE_MAX, MAX_PROMISE, LocalTime, find, grace
+from coaching.types import Tick
+from tests.helpers import CONV, Script, steps
+from tests.test_history_store import CALM, T0, A, Delivered, Opener, make_runtime, play, reopen
+
+__all__ = ["reopen"]  # the fixture: every store (memory, SQLite, PostgreSQL)
 
 UTC = LocalTime(lambda _: 0.0)
 # Tuesday 14 November 2023, 10:00:00 UTC
@@ -118,3 +128,52 @@ def test_the_grace_after_a_promise_is_a_quarter_of_it_within_1_to_15_minutes(
     promised: float, expected: float
 ) -> None:
     assert grace(promised) == expected
+
+
+NINES = "9" * 400
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'll get back to you within 99999999 days",
+        f"I'll get back to you within {NINES} days",  # float() of it is infinite
+        f"I'll update you within {NINES}.5 minutes",
+        f"Give me {NINES} moments, I'll check",  # raised (int of NaN) before the cap
+        f"You'll hear from us within 2-{NINES} hours, I'll check",
+    ],
+)
+def test_a_promise_is_held_to_30_days_however_many_nines(text: str) -> None:
+    promise = find(text, TUESDAY_10AM, WAIT, UTC, 17)
+    assert promise is not None
+    assert promise.due == TUESDAY_10AM + MAX_PROMISE == TUESDAY_10AM + 30 * DAY
+    assert promise.when == "within 30 days"
+
+
+def test_a_run_of_400_nines_does_not_raise_in_the_engine() -> None:
+    s = Script()
+    engine = Engine(Policy(), Detectors())
+    results = steps(
+        engine,
+        [
+            s.msg("customer", "cust", "Hi, my card was declined. Can you check?", 0),
+            s.msg("agent", "sam", f"Give me {NINES} moments and I'll get back to you.", 60),
+            Tick(CONV, 60 + MAX_PROMISE + GRACE_MAX),
+        ],
+    )
+    [reminder] = results[-1].nudges
+    assert "within 30 days" in reminder.headline
+
+
+async def test_a_huge_promise_falls_due_within_30_days_and_is_purged_after_retention(
+    reopen: Opener,
+) -> None:
+    store = await reopen()
+    clock = VirtualClock(T0)
+    s = Script(A)
+    promise = s.msg("agent", "sam", "I'll get back to you within 99999999 days.", T0 + 60)
+    runtime = make_runtime(store, Delivered(), clock)
+    await play(runtime, clock, [s.msg("customer", "cust", CALM, T0), promise])
+    assert await store.due(T0 + 60 + MAX_PROMISE + GRACE_MAX) == [A.key]
+    await store.purge(T0 + 90 * DAY)  # the default retention, the bot down all along
+    assert await store.open_states() == []

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from adapters.base import AdapterFailed, Roles
-from adapters.slack.app import GroupDirectory, SlackAdapter, SlackOptions
+from adapters.slack.app import MEMBERSHIP_MAX_AGE, GroupDirectory, SlackAdapter, SlackOptions
 from bot.app import Bot
 from config import load
 from tests.fakes.slack import FakeSlack, action_body, message_event, serving
@@ -233,6 +234,75 @@ async def test_a_supervisor_removed_from_the_group_loses_access_at_the_next_refr
         assert (
             "only available to supervisors" in (await r.command("summary", "ULEAD", fake))["text"]
         )
+
+
+async def test_membership_read_long_ago_still_tells_agents_from_customers() -> None:
+    client, clock = Groups(), Clock()
+    client.members = {"SHELPERS": ["UHELPER"], "SLEADS": ["ULEAD"]}
+    directory = GroupDirectory(client, frozenset({"SHELPERS"}), max_age=900, clock=clock)  # type: ignore[arg-type]
+    await directory.refresh()
+    client.fail_with = "internal_error"
+    clock.now = 10_000
+    await directory.refresh()
+    assert directory.of("UHELPER") == frozenset()  # no access on stale membership...
+    assert directory.known("UHELPER") == {"SHELPERS"}  # ...but still an agent, not a customer
+    assert directory.known("UCUSTOMER") == frozenset()
+
+    never = GroupDirectory(client, frozenset({"SHELPERS", "SLEADS"}), clock=clock)  # type: ignore[arg-type]
+    await never.refresh()  # neither group could ever be read
+    assert not never.complete
+    assert never.known("UHELPER") is None and never.known("UCUSTOMER") is None
+    client.fail_with = "no_such_subteam"  # Slack says they are gone: known to be empty
+    await never.refresh()
+    assert never.complete and never.known("UHELPER") == frozenset()
+
+
+async def test_an_agent_group_member_stays_an_agent_while_slack_cannot_say(
+    tmp_path: Path, fake: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake.groups["SHELPERS"] = ["UHELPER"]
+    monkeypatch.setenv("COACH_ROLES__AGENT_GROUPS", '["SHELPERS"]')
+    async with bot_on(tmp_path, fake, monkeypatch) as r:
+        fake.server_error["usergroups.users.list"] = 100  # down, for longer than its expiry
+        directory = r.adapter.groups
+        directory.clock = lambda: time.monotonic() + 10 * MEMBERSHIP_MAX_AGE
+        await directory.refresh()
+        await r.event(message_event("Ev1", CUSTOMER, "Hi, my export fails.", ROOT_TS))
+        await r.event(message_event("Ev2", "UHELPER", "Looking into it.", ts(30), ROOT_TS))
+        await r.event(message_event("Ev3", CUSTOMER, ANGRY, ts(60), ROOT_TS))
+        [tip] = await fake.wait_for("chat.postEphemeral")
+        assert tip.args["user"] == "UHELPER"
+        await r.bot.runtime.drain()
+        events = (await r.bot.store.slice(0, 2e9)).events
+        assert {(e.author, e.role) for e in events} == {
+            (CUSTOMER, "customer"),
+            ("UHELPER", "agent"),
+        }
+
+
+async def test_while_a_group_was_never_read_events_wait_and_are_taken_once_it_is(
+    tmp_path: Path, fake: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nobody is taken for a customer on a guess: Slack redelivers what got 503."""
+    fake.groups["SHELPERS"] = ["UHELPER"]
+    fake.server_error["usergroups.users.list"] = 100  # down from the start
+    monkeypatch.setenv("COACH_ROLES__AGENT_GROUPS", '["SHELPERS"]')
+    async with bot_on(tmp_path, fake, monkeypatch) as r:
+        thread = [
+            message_event("Ev1", CUSTOMER, "Hi, my export fails.", ROOT_TS),
+            message_event("Ev2", "UHELPER", "Looking into it.", ts(30), ROOT_TS),
+            message_event("Ev3", CUSTOMER, ANGRY, ts(60), ROOT_TS),
+        ]
+        for event in thread:
+            assert (await r.event(event)).status == 503
+        await r.bot.runtime.drain()
+        assert (await r.bot.store.slice(0, 2e9)).events == []
+        fake.server_error["usergroups.users.list"] = 0
+        await r.adapter.groups.refresh()
+        for event in thread:  # Slack's retries
+            assert (await r.event(event, headers={"X-Slack-Retry-Num": "1"})).status == 200
+        [tip] = await fake.wait_for("chat.postEphemeral")
+        assert tip.args["user"] == "UHELPER"
 
 
 # --- feedback ------------------------------------------------------------------------------

@@ -1,12 +1,14 @@
 # ruff: noqa: F811  (pytest fixtures imported from tests/test_slack.py)
 """Slack events are acknowledged only once stored: HTTP answers 503 and Socket Mode
 leaves the envelope unacked when the bot cannot keep an event, so Slack retries it, and
-the retry is processed once. Signed bodies that are not a JSON object get 400."""
+the retry is processed once. Signed bodies that are not a JSON object get 400 (deeply
+nested ones too); a request not signed gets 401 whatever its body, which is not parsed."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import socket
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +17,7 @@ from typing import Any
 import pytest
 
 from adapters.base import AdapterFailed
+from adapters.json_input import MAX_DEPTH
 from bot.app import Bot
 from config import load
 from tests.fakes.slack import FakeSlack, message_event
@@ -95,6 +98,58 @@ async def test_signed_json_that_is_not_an_object_gets_400(running: Running, body
     assert (await running.post(body, "application/json")).status == 400
     assert (await running.post(body, "application/json", secret="wrong")).status == 401
     assert (await running.event(message_event("Ev9", CUSTOMER, "hi", ROOT_TS))).status == 200
+
+
+def nested(levels: int) -> bytes:
+    """An event_callback holding JSON ``levels`` deep in all (an event Slack sends and the
+    coach does not use, with lists in lists in it)."""
+    lists = "[" * (levels - 2) + "]" * (levels - 2)
+    return (
+        '{"type": "event_callback", "event": {"type": "pin_added", "x": ' + lists + "}}"
+    ).encode()
+
+
+DEEP = nested(100_000)  # parsing it raised RecursionError: 500, before any signature check
+HOSTILE_BODIES = [
+    DEEP,
+    b"[" * 200_000,
+    b"payload=" + b"%5B" * 100_000,  # a form body: its payload is JSON too
+    b"\xff\xfe{not utf-8",
+    json.dumps(angry()).encode(),
+]
+
+
+@pytest.mark.parametrize("body", HOSTILE_BODIES, ids=["deep", "list", "form", "bytes", "event"])
+async def test_a_request_not_signed_gets_401_whatever_its_body(
+    running: Running, body: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    for content_type in ("application/json", "application/x-www-form-urlencoded"):
+        assert (await running.post(body, content_type, secret="wrong")).status == 401
+        unsigned = {"Content-Type": content_type}
+        async with running.session.post(
+            running.url + "/slack/events", data=body, headers=unsigned
+        ) as answer:
+            assert answer.status == 401
+    assert "Invalid request signature detected (body not logged)" in caplog.text
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_a_signed_deeply_nested_body_gets_400_and_a_deep_enough_one_is_taken(
+    running: Running, fake: FakeSlack
+) -> None:
+    assert (await running.post(DEEP, "application/json")).status == 400
+    assert (await running.post(nested(MAX_DEPTH + 1), "application/json")).status == 400
+    form = b"payload=" + b"%5B" * 100_000
+    assert (await running.post(form, "application/x-www-form-urlencoded")).status == 400
+    assert (await running.post(b"\xff\xfe{", "application/json")).status == 401  # not UTF-8
+    assert (await running.post(nested(MAX_DEPTH), "application/json")).status == 200
+    await start_thread(running)  # and the door still lets Slack's own requests through
+    assert (await running.event(angry())).status == 200
+    [tip] = await fake.wait_for("chat.postEphemeral")
+    assert tip.args["user"] == AGENT
+    answer = await running.command("help", AGENT, fake)
+    assert answer["text"]
 
 
 async def test_socket_mode_leaves_an_event_it_could_not_keep_unacked(

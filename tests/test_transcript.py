@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from adapters.console import transcript as transcript_module
 from adapters.console.transcript import TranscriptError, in_order, parse
 
 
@@ -138,3 +139,88 @@ def test_out_of_order_timestamps_keep_file_order_and_are_reported() -> None:
 def test_unreadable_transcripts(raw: str) -> None:
     with pytest.raises(TranscriptError):
         parse(raw)
+
+
+# --- hostile input: each bad line named and skipped, the rest still read ---------------
+
+DEEP = "[" * 100_000  # json recursed until RecursionError: a traceback, the rest lost
+
+
+def _turn(text: str, ts: object, role: str = "customer") -> str:
+    return json.dumps({"conversation": "c", "role": role, "text": text, "ts": ts})
+
+
+HOSTILE_LINES = [
+    _turn("first", 1_700_000_000),
+    DEEP,
+    '{"conversation": "c", "role": "customer", "text": "x", "ts": NaN}',
+    '{"conversation": "c", "role": "customer", "text": "x", "ts": Infinity}',
+    '{"conversation": "c", "role": "customer", "text": "x", "ts": 1e400}',
+    _turn("x", "NaN"),
+    _turn("x", "Infinity"),
+    _turn("x", 1e20),
+    _turn("x", "1e20"),
+    _turn("x", -1),
+    _turn("x", "9999-12-31T23:59:59+00:00"),
+    '{"conversation": "c", "role": "customer", "text": "x", "ts": 1' + "0" * 5000 + "}",
+    json.dumps(
+        {"conversation": "c", "role": "customer", "text": "x", "id": [[[[[[]]]]]] * 2}
+    ).replace("[]", "[" * 70 + "]" * 70),
+    _turn("last", 1_700_000_060, role="agent"),
+]
+
+
+def test_hostile_lines_are_named_and_skipped_and_the_rest_still_read() -> None:
+    transcript = parse("\n".join(HOSTILE_LINES))
+    assert [t.text for t in transcript.turns] == ["first", "last"]
+    assert transcript.problems == [
+        "line 2: nested deeper than 64 levels; skipped",
+        *[
+            f"line {n}: a number out of range (NaN, Infinity or too many digits); skipped"
+            for n in (3, 4, 5)
+        ],
+        *[f"line {n}: bad 'ts' (not a time from 1970 to 2100); skipped" for n in range(6, 12)],
+        "line 12: a number out of range (NaN, Infinity or too many digits); skipped",
+        "line 13: nested deeper than 64 levels; skipped",
+    ]
+
+
+def test_a_deeply_nested_json_list_is_read_as_lines_and_named() -> None:
+    transcript = parse(DEEP + "\n" + _turn("after", 1_700_000_000))
+    assert [t.text for t in transcript.turns] == ["after"]
+    assert transcript.problems == ["line 1: nested deeper than 64 levels; skipped"]
+
+
+def test_an_ibm_duration_of_ten_thousand_years_is_a_problem_not_a_time() -> None:
+    def conv(session: str, duration: str) -> dict[str, object]:
+        return {
+            "dialogHeader": {
+                "sessionID": session,
+                "conversationDateTime": "2017-10-31T22:00:00+00:00",
+                "duration": duration,
+            },
+            "dialogContent": [
+                {"client": "c", "message": "hi", "datetime": "2017-10-31T22:00:00+00:00"}
+            ],
+            "agentURL": {"url_utterance": "see here"},
+        }
+
+    transcript = parse(json.dumps([conv("S1", "3650000-00:00:00"), conv("S2", "00:05:00")]))
+    assert {t.conversation for t in transcript.turns} == {"S2"}
+    assert transcript.problems == [
+        "item 1: not an IBM customer-care dialogue (not a time from 1970 to 2100); skipped"
+    ]
+
+
+def test_rows_past_the_limit_are_not_read_and_it_is_said(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(transcript_module, "MAX_ROWS", 3)
+    raw = "\n".join(_turn(f"t{n}", 1_700_000_000 + n) for n in range(1, 6))
+    transcript = parse(raw)
+    assert [t.text for t in transcript.turns] == ["t1", "t2", "t3"]
+    assert transcript.problems == [
+        "line 4 on: over the 3 lines a transcript may have; not read (split the file)"
+    ]
+    abcd = [
+        {"convo_id": n, "original": [["customer", "hi"], ["agent", "hello"]]} for n in (1, 2, 3)
+    ]
+    assert len(parse(json.dumps(abcd)).turns) == 4  # dialogues that start within the limit

@@ -3,7 +3,6 @@ with who receives it, why, and the suggested wording. Colour only where supporte
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import UTC, datetime
 
 from rich.console import Console
@@ -14,12 +13,10 @@ from rich.text import Text
 
 from adapters.base import Report, bar_lines
 from adapters.console.transcript import Turn
+from coaching.text import is_control
 from coaching.types import Nudge, NudgeKind
 
 _SHOWN_CHARS = 400
-_BIDI_CONTROLS = frozenset(
-    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-)
 _KIND_STYLE = {
     NudgeKind.FRUSTRATION: ("yellow", "Frustration heads-up"),
     NudgeKind.ACKNOWLEDGE: ("magenta", "Acknowledgement follow-up"),
@@ -34,11 +31,7 @@ def printable(text: str) -> str:
     carriage returns) and the invisible ones that reorder text (bidi overrides) are shown
     as escapes instead of acting on the terminal. Newlines and tabs stay."""
     return "".join(
-        f"\\u{ord(c):04x}"
-        if c in _BIDI_CONTROLS
-        else f"\\x{ord(c):02x}"
-        if c not in "\n\t" and unicodedata.category(c) == "Cc"
-        else c
+        (f"\\u{ord(c):04x}" if ord(c) > 0xFF else f"\\x{ord(c):02x}") if is_control(c) else c
         for c in text
     )
 

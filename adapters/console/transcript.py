@@ -9,12 +9,14 @@ Formats (detected from the content, not the file name):
 - USS tab-separated dialogues (``USER``/``SYSTEM`` lines, a blank line between dialogues;
   no timestamps, so turns are spaced a minute apart);
 - ABCD JSON (a list of ``{"convo_id", "original": [[speaker, text], ...]}``).
-A bad line never stops the rest: it becomes a problem naming the line.
+A bad line never stops the rest: it becomes a problem naming the line (broken JSON, JSON
+nested deeper than 64 levels, NaN or Infinity, a time before 1970 or from 2100 on). The
+work is bounded by bytes (``MAX_FILE_BYTES``) and by rows: lines past ``MAX_ROWS`` are
+not read, nor dialogues of the JSON formats starting past ``MAX_ROWS`` turns; said so.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,9 +24,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from adapters.json_input import loads
+
 SYNTHETIC_GAP = 60.0  # seconds between turns of formats without timestamps
 MAX_FILE_BYTES = 64 * 1024 * 1024  # a transcript larger than this is refused, not read
 MAX_TURN_CHARS = 40_000  # Slack's own limit for a message; longer turns are cut
+MAX_ROWS = 200_000  # ~64 MiB of chat; replaying more would take hours, not minutes
+# Epoch seconds from 1970 (small numbers serve as relative times) to 2100: no real chat
+# is later, and timers and dates computed from them stay finite and printable.
+EARLIEST_TS, LATEST_TS = 0.0, 4_102_444_800.0
 _ROLES = {"customer": "customer", "agent": "agent"}
 
 
@@ -64,6 +72,18 @@ class TranscriptError(Exception):
 
 
 def parse_ts(value: Any) -> float:
+    """Epoch seconds from a number or an ISO-8601 string (``ValueError`` if it is none, or
+    NaN, Infinity, or outside 1970-2100)."""
+    return in_range(_seconds(value))
+
+
+def in_range(ts: float) -> float:
+    if not EARLIEST_TS <= ts < LATEST_TS:  # NaN fails every comparison
+        raise ValueError("not a time from 1970 to 2100")
+    return ts
+
+
+def _seconds(value: Any) -> float:
     if isinstance(value, bool):
         raise ValueError("not a timestamp")
     if isinstance(value, int | float):
@@ -127,8 +147,8 @@ def _parse(raw: str, name: str) -> Transcript:
         raise TranscriptError("the transcript is empty")
     if stripped.startswith("["):
         try:
-            data = json.loads(stripped)
-        except json.JSONDecodeError:
+            data = loads(stripped)
+        except ValueError:  # read line by line instead: each bad line is named
             data = None
         if isinstance(data, list):
             if data and isinstance(data[0], dict) and "dialogContent" in data[0]:
@@ -145,12 +165,14 @@ def _parse(raw: str, name: str) -> Transcript:
 def _jsonl(raw: str) -> Transcript:
     out = Transcript(format="jsonl")
     for number, line in enumerate(raw.splitlines(), start=1):
+        if _over_limit(number, out):
+            break
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            out.problems.append(f"line {number}: not valid JSON ({exc.msg}); skipped")
+            row = loads(line)
+        except ValueError as exc:
+            out.problems.append(f"line {number}: {exc}; skipped")
             continue
         if not isinstance(row, dict):
             out.problems.append(f"line {number}: not a JSON object; skipped")
@@ -212,6 +234,8 @@ def _ibm(data: list[Any]) -> Transcript:
     out = Transcript(format="ibm")
     seen: set[str] = set()
     for number, conv in enumerate(data, start=1):
+        if _over_limit(len(out.turns) + 1, out, "turn"):
+            break
         try:
             header = conv["dialogHeader"]
             conversation = str(header["sessionID"])
@@ -243,7 +267,7 @@ def _ibm_turns(conv: dict[str, Any], conversation: str, number: int) -> Iterator
         if length is None:
             end = last + SYNTHETIC_GAP
         else:
-            end = max(parse_ts(header["conversationDateTime"]) + length, last)
+            end = in_range(max(parse_ts(header["conversationDateTime"]) + length, last))
         author = str(header.get("company") or "agent")
         yield Turn(conversation, "agent", author, str(final["url_utterance"]), end, number)
 
@@ -266,6 +290,8 @@ def _uss(raw: str, name: str) -> Transcript:
     dialogue, turn_index, base = 0, 0, 1_600_000_000.0
     started = False
     for number, line in enumerate(raw.splitlines(), start=1):
+        if _over_limit(number, out):
+            break
         if not line.strip():
             if started:
                 dialogue += 1
@@ -294,6 +320,8 @@ def _abcd(data: list[Any]) -> Transcript:
     out = Transcript(format="abcd")
     base = 1_600_000_000.0
     for number, conv in enumerate(data, start=1):
+        if _over_limit(len(out.turns) + 1, out, "turn"):
+            break
         try:
             conversation = f"abcd-{conv['convo_id']}"
             for index, (speaker, text) in enumerate(conv["original"]):
@@ -306,6 +334,17 @@ def _abcd(data: list[Any]) -> Transcript:
         except (KeyError, TypeError, ValueError) as exc:
             out.problems.append(f"item {number}: not an ABCD dialogue ({exc}); skipped")
     return out
+
+
+def _over_limit(row: int, out: Transcript, unit: str = "line") -> bool:
+    """Past ``MAX_ROWS``: the rest is not read (and the problem says so)."""
+    if row <= MAX_ROWS:
+        return False
+    out.problems.append(
+        f"{unit} {row:,} on: over the {MAX_ROWS:,} {unit}s a transcript may have; not read "
+        "(split the file)"
+    )
+    return True
 
 
 def in_order(turns: list[Turn]) -> tuple[list[Turn], list[str]]:

@@ -5,9 +5,9 @@ the bot has stored it (``_take_event``, a Bolt middleware, so it decides the ans
 itself: 200 once stored, 503 — in Socket Mode, no ack — when it could not be, and Slack
 retries). A ``/coach`` command is answered privately within Slack's 3 s (a summary's
 chart follows in the supervisor's DM), a helpful/not-helpful click is recorded, a survey
-click is handed to the bot (outreach.py). Signature verification stays on in HTTP mode;
-Bolt's log line that dumps the whole body of a badly signed request is rewritten without
-the body.
+click is handed to the bot (outreach.py). Signature verification stays on in HTTP mode,
+and comes before any parsing (http_guard.py); Bolt's log line that dumps the whole body
+of a badly signed request is rewritten without the body.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from adapters.practice import PracticeHandler, practice_args
 from adapters.slack import blocks, commands
 from adapters.slack.delivery import SlackDelivery, error_of
 from adapters.slack.guards import EVENTS_PATH, refuse_unusable_timestamps
-from adapters.slack.http_guard import non_object_guard
+from adapters.slack.http_guard import signed_object_guard
 from adapters.slack.outreach import SURVEY_ACTION, SlackOutreach
 from adapters.slack.practice import SlackPractice, is_direct_message
 from adapters.slack.translate import translate
@@ -44,6 +44,7 @@ log = logging.getLogger("coach.slack")
 
 COMMAND_BUDGET = 2.0  # seconds to answer /coach inline; slower answers follow by response_url
 GROUP_REFRESH = 300.0
+GROUP_RETRY = 30.0  # while a group has never been read, events wait on it: try sooner
 MEMBERSHIP_MAX_AGE = 3 * GROUP_REFRESH  # group membership not confirmed for longer is dropped
 
 
@@ -70,13 +71,20 @@ class BoltLogFilter(logging.Filter):
         return not message.startswith("As you gave `client` as well")
 
 
+class MembershipUnknown(Exception):
+    """Who wrote an event cannot be told yet: a user group has never been read."""
+
+
 class GroupDirectory:
     """Members of the configured Slack user groups, refreshed in the background.
 
     A refresh never raises: a network error or a rate limit keeps what was last read, an
-    answer that the group is gone (deleted, disabled, not readable) empties it. Membership
-    not confirmed for ``max_age`` seconds counts for nothing, so someone removed from a
-    supervisor group loses access within that time even while Slack cannot be reached.
+    answer that the group is gone (deleted, disabled, not readable) empties it. For access
+    (``of``), membership not confirmed for ``max_age`` seconds counts for nothing, so
+    someone removed from a supervisor group loses access within that time even while
+    Slack cannot be reached. For telling agents from customers (``known``) the last
+    membership read stands however old: an agent taken for a customer would be scored as
+    one and sent surveys.
     """
 
     def __init__(
@@ -102,7 +110,7 @@ class GroupDirectory:
                         "user group %s not refreshed (%s); trying again later", group, error
                     )
                 else:
-                    self.members.pop(group, None)
+                    self.members[group] = (frozenset(), self.clock())
                     log.warning("user group %s not readable (%s): treated as empty", group, error)
             except Exception as exc:  # network, timeout, a malformed answer: never fatal
                 log.warning(
@@ -110,6 +118,17 @@ class GroupDirectory:
                     group,
                     type(exc).__name__,
                 )
+
+    @property
+    def complete(self) -> bool:
+        """Every group has been read at least once."""
+        return self.members.keys() >= self.groups
+
+    def known(self, user: str) -> frozenset[str] | None:
+        """The groups ``user`` was last read in, however long ago; None when that is none
+        and a group has never been read (they may be in it)."""
+        groups = frozenset(g for g, (members, _) in self.members.items() if user in members)
+        return groups if groups or self.complete else None
 
     def of(self, user: str) -> frozenset[str]:
         now = self.clock()
@@ -169,7 +188,12 @@ class SlackAdapter:
     def _role_of(self, user: str, external: bool) -> Role:
         if external:
             return Role.CUSTOMER
-        return Role.AGENT if self.roles.is_agent(user, self.groups.of(user)) else Role.CUSTOMER
+        if self.roles.is_agent(user):  # listed by ID: no group needed
+            return Role.AGENT
+        groups = self.groups.known(user)
+        if groups is None:
+            raise MembershipUnknown
+        return Role.AGENT if self.roles.is_agent(user, groups) else Role.CUSTOMER
 
     def _register(self) -> None:
         self.app.middleware(self._take_event)  # Events API: message, reaction_added
@@ -190,12 +214,21 @@ class SlackAdapter:
         self, body: dict[str, Any], resp: BoltResponse, next: Callable[[], Awaitable[None]]
     ) -> BoltResponse:
         """Answer an Events API request: 200 once its event is stored (or when it is not
-        one to coach on), 503 when it could not be stored (Slack retries it). The app's
-        DMs (practice, never a support conversation) go on to their listener."""
+        one to coach on), 503 when it could not be stored, or its author could not be
+        told from a customer yet (Slack retries it). The app's DMs (practice, never a
+        support conversation) go on to their listener."""
         if body.get("type") != "event_callback" or is_direct_message(body):
             await next()
             return resp
-        result = translate(body, self._role_of, self.options.channels)
+        try:
+            result = translate(body, self._role_of, self.options.channels)
+        except MembershipUnknown:  # rather than scoring an agent as a customer
+            log.warning(
+                "slack event %s not taken: user groups not read yet, so whether its author "
+                "is an agent is unknown; Slack retries it",
+                body.get("event_id"),
+            )
+            return BoltResponse(status=503, body="user groups not read yet; retry later")
         if result.event is None:
             log.debug("slack event %s skipped: %s", body.get("event_id"), result.reason)
             return BoltResponse(status=200, body="")
@@ -279,7 +312,9 @@ class SlackAdapter:
         else:
             web_app = self.app.web_app(path=EVENTS_PATH, port=self.options.port)
             web_app.middlewares.append(refuse_unusable_timestamps)
-            web_app.middlewares.append(non_object_guard(EVENTS_PATH, self.options.signing_secret))
+            web_app.middlewares.append(
+                signed_object_guard(EVENTS_PATH, self.options.signing_secret)
+            )
             self._runner = web.AppRunner(web_app, access_log=None)
             await self._runner.setup()
             site = web.TCPSite(self._runner, self.options.host, self.options.port)
@@ -316,7 +351,7 @@ class SlackAdapter:
 
     async def _refresh_groups(self) -> None:
         while True:
-            await asyncio.sleep(GROUP_REFRESH)
+            await asyncio.sleep(GROUP_REFRESH if self.groups.complete else GROUP_RETRY)
             await self.groups.refresh()
 
     def health(self) -> dict[str, Any]:

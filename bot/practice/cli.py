@@ -23,6 +23,7 @@ from typing import TextIO
 from rich.console import Console
 from rich.markup import escape
 
+from adapters.console.render import printable
 from bot.policy import policy_from
 from bot.practice import check, importer, library, terminal
 from bot.scoring import build_scorer
@@ -71,10 +72,10 @@ def run(args: argparse.Namespace, err: Console) -> int:
         return _import(args, policy, err, config.settings.coaching.model)
     scenarios = library.load(library.scenarios_dir(config))
     for problem in scenarios.problems:
-        err.print(f"[yellow]warning:[/] {escape(problem)}")
+        err.print(f"[yellow]warning:[/] {escape(printable(problem))}")
     if args.list:
         for each in scenarios:
-            print(f"{each.id:<22} {each.title}")
+            print(printable(f"{each.id:<22} {each.title}"))
         return EXIT_OK if len(scenarios) else EXIT_NOTHING_DONE
     if args.check:
         return _check(
@@ -113,7 +114,7 @@ def describe_config(config: LoadedConfig, out: Console) -> None:
     state = "on" if settings.enabled else "off in chat"
     out.print(f"  practice: {state}, {len(scenarios)} scenarios, results {shared}")
     for problem in scenarios.problems:
-        out.print(f"[yellow]warning:[/] {escape(problem)}")
+        out.print(f"[yellow]warning:[/] {escape(printable(problem))}")
 
 
 def play_json(scenario: Scenario, roleplay: Roleplay, replies: TextIO, out: TextIO) -> Scorecard:
@@ -155,7 +156,7 @@ def _plain_reader(console: Console) -> Callable[[str], str]:
         line = sys.stdin.readline()
         if not line:
             raise EOFError
-        console.print(f"{prompt}{line.rstrip()}", markup=False)
+        console.print(printable(f"{prompt}{line.rstrip()}"), markup=False)
         return line
 
     return read
@@ -169,12 +170,14 @@ def _check(scenarios: list[Scenario], policy: Policy, had_problems: bool, model:
         e, d = row.empathetic, row.dismissive
         mark = "ok" if row.ok else "NOT OK"
         out.print(
-            f"{row.scenario:<22} {e.score:>3} {e.outcome.value:<12} {d.score:>3} "
-            f"{d.outcome.value:<12} {row.gap:>+4}  {mark}",
+            printable(
+                f"{row.scenario:<22} {e.score:>3} {e.outcome.value:<12} {d.score:>3} "
+                f"{d.outcome.value:<12} {row.gap:>+4}  {mark}"
+            ),
             markup=False,
         )
         for problem in row.problems:
-            out.print(f"    {problem}", markup=False)
+            out.print(printable(f"    {problem}"), markup=False)
     failing = [r.scenario for r in rows if not r.ok]
     if failing:
         out.print(
@@ -192,10 +195,10 @@ def _import(args: argparse.Namespace, policy: Policy, err: Console, model: str) 
     try:
         transcript = load_transcript(args.transcript)
     except TranscriptError as exc:
-        err.print(f"[red]error:[/] {escape(str(exc))}")
+        err.print(f"[red]error:[/] {escape(printable(str(exc)))}")
         return EXIT_NOTHING_DONE
     for problem in transcript.problems:
-        err.print(f"[yellow]warning:[/] {escape(problem)}")
+        err.print(f"[yellow]warning:[/] {escape(printable(problem))}")
     found = importer.conversations(transcript.turns)
     if args.conversation is not None and args.conversation not in found:
         err.print(f"[red]error:[/] no conversation {escape(repr(args.conversation))} in the file")

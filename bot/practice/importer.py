@@ -7,7 +7,9 @@ numbers, tokens), become the steps in order: a message the engine judges frustra
 follows the previous one on the ``escalate`` branch, a calm one on the ``calm`` branch;
 the other branch leads to a short written ending. An agent reply the engine judged
 acknowledging becomes that step's example; otherwise the example is the opener the live
-coach would have suggested, to be improved by hand. The draft is checked like any
+coach would have suggested, to be improved by hand. Terminal escape sequences, control
+characters and bidi controls in the transcript are left out of the draft: it is text to
+print and edit, and its words reach a terminal when played. The draft is checked like any
 scenario before it is written, so it plays as it is.
 """
 
@@ -26,6 +28,7 @@ from bot.scoring import DEFAULT_MODEL, build_engine
 from coaching import suggestions
 from coaching.policy import Policy
 from coaching.practice.scenario import MAX_TEXT, from_dict
+from coaching.text import without_controls
 from coaching.types import ConversationRef, MessagePosted, Role, SignalKind
 
 MAX_STEPS = 6  # customer messages kept: a practice is a few turns, not a whole day
@@ -83,7 +86,7 @@ def exchanges(
     state = None
     found: list[Exchange] = []
     for number, turn in enumerate(turns):
-        if not turn.text.strip():
+        if not without_controls(turn.text).strip():  # nothing a draft would keep
             continue
         role = Role.CUSTOMER if turn.role == "customer" else Role.AGENT
         event = MessagePosted(
@@ -122,7 +125,7 @@ def draft(
     talk = exchanges(turns, policy, model)[:MAX_STEPS]
     if not talk:
         raise ValueError("the conversation has no customer messages")
-    conversation = redact(turns[0].conversation)
+    conversation = _plain(turns[0].conversation)
     lines = [
         f"# Drafted by `coach practice --import` from conversation {_quoted(conversation)}.",
         "# Redacted as the store redacts. Describe the situation, improve the examples, then",
@@ -158,9 +161,14 @@ def draft(
     return Draft(text, conversation, len(talk))
 
 
+def _plain(text: str) -> str:
+    """Imported text as a draft keeps it: redacted, without control characters."""
+    return redact(without_controls(text)).strip()
+
+
 def _quoted(text: str) -> str:
-    """A TOML basic string (JSON's escapes are TOML's), redacted and within limits."""
-    clean = redact(text).strip()
+    """A TOML basic string (JSON's escapes are TOML's), plain and within limits."""
+    clean = _plain(text)
     if len(clean) > MAX_TEXT:
         clean = clean[: MAX_TEXT - 1] + "…"
     return json.dumps(clean, ensure_ascii=False)

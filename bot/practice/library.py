@@ -3,11 +3,15 @@ and a team's own, from ``[practice] scenarios_dir`` (every ``*.toml`` there; a t
 scenario with a shipped scenario's id replaces it).
 
 A file that cannot be used is reported (file, key, what is wrong) and skipped; the others
-still load. Scenarios are listed by id.
+still load. Only regular files are read, and at most ``MAX_FILE_BYTES`` of one: a
+``*.toml`` that is (a symlink to) ``/dev/zero``, a FIFO or a folder is skipped unread.
+Scenarios are listed by id.
 """
 
 from __future__ import annotations
 
+import os
+import stat
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -89,10 +93,27 @@ def _read_folder(folder: Path) -> tuple[list[tuple[str, str]], list[str]]:
     files, problems = [], []
     for path in sorted(folder.glob("*.toml")):
         try:
-            if path.stat().st_size > MAX_FILE_BYTES:
-                problems.append(f"{path.name}: larger than {MAX_FILE_BYTES // 1024} KB")
-                continue
-            files.append((path.name, path.read_text("utf-8")))
+            files.append((path.name, _read_scenario(path)))
+        except _Unusable as exc:
+            problems.append(f"{path.name}: {exc}; skipped")
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(f"{path.name}: cannot be read ({type(exc).__name__})")
     return files, problems
+
+
+class _Unusable(Exception):
+    """A scenario file that is not read: what it is instead."""
+
+
+def _read_scenario(path: Path) -> str:
+    """The text of a regular file of at most ``MAX_FILE_BYTES``. ``stat`` follows a
+    symlink, so one to a device or a FIFO is refused before it is opened."""
+    if not stat.S_ISREG(path.stat().st_mode):
+        raise _Unusable("not a regular file (a device, a FIFO or a folder)")
+    # O_NONBLOCK: a FIFO swapped in since the check cannot hold the open up; the read is
+    # bounded whatever the file has become.
+    with open(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as file:
+        data = file.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise _Unusable(f"larger than {MAX_FILE_BYTES // 1024} KB")
+    return data.decode("utf-8")

@@ -2,7 +2,10 @@
 coach's private tips, your prompt, and the scorecard, in colour where supported.
 
 Reads replies with ``read`` (``input`` on a terminal), so the same session runs from a
-pipe as plain text. ``/stop`` (or end of input) ends it early: unresolved.
+pipe as plain text. ``/stop`` (or end of input) ends it early: unresolved. Whatever a
+scenario file (or an imported transcript) says is shown with its control characters and
+bidi controls as visible escapes (``printable``): it cannot colour, move or retitle the
+terminal, nor reorder what is shown.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.text import Text
 
+from adapters.console.render import printable
 from coaching.practice.roleplay import (
     Briefing,
     CoachTip,
@@ -43,34 +47,39 @@ class PracticeView:
             if isinstance(line, Briefing):
                 self._briefing(line)
             elif isinstance(line, CustomerSays):
-                text = Text(f"{line.name}: ", style="bold yellow")
-                text.append(line.text)
+                text = Text(f"{printable(line.name)}: ", style="bold yellow")
+                text.append(printable(line.text))
                 self.console.print(text)
             elif isinstance(line, CoachTip) and self.tips:
                 self._tip(line)
             elif isinstance(line, Note):
-                self.console.print(Text(line.text, style="dim"))
+                self.console.print(Text(printable(line.text), style="dim"))
             elif isinstance(line, Scorecard):
                 self.scorecard(line)
 
     def _briefing(self, line: Briefing) -> None:
-        body = Text(line.situation + "\n\n")
+        body = Text(printable(line.situation) + "\n\n")
         body.append(
-            f"You are the agent. {line.customer} writes first. Type your reply and press "
+            f"You are the agent. {printable(line.customer)} writes first. Type your reply and press "
             "Enter; /stop ends the practice.",
             style="dim",
         )
         self.console.print(
-            Panel(body, title=f"Practice: {line.title}", title_align="left", border_style="blue")
+            Panel(
+                body,
+                title=Text(f"Practice: {printable(line.title)}"),
+                title_align="left",
+                border_style="blue",
+            )
         )
 
     def _tip(self, tip: CoachTip) -> None:
         text = Text("  coach › ", style="cyan")
-        text.append(tip.headline, style="bold cyan")
+        text.append(printable(tip.headline), style="bold cyan")
         if tip.reasons:
-            text.append(f"\n          Why: {'; '.join(tip.reasons)}.", style="cyan")
+            text.append(f"\n          Why: {printable('; '.join(tip.reasons))}.", style="cyan")
         if tip.suggestion:
-            text.append(f"\n          Try: “{tip.suggestion}”", style="italic cyan")
+            text.append(f"\n          Try: “{printable(tip.suggestion)}”", style="italic cyan")
         self.console.print(text)
 
     def scorecard(self, card: Scorecard) -> None:
@@ -80,10 +89,13 @@ class PracticeView:
         for title, items in card.sections():
             body.append(f"\n{title}\n", style="bold")
             for item in items:
-                body.append(f" {_MARKS.get(title, '•')} {item}\n")
+                body.append(f" {_MARKS.get(title, '•')} {printable(item)}\n")
         self.console.print(
             Panel(
-                body, title=f"Scorecard: {card.scenario}", title_align="left", border_style="blue"
+                body,
+                title=Text(f"Scorecard: {printable(card.scenario)}"),
+                title_align="left",
+                border_style="blue",
             )
         )
 
@@ -111,8 +123,8 @@ def choose(scenarios: Sequence[Scenario], console: Console, read: Reader) -> Sce
     """Pick a scenario by number or id; None at end of input."""
     for number, scenario in enumerate(scenarios, 1):
         line = Text(f"{number:>3}. ")
-        line.append(scenario.id, style="bold")
-        line.append(f"  {scenario.title}")
+        line.append(printable(scenario.id), style="bold")
+        line.append(f"  {printable(scenario.title)}")
         console.print(line)
     by_id = {s.id: s for s in scenarios}
     while True:
