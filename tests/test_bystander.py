@@ -1,0 +1,139 @@
+"""A conversation belongs to the customer who opened it (its owner): only their closing
+resolves it and settles what is owed; anyone else who writes there as a customer is a
+participant — coached for, never the one who wraps it up. Engine level, with the shipped
+detectors (the phrases are the real ones)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import pytest
+
+from coaching.detectors import Detectors
+from coaching.engine import Engine, StepResult
+from coaching.owed import Settles, settles
+from coaching.policy import Policy
+from coaching.state import ConversationState
+from coaching.types import Event, NudgeKind, SignalKind, Tick
+from tests.helpers import CONV, Script, steps
+
+MIN = 60.0
+BYE = "That's all, thanks, bye!"
+PROMISE = "I'll check with the card team and get back to you within 10 minutes."
+
+
+def replay(events: Sequence[Event]) -> list[StepResult]:
+    return steps(Engine(Policy()), events)
+
+
+def ticks(start: float, stop: float, every: float = MIN) -> list[Tick]:
+    return [Tick(CONV, start + every * (i + 1)) for i in range(int((stop - start) // every))]
+
+
+def resolved(results: list[StepResult]) -> list[tuple[str, float]]:
+    return [(s.subject, s.at) for r in results for s in r.signals if s.kind is SignalKind.RESOLVED]
+
+
+@pytest.mark.parametrize("text", [BYE, "No thanks, I'm all set.", "No, not right now."])
+def test_a_closing_or_decline_by_anyone_but_the_owner_is_only_a_thanks(text: str) -> None:
+    result = Detectors().frustration(text)
+    assert settles(result, text, result.fired) in (Settles.CLOSING, Settles.DECLINE)
+    assert settles(result, text, result.fired, by_owner=False) is Settles.THANKS
+
+
+def test_a_bystanders_goodbye_resolves_nothing_and_the_promise_is_still_reminded() -> None:
+    s = Script()
+    results = replay(
+        [
+            s.msg("customer", "cust", "Hi, my card was declined at checkout. Can you check?", 0),
+            s.msg("agent", "sam", PROMISE, MIN),
+            s.msg("customer", "bob", BYE, 2 * MIN),  # someone else in cust's thread
+            *ticks(2 * MIN, 15 * MIN),
+        ]
+    )
+    assert resolved(results) == []
+    assert results[2].state.promised is not None and not results[2].state.closed
+    [reminder] = [n for r in results for n in r.nudges]
+    assert (reminder.kind, reminder.agent, reminder.created_at) == (NudgeKind.WAITING, "sam", 840)
+    assert reminder.customer == "cust"  # owed to the customer it was promised to
+    [waiting] = [s for r in results for s in r.signals if s.kind is SignalKind.WAITING]
+    assert waiting.subject == "cust"
+
+
+def test_a_bystanders_decline_leaves_the_owners_question_owed() -> None:
+    s = Script()
+    results = replay(
+        [
+            s.msg("customer", "cust", "Where is my parcel?", 0),
+            s.msg("agent", "sam", "Hi! Give me the order number, please.", MIN),
+            s.msg("customer", "cust", "It's 4417. When will it arrive?", 2 * MIN),
+            s.msg("customer", "bob", "No thanks, I'm all set.", 3 * MIN),
+            *ticks(3 * MIN, 13 * MIN),
+        ]
+    )
+    assert resolved(results) == []
+    [reminder] = [n for r in results for n in r.nudges]
+    assert reminder.kind is NudgeKind.WAITING and reminder.customer == "cust"
+    assert reminder.created_at == 12 * MIN  # waiting_after (10 min) from cust's question
+
+
+def test_the_owners_goodbye_resolves_and_settles_a_multi_party_thread() -> None:
+    s = Script()
+    results = replay(
+        [
+            s.msg("customer", "cust", "Hi, my card was declined at checkout. Can you check?", 0),
+            s.msg("customer", "bob", "Same here, mine was declined too.", 30),
+            s.msg("agent", "sam", PROMISE, MIN),
+            s.msg("customer", "bob", BYE, 2 * MIN),
+            s.msg("customer", "cust", BYE, 3 * MIN),
+            *ticks(3 * MIN, 60 * MIN),
+        ]
+    )
+    assert resolved(results) == [("cust", 3 * MIN)]
+    assert [n for r in results for n in r.nudges] == []
+    state = results[-1].state
+    assert (state.owner, state.customers) == ("cust", ("cust", "bob"))
+
+
+def test_a_participants_frustration_still_nudges_the_agent_and_their_question_is_owed() -> None:
+    """A second customer is coached for like the first: their frustration gives the agent
+    a heads-up, and their question is owed a reply (it never replaces the owner's)."""
+    s = Script()
+    results = replay(
+        [
+            s.msg("customer", "cust", "How do I export my invoices?", 0),
+            s.msg("agent", "sam", "Hi! Settings, then Billing, then Export.", MIN),
+            s.msg(
+                "customer",
+                "bob",
+                "This is the THIRD time I'm asking and I've been waiting for 3 hours!!",
+                2 * MIN,
+            ),
+            *ticks(2 * MIN, 13 * MIN),
+        ]
+    )
+    heads_up = results[2].nudges
+    assert [(n.kind, n.agent, n.customer) for n in heads_up] == [
+        (NudgeKind.FRUSTRATION, "sam", "bob")
+    ]
+    reminders = [n for r in results[3:] for n in r.nudges]
+    assert [(n.kind, n.customer) for n in reminders] == [(NudgeKind.WAITING, "bob")]
+
+
+def test_the_owner_is_kept_across_json_and_old_states_take_their_first_customer() -> None:
+    s = Script()
+    results = replay(
+        [
+            s.msg("agent", "sam", "Hi all, how can I help?", 0),  # an agent may open a thread
+            s.msg("customer", "cust", "Where is my parcel?", 10),
+            s.msg("customer", "bob", "Mine too.", 20),
+        ]
+    )
+    state = results[-1].state
+    assert state.owner == "cust"
+    stored = json.loads(json.dumps(state.to_dict()))
+    assert ConversationState.from_dict(stored) == state
+    del stored["owner"]  # stored before owners were kept
+    assert ConversationState.from_dict(stored).owner == "cust"
+    assert ConversationState.from_dict({"conversation": CONV.key}).owner == ""
