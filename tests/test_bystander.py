@@ -10,6 +10,10 @@ from collections.abc import Sequence
 
 import pytest
 
+from adapters.outreach import AnswerStatus, Question, SurveyAnswer
+from bot.clock import VirtualClock
+from bot.store.base import Store
+from bot.store.outreach import outreach_of
 from coaching.detectors import Detectors
 from coaching.engine import Engine, StepResult
 from coaching.owed import Settles, settles
@@ -17,6 +21,11 @@ from coaching.policy import Policy
 from coaching.state import ConversationState
 from coaching.types import Event, NudgeKind, SignalKind, Tick
 from tests.helpers import CONV, Script, steps
+from tests.test_store_contract import store as every_store
+from tests.test_survey import REF, WRAP_UP, Asker, Conversation, service
+
+store = every_store  # the fixture: memory, SQLite and PostgreSQL
+UNDERSTOOD = Question.UNDERSTOOD
 
 MIN = 60.0
 BYE = "That's all, thanks, bye!"
@@ -137,3 +146,49 @@ def test_the_owner_is_kept_across_json_and_old_states_take_their_first_customer(
     del stored["owner"]  # stored before owners were kept
     assert ConversationState.from_dict(stored).owner == "cust"
     assert ConversationState.from_dict({"conversation": CONV.key}).owner == ""
+
+
+# --- the survey, on every store ------------------------------------------------------------
+
+
+async def test_a_bystanders_wrap_up_surveys_nobody_and_the_owner_is_asked_after_theirs(
+    store: Store,
+) -> None:
+    clock, asker = VirtualClock(0), Asker()
+    talk = Conversation(store, clock)
+    await talk.say("customer", "cust", "my invoice is wrong", 10)
+    await talk.say("agent", "sam", "fixing it now", 20)
+    await talk.say("customer", "bob", WRAP_UP, 30)  # in cust's thread: closes nothing
+    surveys = service(store, asker, clock)
+    clock.advance_to(1000)
+    assert await surveys.sweep() == 0 and asker.asked == []
+    assert await outreach_of(store).surveys(0, 2000) == []  # not even skipped: no closing
+
+    await talk.say("customer", "cust", WRAP_UP, 1010)
+    await talk.say("customer", "bob", "thanks from me too", 1020)  # after it: still closed
+    clock.advance_to(1100)
+    assert await surveys.sweep() == 1
+    assert [(a.conversation, a.customer) for a in asker.asked] == [(REF, "cust")]
+
+    outreach = outreach_of(store)
+    refused = await outreach.answer_survey(SurveyAnswer(REF.key, "bob", UNDERSTOOD, 1), 1110)
+    assert refused.status is AnswerStatus.NOT_YOURS
+    taken = await outreach.answer_survey(SurveyAnswer(REF.key, "cust", UNDERSTOOD, 5), 1120)
+    assert taken.status is AnswerStatus.RECORDED
+    [record] = await outreach.surveys(0, 2000)
+    assert (record.customer, record.understood, record.answered_at) == ("cust", 5, 1120)
+
+
+async def test_a_closed_thread_asks_its_owner_though_others_wrote_before_and_after_the_close(
+    store: Store,
+) -> None:
+    clock, asker = VirtualClock(0), Asker()
+    talk = Conversation(store, clock)
+    await talk.say("customer", "cust", "my invoice is wrong", 10)
+    await talk.say("agent", "sam", "fixed", 20)
+    await talk.say("customer", "bob", "mine is wrong too", 25)  # the last customer before it
+    await talk.close(30)  # the agent's ✅
+    await talk.say("customer", "ann", "oh nice, that fixed mine too", 40)
+    clock.advance_to(200)
+    assert await service(store, asker, clock).sweep() == 1
+    assert [a.customer for a in asker.asked] == ["cust"]

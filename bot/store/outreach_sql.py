@@ -39,7 +39,18 @@ def closings(conn: Connection, since: float, until: float, limit: int) -> list[C
         .group_by(marks.c.conversation)
         .subquery()
     )
-    later = events.alias("later")
+    first, later = events.alias("first"), events.alias("later")
+    owner = (  # Closing.owner: the first to write as a customer (same order as posters)
+        sa.select(first.c.author)
+        .where(
+            first.c.conversation == latest.c.conversation,
+            first.c.kind == "posted",
+            first.c.role == "customer",
+        )
+        .order_by(first.c.at, first.c.event_id)
+        .limit(1)
+        .scalar_subquery()
+    )
     query = (
         sa.select(latest.c.conversation, latest.c.at)
         .where(
@@ -48,6 +59,7 @@ def closings(conn: Connection, since: float, until: float, limit: int) -> list[C
                 later.c.conversation == latest.c.conversation,
                 later.c.kind == "posted",
                 later.c.role == "customer",
+                later.c.author == owner,
                 later.c.at > latest.c.at,
             ),
         )
