@@ -12,6 +12,7 @@ import pytest
 
 from adapters.outreach import AnswerStatus, Question, SurveyAnswer
 from bot.clock import VirtualClock
+from bot.history import HistoryLookup, team
 from bot.store.base import Store
 from bot.store.outreach import outreach_of
 from coaching.detectors import Detectors
@@ -21,6 +22,21 @@ from coaching.policy import Policy
 from coaching.state import ConversationState
 from coaching.types import Event, NudgeKind, SignalKind, Tick
 from tests.helpers import CONV, Script, steps
+from tests.test_history_store import (
+    ANGRY,
+    CALM,
+    DAY,
+    PLAIN,
+    T0,
+    A,
+    B,
+    C,
+    Delivered,
+    briefs,
+    make_runtime,
+    opens,
+    play,
+)
 from tests.test_store_contract import store as every_store
 from tests.test_survey import REF, WRAP_UP, Asker, Conversation, service
 
@@ -192,3 +208,29 @@ async def test_a_closed_thread_asks_its_owner_though_others_wrote_before_and_aft
     clock.advance_to(200)
     assert await service(store, asker, clock).sweep() == 1
     assert [a.customer for a in asker.asked] == ["cust"]
+
+
+# --- customer history, on every store ------------------------------------------------------
+
+
+async def test_a_customers_history_counts_the_conversations_they_opened_not_those_they_joined(
+    store: Store,
+) -> None:
+    clock, delivery = VirtualClock(T0), Delivered()
+    runtime = make_runtime(store, delivery, clock)
+    s = Script(A)
+    joined = [  # bob, upset, in ann's conversation
+        s.msg("customer", "ann", CALM, T0),
+        s.msg("agent", "sam", PLAIN, T0 + 60),
+        s.msg("customer", "bob", ANGRY, T0 + 120),
+    ]
+    await play(runtime, clock, joined)
+    await play(runtime, clock, opens(B, T0 + DAY, customer="bob"))
+    found = await store.customers_signals(["ann", "bob"], T0, T0 + 10 * DAY, team(A))
+    assert [(s.subject, s.conversation) for s in found] == [("ann", A.key), ("bob", B.key)]
+    lookup = HistoryLookup(store, clock)
+    assert [key for key, _ in await lookup.lookup("bob", team(A), T0 + 2 * DAY)] == [B.key]
+    # bob's 2nd conversation of his own, calm last time: not at risk, no brief (counting
+    # ann's, it would be his 3rd in 7 days, frustrated in the one before)
+    await play(runtime, clock, opens(C, T0 + 2 * DAY, customer="bob"))
+    assert briefs(delivery) == []

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from adapters.outreach import AnswerResult, AnswerStatus, SurveyAnswer
+from bot.store.customers_sql import owner_sql
 from bot.store.outreach import answered, unanswered
 from bot.store.queries import insert_for
 from bot.store.runner import Runner
@@ -39,18 +40,7 @@ def closings(conn: Connection, since: float, until: float, limit: int) -> list[C
         .group_by(marks.c.conversation)
         .subquery()
     )
-    first, later = events.alias("first"), events.alias("later")
-    owner = (  # Closing.owner: the first to write as a customer (same order as posters)
-        sa.select(first.c.author)
-        .where(
-            first.c.conversation == latest.c.conversation,
-            first.c.kind == "posted",
-            first.c.role == "customer",
-        )
-        .order_by(first.c.at, first.c.event_id)
-        .limit(1)
-        .scalar_subquery()
-    )
+    later, owner = events.alias("later"), owner_sql(latest.c.conversation)
     query = (
         sa.select(latest.c.conversation, latest.c.at)
         .where(
