@@ -13,8 +13,10 @@ import pytest
 from adapters.outreach import AnswerStatus, Question, SurveyAnswer
 from bot.clock import VirtualClock
 from bot.history import HistoryLookup, team
-from bot.store.base import Store
+from bot.records import SignalRecord
+from bot.store.base import Slice, Store
 from bot.store.outreach import outreach_of
+from bot.summary import compute
 from coaching.detectors import Detectors
 from coaching.engine import Engine, StepResult
 from coaching.owed import Settles, settles
@@ -38,6 +40,7 @@ from tests.test_history_store import (
     play,
 )
 from tests.test_store_contract import store as every_store
+from tests.test_summary import posted
 from tests.test_survey import REF, WRAP_UP, Asker, Conversation, service
 
 store = every_store  # the fixture: memory, SQLite and PostgreSQL
@@ -234,3 +237,25 @@ async def test_a_customers_history_counts_the_conversations_they_opened_not_thos
     # ann's, it would be his 3rd in 7 days, frustrated in the one before)
     await play(runtime, clock, opens(C, T0 + 2 * DAY, customer="bob"))
     assert briefs(delivery) == []
+
+
+# --- summaries ------------------------------------------------------------------------------
+
+
+def test_a_summary_counts_a_multi_party_thread_once_for_its_owner() -> None:
+    """Resolved when its owner wrapped up (another customer writing later does not reopen
+    it); one contact, the owner's: joining it is not a contact of bob's."""
+    theirs, his = "slack:T1:C1:1.0", "slack:T1:C2:2.0"
+    events = [
+        posted(theirs, 0, "customer", "ann", 0),
+        posted(theirs, 1, "customer", "bob", 30),
+        posted(theirs, 2, "agent", "sam", 60),
+        posted(theirs, 3, "customer", "ann", 300),  # "that's all, thanks"
+        posted(theirs, 4, "customer", "bob", 400),  # "thanks from me too"
+        posted(his, 0, "customer", "bob", 1000),
+        posted(his, 1, "agent", "sam", 1060),
+    ]
+    wrapped_up = SignalRecord(f"{theirs}#3", theirs, "resolved", "ann", 1.0, True, (), 300)
+    figures = compute(Slice(events, [wrapped_up]), now=1100)
+    assert figures.resolution == [300]
+    assert (figures.returning.contacts, figures.returning.repeat) == (2, 0)

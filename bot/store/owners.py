@@ -2,16 +2,31 @@
 to write in it as a customer — as the engine decides it (``ConversationState.owner``).
 
 Others who wrote there as customers are participants: a customer's history is made of
-the conversations they opened (bot/history.py), and the survey asks only the owner
+the conversations they opened (bot/history.py), a summary's contacts are conversations
+counted for their owners (bot/returning.py), and the survey asks only the owner
 (``Closing.owner``). The SQL stores ask with a subquery (``customers_sql.owner_sql``);
 the memory store keeps this index (without importing SQLAlchemy).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from bot.records import EventRecord
+
+
+def opened(
+    events: Iterable[EventRecord], found: dict[str, tuple[float, str]] | None = None
+) -> dict[str, tuple[float, str]]:
+    """Conversation -> when and by whom it was opened (its first customer message), from
+    ``events`` (added to ``found``, when given)."""
+    found = {} if found is None else found
+    for e in events:
+        if e.kind == "posted" and e.role == "customer":
+            known = found.get(e.conversation)
+            if known is None or e.at < known[0]:
+                found[e.conversation] = (e.at, e.author)
+    return found
 
 
 class Owners:
@@ -21,15 +36,12 @@ class Owners:
     def __init__(self) -> None:
         self._indexed: Sequence[EventRecord] | None = None
         self._count = 0
-        self._first: dict[str, tuple[float, str]] = {}  # conversation -> (at, author)
+        self._first: dict[str, tuple[float, str]] = {}
 
     def of(self, events: Sequence[EventRecord], conversation: str) -> str | None:
         if self._indexed is not events:
             self._indexed, self._count, self._first = events, 0, {}
-        for e in events[self._count :]:
-            known = self._first.get(e.conversation)
-            if e.kind == "posted" and e.role == "customer" and (known is None or e.at < known[0]):
-                self._first[e.conversation] = (e.at, e.author)
+        opened(events[self._count :], self._first)
         self._count = len(events)
         found = self._first.get(conversation)
         return found[1] if found else None
