@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 
 from adapters.outreach import AnswerStatus, Question, SurveyAnswer
+from bot.cli import main
 from bot.clock import VirtualClock
 from bot.history import HistoryLookup, team
 from bot.records import SignalRecord
@@ -259,3 +261,22 @@ def test_a_summary_counts_a_multi_party_thread_once_for_its_owner() -> None:
     figures = compute(Slice(events, [wrapped_up]), now=1100)
     assert figures.resolution == [300]
     assert (figures.returning.contacts, figures.returning.repeat) == (2, 0)
+
+
+def test_a_replayed_survey_answer_by_anyone_but_the_owner_is_left_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [
+        {"conversation": "c1", "role": "customer", "author": "ann", "text": "Help?", "ts": 10},
+        {"conversation": "c1", "role": "customer", "author": "bob", "text": "Me too", "ts": 15},
+        {"conversation": "c1", "role": "agent", "author": "sam", "text": "Done.", "ts": 20},
+        {"conversation": "c1", "role": "survey", "author": "bob", "score": 1, "ts": 30},
+        {"conversation": "c1", "role": "survey", "author": "ann", "score": 4, "ts": 31},
+    ]
+    path = tmp_path / "t.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows))
+    assert main(["replay", str(path), "--summary", "--json"]) == 0
+    out = capsys.readouterr()
+    survey = json.loads(out.out)["survey"]
+    assert (survey["responses"], survey["mean_understood"]) == (1, 4.0)
+    assert "line 4: survey answer by 'bob', who did not open conversation 'c1'" in out.err
