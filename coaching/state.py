@@ -147,8 +147,11 @@ class ConversationState:
     def with_customer(self, customer: str) -> ConversationState:
         if customer in self.customers:
             return self
-        customers = (*self.customers, customer)[-MAX_PEOPLE:]
-        return replace(self, customers=customers, owner=self.owner or customer)
+        # The oldest go first, never the owner: ``customers`` names everyone a forget
+        # must find, and the owner is one of them.
+        owner = self.owner or customer
+        others = [c for c in (*self.customers, customer) if c != owner][1 - MAX_PEOPLE :]
+        return replace(self, customers=(owner, *others), owner=owner)
 
     def scored_by(self, detector: str) -> ConversationState:
         """Scores from another detector are not comparable ("growing more frustrated"):

@@ -23,7 +23,7 @@ from coaching.detectors import Detectors
 from coaching.engine import Engine, StepResult
 from coaching.owed import Settles, settles
 from coaching.policy import Policy
-from coaching.state import ConversationState
+from coaching.state import MAX_PEOPLE, ConversationState
 from coaching.types import Event, NudgeKind, SignalKind, Tick
 from tests.helpers import CONV, Script, steps
 from tests.test_history_store import (
@@ -280,3 +280,11 @@ def test_a_replayed_survey_answer_by_anyone_but_the_owner_is_left_out(
     survey = json.loads(out.out)["survey"]
     assert (survey["responses"], survey["mean_understood"]) == (1, 4.0)
     assert "line 4: survey answer by 'bob', who did not open conversation 'c1'" in out.err
+
+
+def test_a_crowded_thread_forgets_its_oldest_participants_never_its_owner() -> None:
+    s = Script()
+    events = [s.msg("customer", f"c{i}", "Me too.", i) for i in range(MAX_PEOPLE + 10)]
+    state = replay(events)[-1].state
+    assert state.owner == "c0" and len(state.customers) == MAX_PEOPLE
+    assert state.customers[:2] == ("c0", "c11") and state.customers[-1] == f"c{MAX_PEOPLE + 9}"
