@@ -11,7 +11,8 @@ What it does, per event (each signal lives in its own module; this one composes 
   frustrated turn after turn (coaching/escalation.py). A question or request is owed an
   answer; a closing or a decline owes nothing and marks the conversation resolved
   (coaching/owed.py) — when the customer who opened the conversation (its owner) says
-  it: another customer's "that's all, thanks, bye" in their thread resolves nothing;
+  it: another customer's "that's all, thanks, bye" in their thread resolves nothing
+  (their frustration and their questions count like anyone's);
 - agent message: score acknowledgement; the first reply after a frustrated message that
   does not acknowledge the customer's feelings earns that agent a follow-up
   (coaching/acknowledgement.py). A promise ("I'll get back to you within 10 minutes")
