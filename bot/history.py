@@ -1,12 +1,14 @@
 """Customer history: the store's memory of a customer, for the engine and for supervisors.
 
 A customer's history is made of the signals about them (bot/records.py: scores, cue names,
-times; never text). Per earlier conversation: when it started (their first message), whether
-they were judged frustrated in it, whether it ended unresolved (their last message in it
-was judged frustrated, i.e. it was closed or abandoned while they were frustrated, or an
-escalation signal fired), and its main cues. It covers the last ``history_days`` and never
-more than ``retention_days`` (older rows are purged anyway), and only conversations of the
-same platform workspace: one team's customers are not another's.
+times; never text) in the conversations they opened: one they only joined, writing in
+another customer's thread, is that customer's (bot/store/owners.py). Per earlier
+conversation: when it started (their first message), whether they were judged frustrated
+in it, whether it ended unresolved (their last message in it was judged frustrated, i.e.
+it was closed or abandoned while they were frustrated, or an escalation signal fired),
+and its main cues. It covers the last ``history_days`` and never more than
+``retention_days`` (older rows are purged anyway), and only conversations of the same
+platform workspace: one team's customers are not another's.
 
 The engine is pure and cannot read the store, so the runtime asks ``HistoryLookup.attach``
 about each batch of events before its transaction: a customer's message in a conversation

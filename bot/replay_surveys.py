@@ -1,6 +1,7 @@
 """Survey answers in a transcript -> the survey records of a replay (``coach replay
---summary``), with the same rules as live: one survey per conversation, answered by a
-customer, never by someone who wrote as an agent in that conversation."""
+--summary``), with the same rules as live: one survey per conversation, answered by the
+customer who opened it (bot/store/owners.py), never by another customer who wrote there
+nor by someone who wrote as an agent in it."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Iterable
 from adapters.console.adapter import conversation_ref
 from adapters.console.transcript import SurveyRow
 from bot.records import EventRecord
+from bot.store.owners import opened
 from bot.survey_records import SurveyRecord, SurveyStatus
 
 
@@ -16,7 +18,9 @@ def survey_records(
     rows: Iterable[SurveyRow], events: Iterable[EventRecord], source: str
 ) -> tuple[list[SurveyRecord], list[str]]:
     """The records, and a problem per row left out (by line number)."""
+    events = list(events)
     agents = {(e.conversation, e.author) for e in events if e.role == "agent"}
+    owners = {key: who for key, (_, who) in opened(events).items()}
     records: dict[str, SurveyRecord] = {}
     problems = []
     for row in rows:
@@ -25,6 +29,12 @@ def survey_records(
             problems.append(
                 f"line {row.line}: survey answer by {row.author!r}, who wrote as an agent in "
                 f"conversation {row.conversation!r}; skipped"
+            )
+            continue
+        if owners.get(key, row.author) != row.author:
+            problems.append(
+                f"line {row.line}: survey answer by {row.author!r}, who did not open "
+                f"conversation {row.conversation!r} (only its customer is surveyed); skipped"
             )
             continue
         if key in records:

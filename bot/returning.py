@@ -1,8 +1,9 @@
 """Returning customers in a summary, from stored rows alone (bot/summary.py adds them).
 
-A *contact* is one customer in one conversation (a conversation with two customers is two
-contacts). A contact is a *repeat contact* when the same customer started an earlier
-conversation within the summary's scope and period; the others are first contacts.
+A *contact* is one conversation, counted for the customer who opened it (its owner: the
+first to write in it as a customer; others who wrote there only joined it). A contact is
+a *repeat contact* when the same customer opened an earlier conversation within the
+summary's scope and period; the others are first contacts.
 - repeat-contact rate: repeat contacts / contacts;
 - returning-customer frustration: the share of repeat contacts in which the customer was
   judged frustrated, next to the same share for first contacts.
@@ -14,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from bot.store.base import Slice
+from bot.store.owners import opened
 
 
 @dataclass
@@ -38,11 +40,8 @@ class ReturningFigures:
 
 
 def compute(data: Slice) -> ReturningFigures:
-    started: dict[tuple[str, str], float] = {}  # (customer, conversation) -> first message
-    for e in data.events:
-        if e.kind == "posted" and e.role == "customer":
-            pair = (e.author, e.conversation)
-            started[pair] = min(e.at, started.get(pair, e.at))
+    # (customer, conversation) -> when they opened it: joining someone's is no contact
+    started = {(who, key): at for key, (at, who) in opened(data.events).items()}
     frustrated = {
         (s.subject, s.conversation) for s in data.signals if s.kind == "frustration" and s.fired
     }

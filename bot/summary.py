@@ -10,9 +10,10 @@ Definitions (the README repeats them for supervisors):
   first agent reply is not / is frustrated (no later message: not counted either way).
 - first response: from a conversation's first customer message to the first agent reply.
 - resolution: from the first customer message to the conversation being resolved: closed
-  (a ✅, an archived thread), or the customer wrapping up or declining anything more
-  ("that's all, thanks", "no thanks, I'm all set") with nothing asked after it; failing
-  those, to the last agent reply when the conversation has then been quiet for a day.
+  (a ✅, an archived thread), or its owner — the customer who opened it — wrapping up or
+  declining anything more ("that's all, thanks", "no thanks, I'm all set") with nothing
+  asked by them after it; failing those, to the last agent reply when the conversation
+  has then been quiet for a day.
 - nudges per 100 conversations, and per nudge kind how agents rated it (👍/👎).
 - repeat-contact rate and returning-customer frustration: bot/returning.py.
 - survey answers next to these: bot/satisfaction.py.
@@ -184,12 +185,15 @@ def acknowledged_by_conversation(judged: Iterable[Judged]) -> dict[str, bool]:
 
 def _resolution(messages: list[_Message], at: float | None, now: float) -> float | None:
     """Seconds from the first customer message to resolution (``at``: the conversation's
-    last closing), or None when it is not resolved."""
-    first = _first_customer(messages)
-    if first is None:
+    last closing), or None when it is not resolved. Only its owner (who wrote that first
+    message) reopens it by writing again, as for the survey (bot/surveys.py)."""
+    owner = next((m.event for m in messages if m.event.role == "customer"), None)
+    if owner is None:
         return None
+    first = owner.at
     asked_after = at is not None and any(
-        m.event.role == "customer" and m.event.at > at for m in messages
+        m.event.role == "customer" and m.event.author == owner.author and m.event.at > at
+        for m in messages
     )
     if at is not None and at >= first and not asked_after:
         return at - first

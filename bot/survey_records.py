@@ -6,6 +6,7 @@ survey reached them, and the scores they gave (1-5).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -51,9 +52,20 @@ class Poster:
 
 @dataclass(frozen=True, slots=True)
 class Closing:
-    """A conversation that closed (✅, archived thread) or that its customer wrapped up
-    ("that's all, thanks"), with no customer message after it, and not surveyed yet."""
+    """A conversation that closed (✅, archived thread) or that its owner wrapped up
+    ("that's all, thanks"), with no message from its owner after it, and not surveyed yet."""
 
     conversation: str
     at: float  # the latest closing
     posters: tuple[Poster, ...]  # every message posted in it, in time order
+
+    @property
+    def owner(self) -> str | None:
+        """The customer who opened the conversation: the first to write in it as one
+        (as the engine's ``ConversationState.owner``)."""
+        return owner(self.posters)
+
+
+def owner(posters: Iterable[Poster]) -> str | None:
+    """The first author of a customer message among ``posters`` (in time order)."""
+    return next((p.author for p in posters if p.role == "customer"), None)

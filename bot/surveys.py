@@ -5,13 +5,14 @@ csat``).
 Off unless ``[survey] enabled``: it is the only thing the bot ever shows a customer. The
 engine has no part in it beyond saying when a customer wrapped up (a RESOLVED signal);
 this service reads closings from what is stored — a ✅ from an agent on Slack, a Discord
-thread archived, a customer wrapping up ("that's all, thanks") — so a closing stored
+thread archived, its owner wrapping up ("that's all, thanks") — so a closing stored
 before a restart is still surveyed after it. Each sweep:
 
-- takes the conversations whose latest closing is ``delay`` old (a customer who writes
+- takes the conversations whose latest closing is ``delay`` old (an owner who writes
   again meanwhile is not asked: their next closing counts) and at most a day old;
-- asks the last person who wrote there as a customer and never as an agent; with no
-  such person, nobody (the survey is recorded as skipped);
+- asks the conversation's owner: the customer who opened it (the first to write in it
+  as a customer), never another customer who wrote there, and never anyone who wrote
+  there as an agent (then nobody: the survey is recorded as skipped);
 - records the survey first (the store keeps one per conversation: a second closing,
   a redelivered event or another replica finds it there), and asks only if it recorded
   it; surveys a temporary failure left pending are retried, like nudges.
@@ -41,13 +42,12 @@ MAX_BACKOFF = 300.0
 
 
 def recipient(closing: Closing) -> str | None:
-    """Whom to ask: the last person who wrote before the closing as a customer and never
-    wrote as an agent in this conversation (an agent is never surveyed)."""
-    agents = {p.author for p in closing.posters if p.role == "agent"}
-    for poster in reversed(closing.posters):
-        if poster.role == "customer" and poster.at <= closing.at and poster.author not in agents:
-            return poster.author
-    return None
+    """Whom to ask: the conversation's owner, the customer who opened it — never another
+    customer who wrote there, and never someone who wrote as an agent in it."""
+    customer = closing.owner
+    if any(p.author == customer and p.role == "agent" for p in closing.posters):
+        return None
+    return customer
 
 
 class SurveyService:

@@ -10,7 +10,9 @@ What it does, per event (each signal lives in its own module; this one composes 
   warning when the customer talks about escalating or leaving, or has grown more
   frustrated turn after turn (coaching/escalation.py). A question or request is owed an
   answer; a closing or a decline owes nothing and marks the conversation resolved
-  (coaching/owed.py);
+  (coaching/owed.py) — when the customer who opened the conversation (its owner) says
+  it: another customer's "that's all, thanks, bye" in their thread resolves nothing
+  (their frustration and their questions count like anyone's);
 - agent message: score acknowledgement; the first reply after a frustrated message that
   does not acknowledge the customer's feelings earns that agent a follow-up
   (coaching/acknowledgement.py). A promise ("I'll get back to you within 10 minutes")
@@ -154,7 +156,8 @@ class Engine:
             return StepResult(state, tuple(signals), note="message older than the last agent reply")
         # The agent's turn ended without acknowledgement: the follow-up is due now.
         state, nudges = acknowledgement.flush(state, self.policy, now, force=True)
-        settled = owed.settles(result, event.text, judged, state.signed_off)
+        by_owner = event.author == state.owner
+        settled = owed.settles(result, event.text, judged, state.signed_off, by_owner)
         state = owed.on_customer(state, event, settled)
         if settled in (owed.Settles.CLOSING, owed.Settles.DECLINE):
             signals.append(_resolved(event, settled))

@@ -1,9 +1,10 @@
 """Customer history: who is coming back, and how it went last time.
 
 The engine cannot read the store. The runtime looks up a customer's earlier conversations
-when a conversation first hears from them (``wants``) and hands them over on that message
-(``MessagePosted.history``: when each started, whether the customer was frustrated in it,
-whether it ended unresolved, its main cues; never text). From there, in this conversation:
+(those they opened, not those they only joined) when a conversation first hears from them
+(``wants``) and hands them over on that message (``MessagePosted.history``: when each
+started, whether the customer was frustrated in it, whether it ended unresolved, its main
+cues; never text). From there, in this conversation:
 
 - at risk (``at_risk``, the configured ``HistoryRule``): at least 2 earlier conversations
   in 7 days, or frustrated last time, or the last one ended unresolved. Only a customer at

@@ -13,6 +13,9 @@ An update is owed
 
 Nothing is owed after a closing or a decline ("that's all, have a nice day", "no
 thanks, I'm all set", "that worked, thank you"): they also mark the conversation resolved.
+Only the customer who opened the conversation (``ConversationState.owner``) closes it:
+anyone else's "that's all, thanks, bye" in their thread owes nothing new, but resolves
+nothing and leaves what is owed to the owner owed.
 A plain "ok, thanks" owes nothing new either. Once the agent has signed off ("anything
 else? have a great day", "glad I could help, bye"), the customer's goodbye, thanks, "ok"
 or compliment ("you too!", "you've been so helpful") owes nothing either; a new question
@@ -80,14 +83,23 @@ class Settles(StrEnum):
 
 
 def settles(
-    result: Assessment, text: str, frustrated: bool, signed_off: bool = False
+    result: Assessment,
+    text: str,
+    frustrated: bool,
+    signed_off: bool = False,
+    by_owner: bool = True,
 ) -> Settles | None:
     """Whether a customer message settles things. A frustrated message or a question is
     owed an answer whatever else it says. ``signed_off``: the agent's latest message
-    wrapped up, so a pleasantry back ("you too!", "you've been so helpful") owes nothing."""
+    wrapped up, so a pleasantry back ("you too!", "you've been so helpful") owes nothing.
+    ``by_owner``: written by the customer who opened the conversation; anyone else's
+    closing or decline is only a thanks (it closes nothing of theirs)."""
     if frustrated or "?" in text:
         return None
-    if result.matched & {"closing", "resolved"}:
+    closing = bool(result.matched & {"closing", "resolved"})
+    if not by_owner and (closing or "decline" in result.matched):
+        return Settles.THANKS
+    if closing:
         return Settles.CLOSING
     if "decline" in result.matched:
         return Settles.DECLINE
@@ -200,7 +212,7 @@ def remind(
         trigger = f"{source}#wait{count}"
         headline = f"The customer has been waiting {format_duration(now - since)} for an update."
         why = f"no reply for {format_duration(now - since)}"
-    subject = customer or (state.customers[-1] if state.customers else "")
+    subject = customer or state.owner  # a promise is owed to whoever opened the conversation
     cue = Cue("waiting_time", why, now - since)
     signal = Signal(
         SignalKind.WAITING,

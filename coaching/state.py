@@ -90,7 +90,11 @@ class MessageSeen:
 class ConversationState:
     conversation: ConversationRef
     agents: tuple[str, ...] = ()  # most recent replier last
-    customers: tuple[str, ...] = ()
+    customers: tuple[str, ...] = ()  # everyone who wrote as a customer: the owner and others
+    # The customer who opened the conversation (the first to write in it as a customer):
+    # only their closing resolves it. Others who write as customers are participants:
+    # coached for, never the one who wraps it up (coaching/owed.py).
+    owner: str = ""
     frustrated: tuple[str, ...] = ()  # customers judged frustrated in this conversation
     scores: Mapping[str, tuple[float, ...]] = field(default_factory=dict)  # per customer
     unanswered: tuple[Pending, ...] = ()
@@ -143,7 +147,11 @@ class ConversationState:
     def with_customer(self, customer: str) -> ConversationState:
         if customer in self.customers:
             return self
-        return replace(self, customers=(*self.customers, customer)[-MAX_PEOPLE:])
+        # The oldest go first, never the owner: ``customers`` names everyone a forget
+        # must find, and the owner is one of them.
+        owner = self.owner or customer
+        others = [c for c in (*self.customers, customer) if c != owner][1 - MAX_PEOPLE :]
+        return replace(self, customers=(owner, *others), owner=owner)
 
     def scored_by(self, detector: str) -> ConversationState:
         """Scores from another detector are not comparable ("growing more frustrated"):
@@ -180,6 +188,7 @@ class ConversationState:
             "conversation": self.conversation.key,
             "agents": list(self.agents),
             "customers": list(self.customers),
+            "owner": self.owner,
             "frustrated": list(self.frustrated),
             "scores": {k: list(v) for k, v in self.scores.items()},
             "unanswered": [_pending_dict(p) for p in self.unanswered],
@@ -220,10 +229,13 @@ class ConversationState:
     def from_dict(cls, data: Mapping[str, Any]) -> ConversationState:
         ack = data.get("ack_due")
         frustration = _frustration_from(data.get("frustration"))
+        customers = tuple(data.get("customers", ()))
         return cls(
             conversation=ConversationRef.from_key(data["conversation"]),
             agents=tuple(data.get("agents", ())),
-            customers=tuple(data.get("customers", ())),
+            customers=customers,
+            # Stored before owners were kept: the first customer is the one who opened it.
+            owner=str(data.get("owner") or (customers[0] if customers else "")),
             frustrated=tuple(data.get("frustrated", ())),
             scores={k: tuple(v) for k, v in data.get("scores", {}).items()},
             unanswered=tuple(Pending(**p) for p in data.get("unanswered", ())),

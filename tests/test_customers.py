@@ -40,21 +40,21 @@ def test_repeat_contacts_and_returning_customer_frustration() -> None:
         contact("c2", "kim", 20, True),  # repeat, frustrated
         contact("c3", "kim", 30, False),  # repeat, calm
         contact("c4", "lee", 5, True),  # first, frustrated
-        contact("c4", "pat", 6, False),  # a second customer in the same conversation: first
-        contact("c5", "pat", 40, True),  # repeat, frustrated
+        contact("c4", "pat", 6, False),  # joined lee's conversation: not a contact of pat's
+        contact("c5", "pat", 40, True),  # pat's first, frustrated
     )
     figures = compute(data)
-    assert (figures.contacts, figures.repeat, figures.first) == (6, 3, 3)
-    assert (figures.repeat_frustrated, figures.first_frustrated) == (2, 1)
+    assert (figures.contacts, figures.repeat, figures.first) == (5, 2, 3)
+    assert (figures.repeat_frustrated, figures.first_frustrated) == (1, 2)
     assert figures.as_dict() == {
-        "customer_contacts": 6,
-        "repeat_contacts": 3,
-        "repeat_contact_rate": 0.5,
-        "returning_customer_frustrated_share": 0.6667,
-        "first_contact_frustrated_share": 0.3333,
+        "customer_contacts": 5,
+        "repeat_contacts": 2,
+        "repeat_contact_rate": 0.4,
+        "returning_customer_frustrated_share": 0.5,
+        "first_contact_frustrated_share": 0.6667,
     }
     summary = summary_compute(data, now=100).as_dict()
-    assert summary["repeat_contact_rate"] == 0.5
+    assert summary["repeat_contact_rate"] == 0.4
 
 
 def test_an_agent_is_not_a_contact_and_the_first_message_decides_the_order() -> None:

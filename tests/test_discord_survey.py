@@ -178,13 +178,17 @@ async def test_a_helper_who_answered_as_an_agent_is_never_surveyed(
     running: Running, fake: FakeDiscord
 ) -> None:
     # A community helper answers with the helper role; later, without it, they write
-    # "that's all, thanks" like a customer. The customer who asked is surveyed instead.
+    # "that's all, thanks" like a customer: not theirs to close. When the thread is
+    # archived, the customer who asked is surveyed, the helper is not.
     await running.say(CUSTOMER, "Hi, my invoice shows the wrong amount.", 0)
     await running.say(
         HELPER, "Try downloading it again from the billing page.", 30, roles=[HELPER_ROLE]
     )
     wrap_up = await running.say(HELPER, "That's all, thanks.", 60)
     await running.settled(wrap_up["id"])
+    await running.bot.outreach.run_once()
+    assert surveys(fake) == []
+    await archive(fake, time.time() - 5)
     await fake.wait_until(lambda: surveys(fake))
     await running.bot.outreach.run_once()
     [survey] = surveys(fake)

@@ -228,8 +228,8 @@ async def test_a_person_who_wrote_as_an_agent_is_never_surveyed(
     tmp_path: Path, fake: FakeSlack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A helper in the support user group answers; later they leave the group and write
-    # "that's all, thanks" in the thread as a customer would. The customer who asked is
-    # surveyed, the helper is not.
+    # "that's all, thanks" in the thread as a customer would: not theirs to close. When
+    # the agent closes it, the customer who asked is surveyed, the helper is not.
     fake.groups["S1"] = ["UHELPER"]
     path = config(tmp_path, fake, SURVEY_ON)
     path.write_text(path.read_text().replace("[roles]\n", "[roles]\nagent_groups = ['S1']\n"))
@@ -240,6 +240,10 @@ async def test_a_person_who_wrote_as_an_agent_is_never_surveyed(
         fake.groups["S1"] = []
         await r.adapter.groups.refresh()
         await r.event(message_event("Ev3", "UHELPER", "That's all, thanks.", ts(60), ROOT_TS))
+        await r.bot.runtime.drain()
+        await r.bot.outreach.run_once()
+        assert surveys(fake) == []
+        await r.event(reaction_event("EvClose", AGENT, ROOT_TS))  # the agent's ✅
         await fake.wait_until(lambda: surveys(fake))
         await r.bot.runtime.drain()
         await r.bot.outreach.run_once()

@@ -59,6 +59,7 @@ def rich_state(ref: ConversationRef) -> ConversationState:
         ConversationState.new(ref),
         agents=("ana", "sam"),
         customers=("cust",),
+        owner="cust",
         scores={"cust": (0.1, 0.8125)},
         unanswered=(Pending("m2", "ev2", "cust", 10.5),),
         waiting_reminders=1,

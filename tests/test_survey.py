@@ -73,18 +73,21 @@ def service(store: Store, asker: Asker, clock: VirtualClock, **kw: object) -> Su
 # --- whom to ask ---------------------------------------------------------------------------
 
 
-def test_the_last_customer_is_asked_never_anyone_who_wrote_as_an_agent() -> None:
+def test_the_owner_is_asked_never_another_customer_nor_anyone_who_wrote_as_an_agent() -> None:
     def closing(*posters: tuple[str, str, float], at: float = 100.0) -> Closing:
         return Closing("k", at, tuple(Poster(*p) for p in posters))
 
     assert recipient(closing(("cust", "customer", 1), ("sam", "agent", 2))) == "cust"
     two = closing(("ann", "customer", 1), ("bob", "customer", 2), ("sam", "agent", 3))
-    assert recipient(two) == "bob"
+    assert recipient(two) == "ann"  # who opened it; bob only joined
     # Wrote as an agent here, and later as a customer (a role changed): never asked.
     both = closing(("cust", "customer", 1), ("sam", "agent", 2), ("sam", "customer", 3))
     assert recipient(both) == "cust"
     assert recipient(closing(("sam", "agent", 1), ("sam", "customer", 2))) is None
     assert recipient(closing(("sam", "agent", 1))) is None
+    # The owner wrote as an agent too: nobody, not the next customer.
+    owner_agent = closing(("pat", "customer", 1), ("pat", "agent", 2), ("bob", "customer", 3))
+    assert recipient(owner_agent) is None
     # A message after the closing is not the closing's customer.
     late = closing(("ann", "customer", 1), ("bob", "customer", 200), at=100)
     assert recipient(late) == "ann"

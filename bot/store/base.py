@@ -288,8 +288,9 @@ class Store(Protocol):
         self, customers: list[str], since: float, until: float, prefix: str = ""
     ) -> list[SignalRecord]:
         """The frustration and escalation signals about these customers, ``since <= at <
-        until``, in conversations whose key starts with ``prefix`` (one platform workspace),
-        oldest first: what their histories are made of (bot/history.py)."""
+        until``, in conversations whose key starts with ``prefix`` (one platform workspace)
+        and that each opened (bot/store/owners.py: not those they only joined), oldest
+        first: what their histories are made of (bot/history.py)."""
         ...
 
     async def forget_customer(self, customer: str, prefix: str = "") -> int:

@@ -1,8 +1,11 @@
-"""The store's SQL about one customer: the signals their history is made of, and erasing
-them everywhere. Plain functions of a synchronous ``Connection``, like bot/store/queries.py.
+"""The store's SQL about one customer: the signals their history is made of (in the
+conversations they opened: ``owner_sql``), and erasing them everywhere. Plain functions
+of a synchronous ``Connection``, like bot/store/queries.py.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -14,12 +17,30 @@ from bot.store.schema import conversations, events, signals
 HISTORY_KINDS = ("frustration", "escalation")  # what a customer's history is made of
 
 
+def owner_sql(conversation: sa.ColumnElement[Any]) -> sa.ScalarSelect[Any]:
+    """The owner of ``conversation`` (a column of the outer query), NULL when nobody wrote
+    there as a customer; ties in time go by event id, as ``Closing.posters`` are ordered."""
+    first = events.alias("first_customer")
+    return (
+        sa.select(first.c.author)
+        .where(
+            first.c.conversation == conversation,
+            first.c.kind == "posted",
+            first.c.role == "customer",
+        )
+        .order_by(first.c.at, first.c.event_id)
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 def customers_signals(
     conn: Connection, customers: list[str], since: float, until: float, prefix: str
 ) -> list[SignalRecord]:
     if not customers:
         return []
     c = signals.c
+    owner = owner_sql(c.conversation)
     query = (
         sa.select(signals)
         .where(
@@ -27,6 +48,7 @@ def customers_signals(
             c.kind.in_(HISTORY_KINDS),
             c.at >= float(since),
             c.at < float(until),
+            owner.is_(None) | (owner == c.subject),  # only the conversations they opened
         )
         .order_by(c.at, c.id)
     )

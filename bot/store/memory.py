@@ -28,6 +28,7 @@ from bot.store.base import (
     SliceFilter,
     one_transaction,
 )
+from bot.store.owners import Owners
 from bot.survey_records import SurveyRecord
 from coaching.state import ConversationState
 from coaching.types import ConversationRef, Nudge
@@ -81,6 +82,7 @@ class MemoryStore:
         self._about: defaultdict[str, list[SignalRecord]] = defaultdict(list)
         self._indexed_list: list[SignalRecord] | None = None
         self._indexed = 0
+        self._owners = Owners()
         self._key = secrets.token_bytes(32)
 
     @asynccontextmanager
@@ -324,6 +326,7 @@ class MemoryStore:
             if s.kind in ("frustration", "escalation")
             and since <= s.at < until
             and s.conversation.startswith(prefix)
+            and self._owners.of(self.events, s.conversation) in (None, customer)
         ]
         return sorted(found, key=lambda s: s.at)
 

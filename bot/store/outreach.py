@@ -25,8 +25,9 @@ if TYPE_CHECKING:
 
 class OutreachStore(Protocol):
     async def closings(self, since: float, until: float, limit: int = 100) -> list[Closing]:
-        """Conversations whose latest closing (closed, or resolved by the customer) lies
-        in ``[since, until)`` with no customer message after it, oldest first. May leave
+        """Conversations whose latest closing (closed, or resolved by its owner) lies in
+        ``[since, until)`` with no message from its owner (``Closing.owner``) after it:
+        another customer's message does not reopen it for the survey. Oldest first. May leave
         out conversations surveyed already (the SQL store does, to keep sweeps cheap):
         ``open_survey`` is what keeps a conversation to one survey."""
         ...
@@ -135,8 +136,11 @@ class MemoryOutreach:
                 for e in sorted(self.store.events, key=lambda e: e.at)
                 if e.conversation == conversation and e.kind == "posted"
             )
-            if not any(p.role == "customer" and p.at > at for p in posters):
-                found.append(Closing(conversation, at, posters))
+            closing = Closing(conversation, at, posters)
+            if not any(
+                p.author == closing.owner and p.role == "customer" and p.at > at for p in posters
+            ):
+                found.append(closing)
         return found[:limit]
 
     async def open_survey(self, record: SurveyRecord, lease_until: float) -> bool:

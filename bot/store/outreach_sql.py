@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from adapters.outreach import AnswerResult, AnswerStatus, SurveyAnswer
+from bot.store.customers_sql import owner_sql
 from bot.store.outreach import answered, unanswered
 from bot.store.queries import insert_for
 from bot.store.runner import Runner
@@ -39,7 +40,7 @@ def closings(conn: Connection, since: float, until: float, limit: int) -> list[C
         .group_by(marks.c.conversation)
         .subquery()
     )
-    later = events.alias("later")
+    later, owner = events.alias("later"), owner_sql(latest.c.conversation)
     query = (
         sa.select(latest.c.conversation, latest.c.at)
         .where(
@@ -48,6 +49,7 @@ def closings(conn: Connection, since: float, until: float, limit: int) -> list[C
                 later.c.conversation == latest.c.conversation,
                 later.c.kind == "posted",
                 later.c.role == "customer",
+                later.c.author == owner,
                 later.c.at > latest.c.at,
             ),
         )
