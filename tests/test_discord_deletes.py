@@ -13,10 +13,18 @@ from typing import Any
 
 import pytest
 
-from coaching.types import Event, MessageDeleted, MessageEdited
+from coaching.types import (
+    ConversationRef,
+    Event,
+    MessageDeleted,
+    MessageEdited,
+    MessagePosted,
+    Role,
+)
 from tests.fakes.discord import GUILD, FakeDiscord, iso
 from tests.pg import fresh_schema
 from tests.test_discord import AGENT, CUSTOMER, SUPPORT, Recorder, Running, serving, started
+from tests.test_store_privacy import REF, Opener, opener, runtime_on  # noqa: F401 (a fixture)
 
 
 class Stored(Recorder):
@@ -119,3 +127,22 @@ async def test_a_bulk_delete_in_a_thread_removes_every_stored_text(
         )
         stored = await texts(r)
         assert stored[first["id"]] == stored[second["id"]] == [None, None]
+
+
+async def test_the_store_finds_a_messages_conversation_by_id_within_its_channel(
+    opener: Opener,  # noqa: F811
+) -> None:
+    store = await opener()
+    runtime = runtime_on(store)
+    neighbour = ConversationRef("test", "W1", "C10", "T2")  # "C1" is the start of its ID
+    for event_id, ref, message in (("p1", REF, "m1"), ("p2", REF, "m2"), ("q1", neighbour, "m1")):
+        await runtime.process(
+            MessagePosted(event_id, ref, message, "cust", Role.CUSTOMER, "hi", 10)
+        )
+    assert await store.message_conversations("test", "W1", "C1", ["m1", "m2", "m9"]) == {
+        "m1": REF.key,
+        "m2": REF.key,
+    }
+    assert await store.message_conversations("test", "W1", "C10", ["m1"]) == {"m1": neighbour.key}
+    assert await store.message_conversations("test", "W2", "C1", ["m1"]) == {}
+    assert await store.message_conversations("test", "W1", "C1", []) == {}
