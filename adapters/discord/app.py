@@ -97,7 +97,7 @@ class DiscordAdapter:
             recorded=recorded,
         )
         self.client.intake = self.intake
-        self.delivery = DiscordDelivery(self.client, options.staff_channel, self.link_of)
+        self.delivery = DiscordDelivery(self.client, options.staff_channel, self.link_of, roles)
         self.outreach = self.client.outreach = DiscordOutreach(self.client, self.places)
         self._task: asyncio.Task[None] | None = None
 

@@ -69,6 +69,10 @@ class FakeDiscord:
         self.received: list[Frame] = []
         self.guilds: list[Json] = [guild_payload()]
         self.channels: dict[str, Json] = {}  # served by GET /channels/{id}
+        # thread -> its members' user IDs, for GET /channels/{id}/thread-members (without
+        # the application's SERVER MEMBERS INTENT Discord refuses it: 403, as for others)
+        self.thread_members: dict[str, list[str]] = {}
+        self.member_roles: dict[str, list[str]] = {}  # user -> role IDs, where members are served
         self.closed_dms: set[str] = set()
         self.server_errors: dict[str, int] = {}  # path suffix -> 500s to answer first
         self.rate_limits: dict[str, int] = {}  # path suffix -> 429s to answer first
@@ -161,6 +165,14 @@ class FakeDiscord:
                 {**c, "id": snowflake(), "application_id": APP_ID, "version": snowflake()}
                 for c in body
             ]
+        if method == "GET" and parts[0] == "channels" and parts[-1] == "thread-members":
+            if parts[1] not in self.thread_members:
+                return 403, {"code": 50001, "message": "Missing Access"}
+            return 200, [
+                {"id": parts[1], "user_id": u, "join_timestamp": iso(), "flags": 0,
+                 "member": {**member_payload(self.member_roles.get(u)), "user": user_payload(u)}}
+                for u in self.thread_members[parts[1]]
+            ]  # fmt: skip
         if method == "GET" and parts[0] == "channels":
             channel = self.channels.get(parts[1])
             return (
