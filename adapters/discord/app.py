@@ -83,7 +83,7 @@ class DiscordAdapter:
             Feedback(feedback), group, options.guilds, direct_messages=practice is not None
         )
         if practice is not None:  # /coach practice, continued in a DM
-            self.client.practice = DiscordPractice(self.client, practice)
+            self.client.practice = DiscordPractice(self.client, practice, options.guilds)
             self.client.practice.register(group)
         self.places = Places(self.client)
         self.intake = Intake(
