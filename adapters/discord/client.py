@@ -168,12 +168,11 @@ class CoachClient(discord.Client):
 
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
         if self.intake is not None:
-            self.intake.delete((payload.message_id,), payload.guild_id, payload.channel_id)
+            self.intake.delete(payload.message_id, payload.guild_id, payload.channel_id)
 
     async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
-        """A moderator purging a channel: every message is a deletion."""
         if self.intake is not None:
-            self.intake.delete(payload.message_ids, payload.guild_id, payload.channel_id)
+            self.intake.bulk_delete(payload.message_ids, payload.guild_id, payload.channel_id)
 
     async def on_raw_thread_update(self, payload: discord.RawThreadUpdateEvent) -> None:
         metadata = payload.data.get("thread_metadata") or {}

@@ -116,7 +116,13 @@ class Intake:
             return
         self._put(_Edited(str(guild_id), str(channel_id), post))
 
-    def delete(self, message_ids: Iterable[int], guild_id: int | None, channel_id: int) -> None:
+    def delete(self, message_id: int, guild_id: int | None, channel_id: int) -> None:
+        self.bulk_delete((message_id,), guild_id, channel_id)
+
+    def bulk_delete(
+        self, message_ids: Iterable[int], guild_id: int | None, channel_id: int
+    ) -> None:
+        """Messages deleted together (a moderator purging a channel): one deletion each."""
         ids = tuple(str(m) for m in sorted(message_ids))
         if guild_id is not None and ids:
             self._put(_Deleted(str(guild_id), str(channel_id), ids, time.time()))
