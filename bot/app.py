@@ -105,7 +105,9 @@ class Bot:
             store_text=settings.storage.store_text,
         )
         bot = cls(config, store, runtime, commands)
-        bot.practice = practice_service(config, store, roles, clock, policy, engine.detectors)
+        bot.practice = practice_service(
+            config, store, roles, clock, policy, engine.detectors, commands.limiter
+        )
         if settings.slack.enabled:
             from bot.wiring import slack_adapter
 

@@ -18,7 +18,7 @@ from bot.clock import Clock
 from bot.customers import CustomerDesk
 from bot.history import HistoryLookup
 from bot.metrics import Metrics
-from bot.ratelimit import CommandLimiter
+from bot.ratelimit import CommandLimiter, person
 from bot.satisfaction import period_slice
 from bot.store.base import SliceFilter, Store
 from bot.summary import compute
@@ -56,7 +56,7 @@ class CommandService:
         allowed = self._allowed(request, supervisor)
         wait = 0.0
         if allowed and request.name in READS_STORE and not request.problem:
-            wait = self.limiter.wait_for(f"{request.platform}:{request.workspace}:{request.user}")
+            wait = self.limiter.wait_for(person(request.platform, request.workspace, request.user))
         await self.store.add_command(
             self.clock.now(), request.platform, request.user, request.name, allowed and not wait
         )

@@ -1,5 +1,7 @@
 """How often one person may ask the bot to read the store, and how many such reads run
-at once: no one's commands may stall coaching for everyone else."""
+at once: no one's commands may stall coaching for everyone else. ``/coach`` commands and
+``/coach practice`` share one budget per person; a person's direct messages to the bot
+(practice replies) have one of their own."""
 
 from __future__ import annotations
 
@@ -11,6 +13,12 @@ from bot.clock import Clock
 PER_USER = 5  # commands that read the store, per person ...
 WINDOW = 60.0  # ... in this many seconds
 AT_ONCE = 2  # such commands running at the same time, everyone together
+MESSAGES_PER_USER = 10  # direct messages to the bot answered per person and WINDOW
+
+
+def person(platform: str, workspace: str, user: str) -> str:
+    """Whose budget a command counts against."""
+    return f"{platform}:{workspace}:{user}"
 
 
 class CommandLimiter:

@@ -57,5 +57,11 @@ def discord_adapter(
         queue_size=config.settings.runtime.queue_size,
     )
     return DiscordAdapter(
-        options, roles, runtime, commands.handle, runtime.record_feedback, practice
+        options,
+        roles,
+        runtime,
+        commands.handle,
+        runtime.record_feedback,
+        practice,
+        recorded=runtime.store.message_conversations,  # edits/deletions after a restart
     )

@@ -13,6 +13,7 @@ import pytest
 
 from adapters.discord.commands import DEFAULT_PERMISSIONS, NOT_HERE
 from tests.fakes.discord import (
+    BOT_ID,
     GUILD,
     FakeDiscord,
     button_click,
@@ -89,7 +90,7 @@ STAFF_THREAD = "700000000000000031"  # a thread used as the staff channel
 @pytest.mark.parametrize(
     ("kind", "parent", "private"),
     [
-        (12, PUBLIC, True),  # a private thread: only its members see it, whatever the parent
+        (12, PUBLIC, True),  # a private thread of staff: only they see it, whatever the parent
         (11, PUBLIC, False),  # a public thread: whoever sees its channel sees it
         (11, STAFF, True),  # a public thread of a channel hidden from @everyone
     ],
@@ -103,6 +104,7 @@ async def test_a_thread_as_staff_channel_is_as_private_as_who_can_see_it(
     private: bool,
 ) -> None:
     fake.guilds[0]["threads"].append(thread_payload(STAFF_THREAD, parent, AGENT, "tips", kind))
+    fake.thread_members[STAFF_THREAD] = [AGENT, BOT_ID]  # a private thread's: staff only
     async with started(tmp_path, fake, monkeypatch, f'staff_channel = "{STAFF_THREAD}"') as r:
         if private:
             fake.closed_dms.add(AGENT)

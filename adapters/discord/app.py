@@ -25,7 +25,7 @@ from adapters.discord.client import CoachClient, configure_endpoints
 from adapters.discord.commands import Commands
 from adapters.discord.delivery import DiscordDelivery
 from adapters.discord.feedback import Feedback
-from adapters.discord.intake import Intake
+from adapters.discord.intake import Intake, Recorded
 from adapters.discord.outreach import DiscordOutreach
 from adapters.discord.places import Places
 from adapters.discord.practice import DiscordPractice
@@ -73,6 +73,7 @@ class DiscordAdapter:
         command_handler: CommandHandler,
         feedback: FeedbackHandler,
         practice: PracticeHandler | None = None,
+        recorded: Recorded | None = None,
     ) -> None:
         self.options, self.roles = options, roles
         _quiet_voice_warnings()
@@ -82,7 +83,7 @@ class DiscordAdapter:
             Feedback(feedback), group, options.guilds, direct_messages=practice is not None
         )
         if practice is not None:  # /coach practice, continued in a DM
-            self.client.practice = DiscordPractice(self.client, practice)
+            self.client.practice = DiscordPractice(self.client, practice, options.guilds)
             self.client.practice.register(group)
         self.places = Places(self.client)
         self.intake = Intake(
@@ -93,9 +94,10 @@ class DiscordAdapter:
             options.conversation_minutes * 60,
             options.queue_size,
             guilds=options.guilds,
+            recorded=recorded,
         )
         self.client.intake = self.intake
-        self.delivery = DiscordDelivery(self.client, options.staff_channel, self.link_of)
+        self.delivery = DiscordDelivery(self.client, options.staff_channel, self.link_of, roles)
         self.outreach = self.client.outreach = DiscordOutreach(self.client, self.places)
         self._task: asyncio.Task[None] | None = None
 

@@ -96,6 +96,8 @@ class CoachClient(discord.Client):
                 self.tree.copy_global_to(guild=guild)
                 await self.tree.sync(guild=guild)
             log.info("discord: /coach registered (%s)", ", ".join(self.guild_ids) or "global")
+            if self.guild_ids:
+                await self._remove_global_command()
         except discord.Forbidden as exc:
             log.warning(
                 "discord: /coach could not be registered (HTTP 403, code %s): invite the bot "
@@ -104,6 +106,14 @@ class CoachClient(discord.Client):
             )
         except Exception as exc:  # coaching works without the commands: never stop for them
             log.warning("discord: /coach could not be registered (%s)", type(exc).__name__)
+
+    async def _remove_global_command(self) -> None:
+        """A global /coach left by a run without ``guilds`` would still offer the command
+        in every server the bot is in (and twice in ours): with guilds, it goes."""
+        for command in await self.tree.fetch_commands():  # the global ones
+            if command.name == self.group.name:
+                await command.delete()
+                log.info("discord: the global /coach of an earlier run removed")
 
     async def close(self) -> None:
         if self._sync is not None:
@@ -159,6 +169,10 @@ class CoachClient(discord.Client):
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
         if self.intake is not None:
             self.intake.delete(payload.message_id, payload.guild_id, payload.channel_id)
+
+    async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
+        if self.intake is not None:
+            self.intake.bulk_delete(payload.message_ids, payload.guild_id, payload.channel_id)
 
     async def on_raw_thread_update(self, payload: discord.RawThreadUpdateEvent) -> None:
         metadata = payload.data.get("thread_metadata") or {}

@@ -91,6 +91,11 @@ def request_of(
     )
 
 
+def served(guilds: frozenset[str], guild_id: int | None) -> bool:
+    """Whether a command from ``guild_id`` is answered (``guilds`` empty: every server)."""
+    return not guilds or str(guild_id or "") in guilds
+
+
 class Commands:
     def __init__(
         self,
@@ -102,7 +107,7 @@ class Commands:
 
     async def answer(self, interaction: Interaction, request: CommandRequest) -> None:
         """Run the request; answer inline within the budget, else defer and follow up."""
-        if self.guilds and request.workspace not in self.guilds:
+        if not served(self.guilds, interaction.guild_id):
             await interaction.response.send_message(embed=report_embed(NOT_HERE), ephemeral=True)
             return
         work = asyncio.ensure_future(self._report(request))

@@ -5,9 +5,9 @@ agent, with a link to the conversation and helpful / not helpful buttons. When t
 agent's DMs are closed (403, code 50007) that is remembered for ``closed_dm_memory``
 seconds — Discord bans bots that make 10,000 invalid requests in 10 minutes — and the
 nudge goes to the configured private staff channel or thread, mentioning the agent (never
-when @everyone can see that channel, nor when it is the conversation's own); with no
-usable staff channel (or when it fails for good) it is kept for the agent's ``/coach
-inbox``.
+when anyone but agents and supervisors can view it — privacy.py — nor when it is the
+conversation's own); with no usable staff channel (or when it fails for good) it is kept
+for the agent's ``/coach inbox``.
 Temporary failures (5xx, timeouts, network) return RETRY: the runtime's outbox retries;
 rate limits (429) are waited out inside discord.py. Never posted in the conversation.
 """
@@ -22,8 +22,9 @@ from typing import Any
 import aiohttp
 import discord
 
-from adapters.base import DeliveryResult, DeliveryStatus
+from adapters.base import DeliveryResult, DeliveryStatus, Roles
 from adapters.discord import render
+from adapters.discord.privacy import Audience
 from coaching.types import Nudge
 
 log = logging.getLogger("coach.discord")
@@ -47,9 +48,11 @@ class DiscordDelivery:
         client: discord.Client,
         staff_channel: str,
         link_of: LinkOf,
+        roles: Roles,
         closed_dm_memory: float = CLOSED_DM_MEMORY,
     ) -> None:
         self.client, self.staff_channel, self.link_of = client, staff_channel, link_of
+        self.audience = Audience(client, roles)
         self.closed_dm_memory = closed_dm_memory
         self._closed_until: dict[str, float] = {}
         self._staff_paused_until = 0.0
@@ -117,10 +120,12 @@ class DiscordDelivery:
             if guild is None or str(guild.id) != conversation.workspace:
                 log.info("nudge %s: the staff channel is in another server", nudge.nudge_id)
                 return None
-            if everyone_can_see(channel):
+            outsiders = await self.audience.outsiders(channel)
+            if outsiders:
                 log.warning(
-                    "staff channel %s is visible to @everyone: nudge %s not posted there",
+                    "staff channel %s is not private (%s): nudge %s not posted there",
                     self.staff_channel,
+                    outsiders,
                     nudge.nudge_id,
                 )
                 return None
@@ -146,21 +151,6 @@ class DiscordDelivery:
         except (AttributeError, ValueError) as exc:  # not a channel one can post in
             log.warning("staff channel %s unusable (%s)", self.staff_channel, type(exc).__name__)
             return None
-
-
-def everyone_can_see(channel: Any) -> bool:
-    """Whether @everyone may view ``channel`` (a thread: its parent; a private thread is
-    seen only by its members). When the server's roles or the parent are unknown, it is
-    assumed they can: a tip is never posted where it cannot be shown to be private."""
-    guild = getattr(channel, "guild", None)
-    everyone = guild.get_role(guild.id) if guild is not None else None
-    if isinstance(channel, discord.Thread):
-        if channel.type is discord.ChannelType.private_thread:
-            return False
-        channel = channel.parent
-    if everyone is None or channel is None or not hasattr(channel, "permissions_for"):
-        return True
-    return bool(channel.permissions_for(everyone).view_channel)
 
 
 def _temporary(exc: discord.HTTPException, route: str) -> DeliveryResult | None:

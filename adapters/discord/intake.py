@@ -8,6 +8,11 @@ The gateway has no acknowledgement and does not redeliver: events the bot refuse
 (store unavailable, backlog full) stay at the head of the queue and are offered again,
 in order, until stored. Nothing here blocks the gateway; a full queue drops the event
 with a warning (``dropped`` in /healthz).
+
+An edit or a deletion (one message, or a moderator's bulk delete) belongs to the
+conversation its message was recorded in: a thread's is the thread; a plain channel's is
+remembered in memory and, once forgotten (a restart, a full map), asked of the store by
+message ID (``recorded``), so the stored text is replaced or removed all the same.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +37,9 @@ from coaching.types import ConversationRef, Event, Role
 log = logging.getLogger("coach.discord")
 
 RETRY_MAX = 5.0  # seconds between offers of events the bot could not store
+
+# (platform, guild, channel, message IDs) -> {message ID: conversation key} as recorded
+Recorded = Callable[[str, str, str, Sequence[str]], Awaitable[Mapping[str, str]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +60,7 @@ class _Edited:
 class _Deleted:
     guild: str
     channel: str
-    message_id: str
+    message_ids: tuple[str, ...]  # one, or a bulk delete's
     at: float
 
 
@@ -77,9 +85,11 @@ class Intake:
         window: float,
         queue_size: int = 10_000,
         guilds: frozenset[str] = frozenset(),
+        recorded: Recorded | None = None,
     ) -> None:
         self.sink, self.roles, self.places, self.watched = sink, roles, places, watched
         self.guilds = guilds  # the servers coached (empty: every server the bot is in)
+        self.recorded = recorded
         self.plain = PlainChannelConversations(window)
         self.self_id: str | None = None
         self.dropped = 0
@@ -107,8 +117,15 @@ class Intake:
         self._put(_Edited(str(guild_id), str(channel_id), post))
 
     def delete(self, message_id: int, guild_id: int | None, channel_id: int) -> None:
-        if guild_id is not None:
-            self._put(_Deleted(str(guild_id), str(channel_id), str(message_id), time.time()))
+        self.bulk_delete((message_id,), guild_id, channel_id)
+
+    def bulk_delete(
+        self, message_ids: Iterable[int], guild_id: int | None, channel_id: int
+    ) -> None:
+        """Messages deleted together (a moderator purging a channel): one deletion each."""
+        ids = tuple(str(m) for m in sorted(message_ids))
+        if guild_id is not None and ids:
+            self._put(_Deleted(str(guild_id), str(channel_id), ids, time.time()))
 
     def archived(self, guild: int, thread: int, parent: int, archived_at: Any) -> None:
         """A thread or forum post was archived (closed by a helper, or inactive): the
@@ -157,13 +174,13 @@ class Intake:
             while not self._queue.empty():
                 items.append(self._queue.get_nowait())
             try:
-                events = [e for e in [await self._translated(item) for item in items] if e]
+                events = [e for item in items for e in await self._translated(item)]
                 await self._hand_over(events)
             finally:
                 for _ in items:
                     self._queue.task_done()
 
-    async def _translated(self, item: _Item) -> Event | None:
+    async def _translated(self, item: _Item) -> list[Event]:
         try:
             return await self._translate(item)
         except Exception as exc:  # one bad event must not stop the intake
@@ -173,7 +190,7 @@ class Intake:
                 type(exc).__name__,
             )
             log.debug("intake traceback", exc_info=True)
-            return None
+            return []
 
     async def _hand_over(self, events: list[Event]) -> None:
         """Submit in order; offer what was refused again (in order) until it is stored."""
@@ -186,27 +203,30 @@ class Intake:
                 await asyncio.sleep(delay)  # the store or the backlog needs time
                 delay = min(delay * 2, RETRY_MAX)
 
-    async def _translate(self, item: _Item) -> Event | None:
+    async def _translate(self, item: _Item) -> list[Event]:
         if isinstance(item, _Archived):
             place = self.places.thread_place(item.guild, item.thread, item.parent)
             if not place.watched(self.watched):
-                return None
-            return translate.closed(place.conversation(item.thread), item.at)
+                return []
+            return [translate.closed(place.conversation(item.thread), item.at)]
         place = await self.places.resolve(item.guild, item.channel)
         if not place.watched(self.watched):
             log.debug("discord channel %s not watched", item.channel)
-            return None
+            return []
         if isinstance(item, _Posted):
-            return self._posted(place, item.post)
-        message_id = item.post.message_id if isinstance(item, _Edited) else item.message_id
-        ref = self._known_conversation(place, message_id)
-        if ref is None:
-            log.debug("discord edit/deletion of unknown message %s skipped", message_id)
-            return None
+            posted = self._posted(place, item.post)
+            return [posted] if posted is not None else []
+        ids = item.message_ids if isinstance(item, _Deleted) else (item.post.message_id,)
+        refs = await self._conversations(place, ids)
+        if len(refs) < len(ids):
+            log.debug("discord edit/deletion of %d unknown messages skipped", len(ids) - len(refs))
         if isinstance(item, _Deleted):
-            return translate.deleted(ref, item.message_id, item.at)
-        role = self._roles_seen.get(message_id) or self._role(item.post)
-        return translate.edited(ref, item.post, role)
+            return [translate.deleted(refs[m], m, item.at) for m in ids if m in refs]
+        ref = refs.get(item.post.message_id)
+        if ref is None:
+            return []
+        role = self._roles_seen.get(item.post.message_id) or self._role(item.post)
+        return [translate.edited(ref, item.post, role)]
 
     def _posted(self, place: Place, post: Post) -> Event | None:
         role = self._role(post)
@@ -226,9 +246,19 @@ class Intake:
         self._roles_seen.set(post.message_id, role)
         return translate.posted(place.conversation(thread), post, role)
 
-    def _known_conversation(self, place: Place, message_id: str) -> ConversationRef | None:
-        thread = place.thread or self.plain.lookup(message_id)
-        return place.conversation(thread) if thread is not None else None
+    async def _conversations(
+        self, place: Place, message_ids: Sequence[str]
+    ) -> dict[str, ConversationRef]:
+        """The conversation of each message seen before: its thread; in a plain channel,
+        what memory holds, else what the store recorded."""
+        if place.thread is not None:
+            return {m: place.conversation(place.thread) for m in message_ids}
+        refs = {m: place.conversation(c) for m in message_ids if (c := self.plain.lookup(m))}
+        forgotten = [m for m in message_ids if m not in refs]
+        if forgotten and self.recorded is not None:
+            found = await self.recorded(translate.PLATFORM, place.guild, place.channel, forgotten)
+            refs |= {m: ConversationRef.from_key(key) for m, key in found.items()}
+        return refs
 
     def _role(self, post: Post) -> Role:
         agent = self.roles.is_agent(post.author, post.role_ids)

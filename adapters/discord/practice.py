@@ -3,8 +3,10 @@
 The subcommand's answer is ephemeral; the role-play (briefing, the simulated customer,
 the live coach's tips, the scorecard) goes to the agent by DM, and the agent's DM
 replies come back here (the ``DIRECT_MESSAGES`` intent; in a DM the text needs no
-privileged intent). A DM is never handed to the support intake. When the agent's DMs are
-closed, the command's follow-up says how to open them.
+privileged intent). A DM is never handed to the support intake, and is answered only
+when its sender is a member of a coached server (members.py); the command is answered
+only in those servers (``[discord] guilds``), like every ``/coach`` command. When the
+agent's DMs are closed, the command's follow-up says how to open them.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from collections.abc import Sequence
 import discord
 from discord import app_commands
 
+from adapters.discord.commands import NOT_HERE, served
+from adapters.discord.members import Membership
 from adapters.discord.render import clean, report_embed
 from adapters.discord.translate import PLATFORM, role_ids
 from adapters.practice import (
@@ -43,9 +47,12 @@ def is_direct_message(message: discord.Message) -> bool:
 
 
 class DiscordPractice:
-    def __init__(self, client: discord.Client, handler: PracticeHandler) -> None:
-        self.client, self.handler = client, handler
+    def __init__(
+        self, client: discord.Client, handler: PracticeHandler, guilds: frozenset[str]
+    ) -> None:
+        self.client, self.handler, self.guilds = client, handler, guilds
         self.budget = COMMAND_BUDGET
+        self.membership = Membership(client, guilds)
 
     def register(self, group: app_commands.Group) -> None:
         """``/coach practice [scenario]`` on the ``/coach`` group."""
@@ -61,6 +68,9 @@ class DiscordPractice:
             await answer(interaction, scenario or "")
 
     async def on_command(self, interaction: Interaction, args: str) -> None:
+        if not served(self.guilds, interaction.guild_id):
+            await interaction.response.send_message(embed=report_embed(NOT_HERE), ephemeral=True)
+            return
         request = PracticeCommand(
             PLATFORM,
             str(interaction.guild_id or ""),
@@ -90,6 +100,11 @@ class DiscordPractice:
     async def on_message(self, message: discord.Message) -> None:
         if message.author.bot or message.author == self.client.user:
             return  # the bot's own messages in the DM
+        if not await self.membership.coached(message.author.id):
+            log.info(
+                "practice: DM from %s, no member of a coached server, ignored", message.author.id
+            )
+            return
         request = PracticeMessage(
             PLATFORM, str(message.author.id), str(message.id), message.content
         )

@@ -1,9 +1,11 @@
 """``/coach practice`` and the direct messages that continue it, for every chat platform.
 
 Who: agents and supervisors (by the configured IDs and groups); the command is audited
-like every ``/coach`` command. A session starts from the command (where the platform
-tells us the user's groups) and continues in a direct message: only someone with a
-session running gets an answer there, and a message is never logged above DEBUG.
+like every ``/coach`` command and counts against the same per-person limit
+(bot/ratelimit.py). A session starts from the command (where the platform tells us the
+user's groups) and continues in a direct message: only someone with a session running
+gets an answer there, a person's direct messages beyond their own limit get none, and a
+message is never logged above DEBUG.
 
 One reply at a time per agent: replies are judged in turn within a process, and saved
 only over the session version they were judged on (coaching/practice and
@@ -17,15 +19,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 from adapters.base import Period, Report, Roles
 from adapters.practice import PracticeAnswer, PracticeCommand, PracticeMessage
+from bot import reports as command_reports
 from bot.clock import Clock
 from bot.practice import library, reports
 from bot.practice.library import Library
 from bot.practice.store import PracticeStore, Result, for_store
+from bot.ratelimit import MESSAGES_PER_USER, CommandLimiter, person
 from bot.store.base import Store
 from coaching.engine import MessageDetectors
 from coaching.policy import Policy
@@ -59,9 +64,12 @@ class PracticeService:
         options: PracticeOptions | None = None,
         audit: Audit | None = None,
         detectors: MessageDetectors | None = None,
+        limiter: CommandLimiter | None = None,
     ) -> None:
         self.library, self.store, self.roles, self.clock = library, store, roles, clock
         self.options = options or PracticeOptions()
+        self.limiter = limiter or CommandLimiter(clock)  # shared with /coach's commands
+        self.messages = CommandLimiter(clock, per_user=MESSAGES_PER_USER)
         self.roleplay = Roleplay(policy, detectors)
         self.audit = audit
         self._locks: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
@@ -72,12 +80,18 @@ class PracticeService:
         words = request.args.split()
         sub = words[0].lower() if words else ""
         allowed = self.options.enabled and self.roles.is_agent(request.user, request.user_groups)
+        wait = 0.0
+        if allowed:
+            wait = self.limiter.wait_for(person(request.platform, request.workspace, request.user))
         if self.audit is not None:
-            await self.audit(self.clock.now(), request.platform, request.user, "practice", allowed)
+            ok = allowed and not wait
+            await self.audit(self.clock.now(), request.platform, request.user, "practice", ok)
         if not self.options.enabled:
             return PracticeAnswer(reports.TURNED_OFF)
         if not allowed:
             return PracticeAnswer(reports.ONLY_AGENTS)
+        if wait:
+            return PracticeAnswer(command_reports.slow_down(math.ceil(wait)))
         if sub == "help" or len(words) > 2 or (len(words) == 2 and sub != "team"):
             problem = "" if sub == "help" else f"I didn't understand `{request.args[:40]}`."
             return PracticeAnswer(reports.help_report(problem))
@@ -140,6 +154,9 @@ class PracticeService:
 
     async def message(self, message: PracticeMessage) -> PracticeAnswer:
         if not self.options.enabled:
+            return PracticeAnswer()
+        if self.messages.wait_for(f"{message.platform}:{message.user}"):
+            log.info("practice: a direct message from %s not answered (too many)", message.user)
             return PracticeAnswer()
         log.debug("practice reply from %s: %r", message.user, message.text)
         return await self._answer(message.platform, message.user, message.message_id, message.text)
@@ -218,13 +235,23 @@ def practice_service(
     clock: Clock,
     policy: Policy,
     detectors: MessageDetectors | None = None,
+    limiter: CommandLimiter | None = None,
 ) -> PracticeService:
-    """The service ``coach run`` offers its chat adapters, from the settings."""
+    """The service ``coach run`` offers its chat adapters, from the settings (``limiter``:
+    the one ``/coach``'s commands count against)."""
     settings = config.settings.practice
     scenarios = library.load(library.scenarios_dir(config))
     for problem in scenarios.problems:
         log.warning("practice scenarios: %s", problem)
     options = PracticeOptions(settings.enabled, settings.share_with_supervisors)
     return PracticeService(
-        scenarios, for_store(store), roles, clock, policy, options, store.add_command, detectors
+        scenarios,
+        for_store(store),
+        roles,
+        clock,
+        policy,
+        options,
+        store.add_command,
+        detectors,
+        limiter,
     )

@@ -275,6 +275,14 @@ class Store(Protocol):
         """Nudges kept for an agent who could not be reached privately."""
         ...
 
+    async def message_conversations(
+        self, platform: str, workspace: str, channel: str, message_ids: Sequence[str]
+    ) -> dict[str, str]:
+        """The conversation key each of these messages of one channel was recorded in
+        (messages not recorded are left out): where an edit or a deletion belongs when the
+        adapter no longer remembers it (a restart)."""
+        ...
+
     async def installation_key(self) -> bytes:
         """This installation's secret key (made once, then shared by every replica): it
         makes nudge ids that outsiders cannot work out."""

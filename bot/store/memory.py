@@ -297,6 +297,16 @@ class MemoryStore:
         kept.sort(key=lambda r: r.created_at, reverse=True)
         return [self.payloads[r.nudge_id] for r in kept[:limit]]
 
+    async def message_conversations(
+        self, platform: str, workspace: str, channel: str, message_ids: Sequence[str]
+    ) -> dict[str, str]:
+        prefix, wanted = f"{platform}:{workspace}:{channel}:", set(message_ids)
+        return {
+            e.message_id: e.conversation
+            for e in self.events
+            if e.message_id in wanted and e.conversation.startswith(prefix)
+        }
+
     async def installation_key(self) -> bytes:
         return self._key
 

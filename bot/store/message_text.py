@@ -6,6 +6,7 @@ the earlier text is gone in the same commit that records the change.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,6 +14,23 @@ from sqlalchemy.engine import Connection
 
 from bot.store.schema import events
 from coaching.types import ConversationRef
+
+
+def _in_channel(prefix: str) -> sa.ColumnElement[bool]:
+    """Events of the channel whose conversation keys start with ``prefix``."""
+    return sa.func.substr(events.c.conversation, 1, len(prefix)) == prefix
+
+
+def conversations_of(conn: Connection, prefix: str, message_ids: Sequence[str]) -> dict[str, str]:
+    """Message ID -> the conversation it was recorded in, for messages of one channel
+    (``prefix``: ``platform:workspace:channel:``)."""
+    if not message_ids:
+        return {}
+    e = events.c
+    found = sa.select(e.message_id, e.conversation).where(
+        e.message_id.in_(list(message_ids)), _in_channel(prefix)
+    )
+    return {str(m): str(c) for m, c in conn.execute(found)}
 
 
 def supersede_text(conn: Connection, event: dict[str, Any]) -> None:
@@ -31,7 +49,7 @@ def supersede_text(conn: Connection, event: dict[str, Any]) -> None:
     channel = f"{ref.platform}:{ref.workspace}:{ref.channel}:"
     message = (
         (e.message_id == event["message_id"])  # uses ix_events_message_id
-        & (sa.func.substr(e.conversation, 1, len(channel)) == channel)
+        & _in_channel(channel)
         & (e.event_id != event["event_id"])
     )
     if kind in ("edited", "deleted"):

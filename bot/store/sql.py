@@ -31,7 +31,7 @@ from typing import Any, TypeVar
 from sqlalchemy.engine import Connection
 
 from bot.records import EventRecord, FeedbackRecord, SignalRecord
-from bot.store import customers_sql, inbox_sql, outbox_sql, queries, schema
+from bot.store import customers_sql, inbox_sql, message_text, outbox_sql, queries, schema
 from bot.store.base import (
     DeadLetter,
     Finished,
@@ -222,6 +222,12 @@ class SqlStore:
 
     async def inbox(self, agent: str, limit: int = 10) -> list[Nudge]:
         return await self.runner.read(lambda conn: queries.inbox(conn, agent, limit))
+
+    async def message_conversations(
+        self, platform: str, workspace: str, channel: str, message_ids: Sequence[str]
+    ) -> dict[str, str]:
+        prefix, ids = f"{platform}:{workspace}:{channel}:", list(message_ids)
+        return await self.runner.read(lambda conn: message_text.conversations_of(conn, prefix, ids))
 
     async def installation_key(self) -> bytes:
         new = secrets.token_hex(32)

@@ -2,7 +2,8 @@
 client with no network and no token.
 
 REST (``/api/v10/...``): the calls discord.py makes for this bot — login (``users/@me``,
-``oauth2/applications/@me``), command sync, ``GET channels/{id}``, opening DMs, sending
+``oauth2/applications/@me``), command sync (and the global commands: listed, deleted),
+``GET channels/{id}``, a thread's members, a guild member, opening DMs, sending
 messages, interaction callbacks and follow-ups. Every call is recorded; members listed
 in ``closed_dms`` get 403 / code 50007 like Discord when their DMs are closed.
 
@@ -69,6 +70,13 @@ class FakeDiscord:
         self.received: list[Frame] = []
         self.guilds: list[Json] = [guild_payload()]
         self.channels: dict[str, Json] = {}  # served by GET /channels/{id}
+        # thread -> its members' user IDs, for GET /channels/{id}/thread-members (without
+        # the application's SERVER MEMBERS INTENT Discord refuses it: 403, as for others)
+        self.thread_members: dict[str, list[str]] = {}
+        self.member_roles: dict[str, list[str]] = {}  # user -> role IDs, where members are served
+        self.global_commands: list[Json] = []  # the application's global commands
+        # guild -> its members (a guild not listed here has everyone as a member)
+        self.guild_members: dict[str, set[str]] = {}
         self.closed_dms: set[str] = set()
         self.server_errors: dict[str, int] = {}  # path suffix -> 500s to answer first
         self.rate_limits: dict[str, int] = {}  # path suffix -> 429s to answer first
@@ -157,10 +165,31 @@ class FakeDiscord:
         if path == "/oauth2/applications/@me":
             return 200, application_payload()
         if method == "PUT" and parts[0] == "applications":
-            return 200, [
+            synced = [
                 {**c, "id": snowflake(), "application_id": APP_ID, "version": snowflake()}
                 for c in body
             ]
+            if parts[2:3] == ["commands"]:  # global, not /guilds/{id}/commands
+                self.global_commands = synced
+            return 200, synced
+        if parts[0] == "applications" and parts[2:3] == ["commands"] and method == "GET":
+            return 200, self.global_commands
+        if parts[0] == "applications" and parts[2:3] == ["commands"] and method == "DELETE":
+            self.global_commands = [c for c in self.global_commands if c["id"] != parts[3]]
+            return 200, None
+        if method == "GET" and parts[0] == "guilds" and parts[2:3] == ["members"]:
+            guild, user = parts[1], parts[3]
+            if user not in self.guild_members.get(guild, {user}):
+                return 404, {"code": 10007, "message": "Unknown Member"}
+            return 200, {**member_payload(self.member_roles.get(user)), "user": user_payload(user)}
+        if method == "GET" and parts[0] == "channels" and parts[-1] == "thread-members":
+            if parts[1] not in self.thread_members:
+                return 403, {"code": 50001, "message": "Missing Access"}
+            return 200, [
+                {"id": parts[1], "user_id": u, "join_timestamp": iso(), "flags": 0,
+                 "member": {**member_payload(self.member_roles.get(u)), "user": user_payload(u)}}
+                for u in self.thread_members[parts[1]]
+            ]  # fmt: skip
         if method == "GET" and parts[0] == "channels":
             channel = self.channels.get(parts[1])
             return (
