@@ -4,6 +4,7 @@ there has its test here (so the README cannot promise what nothing checks)."""
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import io
 import json
@@ -13,6 +14,7 @@ import sqlite3
 import stat
 import sys
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -51,15 +53,34 @@ from coaching.types import (
 )
 from config import ConfigError, load
 from config.settings import StorageSettings
+from tests.fakes.discord import BOT_ID, FakeDiscord, channel_payload, guild_payload
 from tests.fakes.slack import FakeSlack
 from tests.helpers import CONV, Script, ScriptedDetectors
 from tests.test_discord import AGENT as DISCORD_AGENT
 from tests.test_discord import ANGRY, CUSTOMER, SUPERVISOR, open_thread, serving, started
+from tests.test_discord import guild as discord_guild
+from tests.test_discord_allowlist import (
+    test_dms_are_answered_only_for_members_of_a_configured_server as _dms_from_members_only,
+)
+from tests.test_discord_allowlist import (
+    test_dms_are_rate_limited_per_person as _dms_rate_limited,
+)
+from tests.test_discord_allowlist import (
+    test_practice_is_not_served_in_a_server_that_is_not_configured as _practice_elsewhere,
+)
+from tests.test_discord_guards import OTHER_CHANNEL, OTHER_GUILD
 from tests.test_discord_guards import (
     test_a_staff_channel_everyone_can_see_is_never_used as _staff_channel_everyone_sees,
 )
 from tests.test_discord_guards import (
     test_the_conversations_own_channel_is_never_the_staff_channel as _staff_channel_own,
+)
+from tests.test_discord_staff_privacy import MEMBERS, MEMBERS_ROLE, allow
+from tests.test_discord_staff_privacy import (
+    test_a_private_thread_is_judged_by_its_members as _private_thread_check,
+)
+from tests.test_discord_staff_privacy import (
+    test_a_staff_channel_is_used_only_when_nobody_but_staff_can_view_it as _staff_channel_check,
 )
 from tests.test_operations import (
     test_health_and_metrics_have_a_loopback_listener_of_their_own as _ops_listener,
@@ -141,9 +162,9 @@ async def test_nudges_go_only_to_the_agent(tmp_path: Path, monkeypatch: pytest.M
 
 
 async def test_tips_never_reach_customers_former_members_or_public_channels(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A tip never goes to anyone who wrote in the conversation as a customer, to a Slack agent who is no longer in the channel, or to a Discord staff channel that @everyone can see or that is the conversation's own."""
+    """A tip never goes to anyone who wrote in the conversation as a customer, to a Slack agent who is no longer in the channel, or to a Discord staff channel that anyone but agents and supervisors can view (any role, Administrator roles included, or a member let in) or that is the conversation's own; a private thread is used only when all its members are agents or supervisors."""
     engine = Engine(Policy(cooldown=0), ScriptedDetectors({"angry": 0.9}))
     state = None
     for n, (who, role, text) in enumerate(
@@ -170,9 +191,31 @@ async def test_tips_never_reach_customers_former_members_or_public_channels(
         assert fake.of("chat.postMessage") == [] and fake.of("conversations.open") == []
     finally:
         await fake.stop()
+    # a channel hidden from @everyone but open to a role customers hold; a private thread
+    # a customer was added to
+    staff_only = FakeDiscord()
+    for folder in ("members", "thread"):
+        (tmp_path / folder).mkdir()
+    try:
+        await _staff_channel_check(
+            tmp_path / "members",
+            staff_only,
+            monkeypatch,
+            caplog,
+            [MEMBERS_ROLE],
+            [allow(MEMBERS, 0)],
+            False,
+        )
+    finally:
+        await staff_only.stop()
+    thread = FakeDiscord()
+    try:
+        members = [DISCORD_AGENT, CUSTOMER, BOT_ID]
+        await _private_thread_check(tmp_path / "thread", thread, monkeypatch, members, [], 0, False)
+    finally:
+        await thread.stop()
     for check in (_staff_channel_everyone_sees, _staff_channel_own):
         async with serving() as discord:
-            from tests.fakes.discord import channel_payload, guild_payload
 
             other = guild_payload("100000000000000077")
             other["channels"] = [channel_payload("600000000000000077", "general")]
@@ -226,8 +269,10 @@ async def test_summaries_only_to_supervisors(
         assert answer["data"]["flags"] == 64  # ephemeral
 
 
-def test_discord_commands_hidden_and_other_servers_unread() -> None:
-    """On Discord, `/coach` is hidden from members until a server admin allows roles, and servers not listed in `[discord] guilds` are not read at all."""
+async def test_discord_commands_hidden_and_other_servers_unread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """On Discord, `/coach` is hidden from members until a server admin allows roles, servers not listed in `[discord] guilds` are not read at all (nor served `/coach practice`), and DMs are answered only for members of those servers, at most 10 per person a minute."""
 
     async def nothing(_: Any) -> Any:
         return None
@@ -246,6 +291,29 @@ def test_discord_commands_hidden_and_other_servers_unread() -> None:
     allowed = Intake(Sink(), Roles(), None, frozenset(), 60, guilds=frozenset({"7"}))  # type: ignore[arg-type]
     allowed.delete(1, 7, 5)
     assert allowed.depth == 1
+    for check in (_practice_elsewhere, _dms_from_members_only, _dms_rate_limited):
+        async with _with_a_stranger_server() as discord:
+            folder = tmp_path / check.__name__
+            folder.mkdir()
+            if "caplog" in inspect.signature(check).parameters:
+                await check(folder, discord, monkeypatch, caplog)
+            else:
+                await check(folder, discord, monkeypatch)
+
+
+@contextlib.asynccontextmanager
+async def _with_a_stranger_server() -> AsyncIterator[FakeDiscord]:
+    """The support server and one someone else added the bot to (tests/test_discord_guards)."""
+    fake = FakeDiscord()
+    discord_guild(fake)
+    stranger = guild_payload(OTHER_GUILD)
+    stranger["channels"] = [{**channel_payload(OTHER_CHANNEL, "general"), "guild_id": OTHER_GUILD}]
+    fake.guilds.append(stranger)
+    await fake.start()
+    try:
+        yield fake
+    finally:
+        await fake.stop()
 
 
 # --- what is stored ----------------------------------------------------------------------------
@@ -362,6 +430,8 @@ async def test_what_else_is_stored(tmp_path: Path) -> None:
         # the write-ahead inbox: an event's row (text included) only until it is processed
         "inbox_events": ["seq", "event_id", "conversation", "payload", "received_at"],
         "inbox_leases": ["conversation", "owner", "until"],
+        # events set aside as poison: IDs, the failure's type and location, times; no text
+        "dead_letters": ["event_id", "conversation", "reason", "received_at", "at"],
         "conversations": [
             "key",
             "platform",
