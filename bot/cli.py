@@ -202,6 +202,8 @@ def _check_config(args: argparse.Namespace) -> int:
     if s.digest.channel:
         d = s.digest
         digest = f"{d.weekday}s at {d.hour}:00 to {d.platform} channel {d.channel}"
+        counted = f"workspace {d.workspace}" if d.workspace else "SLACK_BOT_TOKEN's workspace"
+        digest += f", counting only {counted}"
     out.print(f"  survey:  {survey}")
     out.print(f"  digest:  {digest}")
     roles = s.roles

@@ -139,7 +139,8 @@ Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "satur
 
 
 class DigestSettings(_Section):
-    """A weekly digest for a team channel: figures and highlights, no customer words."""
+    """A weekly digest for a team channel: figures and highlights, no customer words, of
+    one workspace's conversations (config/load.py requires or defaults ``workspace``)."""
 
     channel: str = Field(
         "", description="team channel ID (Slack C.../G..., Discord digits); empty = off"
@@ -149,6 +150,11 @@ class DigestSettings(_Section):
     name_agents: bool = Field(False, description="mention the agents in highlights")
     quote_replies: bool = Field(
         False, description="quote acknowledging replies (also needs [storage] store_text)"
+    )
+    workspace: str = Field(
+        "",
+        description="the Slack team ID (T...) or Discord server ID whose conversations it "
+        "counts; needed when several are served",
     )
 
     @property
@@ -163,6 +169,13 @@ class DigestSettings(_Section):
             raise ValueError(
                 "must be a channel ID: a Slack one (C0123ABCD) or a Discord one (digits)"
             )
+        return value
+
+    @field_validator("workspace")
+    @classmethod
+    def _workspace_id(cls, value: str) -> str:
+        if value and not re.fullmatch(r"\d{15,22}|[TE][A-Z0-9]+", value):
+            raise ValueError("must be a Slack team ID (T0123ABCD) or a Discord server ID (digits)")
         return value
 
 
