@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from config.secrets import parsed_url
+
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -111,8 +113,15 @@ class StorageSettings(_Section):
     @field_validator("url")
     @classmethod
     def _known_database(cls, value: str) -> str:
-        scheme = value.split("://", 1)[0].split("+", 1)[0].lower() if "://" in value else ""
-        if value and scheme not in ("sqlite", "postgresql", "postgres", "memory"):
+        if not value:
+            return value
+        parsed = parsed_url(value)  # as the store will read it
+        if parsed is None:
+            raise ValueError(
+                "cannot be read as a database URL (an @ in the user name or password must "
+                "be written %40)"
+            )
+        if parsed.get_backend_name() not in ("sqlite", "postgresql", "postgres", "memory"):
             raise ValueError(
                 "must be a SQLite or PostgreSQL URL: sqlite:////path/to/coach.db or "
                 "postgresql://user:password@host:5432/database"
