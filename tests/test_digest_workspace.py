@@ -20,7 +20,7 @@ from config import load
 from tests.fakes import discord as dfake
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.slack import FakeSlack, message_event
-from tests.pg import fresh_schema
+from tests.pg import storage_url  # noqa: F401  (a fixture)
 from tests.test_discord import AGENT as D_AGENT
 from tests.test_discord import CUSTOMER as D_CUSTOMER
 from tests.test_discord import STAFF, THREAD, write_config
@@ -34,16 +34,6 @@ CALM = "Thanks, that fixed it. That's all, bye!"
 SORRY = "I'm so sorry you've had to ask three times, that's really frustrating."
 OTHER_AGENT, OTHER_CUSTOMER = "UAGENTB", "UCUSTB"
 OTHER_WORDS = "Team B's own fix, never to be shown to team A"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def storage(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """A ``[storage] url`` kept across the bot's restarts (a fresh PostgreSQL schema)."""
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path}/coach.db"
-        return
-    async with fresh_schema() as target:
-        yield f"{target.url}?search_path={target.schema}"
 
 
 def due_now() -> tuple[str, int, float]:
@@ -90,14 +80,17 @@ async def slack_thread(
 
 
 async def test_a_slack_digest_counts_names_and_quotes_only_its_own_workspace(
-    tmp_path: Path, slack: FakeSlack, monkeypatch: pytest.MonkeyPatch, storage: str
+    tmp_path: Path,
+    slack: FakeSlack,
+    monkeypatch: pytest.MonkeyPatch,
+    storage_url: str,  # noqa: F811
 ) -> None:
     fake, (weekday, hour, at) = slack, due_now()
 
     def settings(extra: str) -> Path:
         path = config(tmp_path, fake, extra)
         text = path.read_text().replace(
-            'url = "memory://"', f'url = "{storage}"\nstore_text = true'
+            'url = "memory://"', f'url = "{storage_url}"\nstore_text = true'
         )
         path.write_text(
             text.replace(f'agents = ["{AGENT}"]', f'agents = ["{AGENT}", "{OTHER_AGENT}"]')
@@ -161,14 +154,14 @@ async def two_servers() -> AsyncIterator[FakeDiscord]:
 
 @contextlib.asynccontextmanager
 async def discord_bot(
-    tmp_path: Path, fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch, storage: str, extra: str
+    tmp_path: Path, fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch, url: str, extra: str
 ) -> AsyncIterator[DRunning]:
     path = write_config(tmp_path, fake, extra)
     text = path.read_text().replace(
         f'guilds = ["{dfake.GUILD}"]', f'guilds = ["{dfake.GUILD}", "{OTHER_GUILD}"]'
     )
     text = text.replace(f'agents = ["{D_AGENT}"]', f'agents = ["{D_AGENT}", "{D_OTHER_AGENT}"]')
-    path.write_text(text.replace('url = "memory://"', f'url = "{storage}"\nstore_text = true'))
+    path.write_text(text.replace('url = "memory://"', f'url = "{url}"\nstore_text = true'))
     monkeypatch.setenv("DISCORD_TOKEN", "test-token.discord.fake")
     bot = await Bot.build(load(path))
     await bot.start()
@@ -190,12 +183,15 @@ async def discord_thread(
 
 
 async def test_a_discord_digest_counts_names_and_quotes_only_its_own_server(
-    tmp_path: Path, two_servers: FakeDiscord, monkeypatch: pytest.MonkeyPatch, storage: str
+    tmp_path: Path,
+    two_servers: FakeDiscord,
+    monkeypatch: pytest.MonkeyPatch,
+    storage_url: str,  # noqa: F811
 ) -> None:
     fake = two_servers
     weekday, hour, at = due_now()
     quoted = f"{SORRY} @everyone <@{D_CUSTOMER}> <@&{ROLE}> @here"
-    async with discord_bot(tmp_path, fake, monkeypatch, storage, "") as r:
+    async with discord_bot(tmp_path, fake, monkeypatch, storage_url, "") as r:
         await discord_thread(r, (dfake.GUILD, THREAD), (D_CUSTOMER, D_AGENT), quoted, at)
         other = (D_OTHER_CUSTOMER, D_OTHER_AGENT)
         for n in range(2):
@@ -205,7 +201,7 @@ async def test_a_discord_digest_counts_names_and_quotes_only_its_own_server(
         assert {e.conversation.split(":")[1] for e in week.events} == {dfake.GUILD, OTHER_GUILD}
 
     digest = digest_section(weekday, hour, STAFF, workspace=dfake.GUILD)
-    async with discord_bot(tmp_path, fake, monkeypatch, storage, "\n" + digest):
+    async with discord_bot(tmp_path, fake, monkeypatch, storage_url, "\n" + digest):
         await fake.wait_until(lambda: fake.sent_to(STAFF), within=20)
     [posted] = fake.sent_to(STAFF)
     assert posted.body["allowed_mentions"]["parse"] == []  # it pings no one, whatever it says
