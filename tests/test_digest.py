@@ -258,17 +258,20 @@ def settings_file(tmp_path: Path, text: str) -> Path:
     ],
 )
 def test_a_digest_needs_its_workspace_when_several_are_served(
-    tmp_path: Path, served: str, why: str
+    tmp_path: Path, served: str, why: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     channel = "C0DIGEST0" if served.startswith("[slack]") else "123456789012345678"
     digest = f"[digest]\nchannel = '{channel}'\n"
+    path = settings_file(tmp_path, digest + served)
     with pytest.raises(ConfigError) as refused:
-        load(settings_file(tmp_path, digest + served))
+        load(path)
     [problem] = refused.value.problems
     assert (
         problem.startswith("[digest] workspace: the coach serves several workspaces")
         and why in problem
     )
+    assert main(["check-config", "--config", str(path)]) == 2  # and so does `coach run`
+    assert "[digest] workspace: the coach serves" in " ".join(capsys.readouterr().err.split())
     workspace = "T0TEAMA1" if channel.startswith("C") else "223456789012345678"
     bound = load(settings_file(tmp_path, f"{digest}workspace = '{workspace}'\n{served}"))
     assert bound.settings.digest.workspace == workspace
