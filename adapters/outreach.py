@@ -89,6 +89,11 @@ class ChannelPoster(Protocol):
         """Post ``report`` as a message to a team channel (the weekly digest)."""
         ...
 
+    async def workspace(self) -> str | None:
+        """The one workspace this connection serves, when the platform says so (Slack: the
+        bot token's team), else None; raises when the platform cannot be asked now."""
+        ...
+
 
 class Outreach(Protocol):
     """What an adapter offers for surveys and the digest (``adapter.outreach``)."""
@@ -98,6 +103,8 @@ class Outreach(Protocol):
     async def ask(self, survey: SurveyRequest) -> DeliveryResult: ...
 
     async def post(self, channel: str, report: Report) -> DeliveryResult: ...
+
+    async def workspace(self) -> str | None: ...
 
 
 def answer_id(question: Question, score: int, conversation: str) -> str:

@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from bot.scoring import ScorerUnavailable
-from bot.store import StoreUnavailable
+from bot.store import StoreUnavailable, safe_url
 from config import ConfigError, LoadedConfig, load
 
 EXIT_OK, EXIT_NOTHING_DONE, EXIT_USAGE = 0, 1, 2
@@ -196,7 +196,7 @@ def _check_config(args: argparse.Namespace) -> int:
     out.print(f"  discord: {'enabled' if s.discord.enabled else 'disabled'}")
     out.print(f"  model: {describe_scorer(build_scorer(s.coaching.model, policy_from(s)))}")
     out.print(
-        f"  storage: {_safe_url(config.storage_url)} (message text {'stored, redacted' if s.storage.store_text else 'not stored'}; kept {s.storage.retention_days} days)"
+        f"  storage: {safe_url(config.storage_url)} (message text {'stored, redacted' if s.storage.store_text else 'not stored'}; kept {s.storage.retention_days} days)"
     )
     survey, digest = "off", "off"
     if s.survey.enabled:
@@ -205,6 +205,8 @@ def _check_config(args: argparse.Namespace) -> int:
     if s.digest.channel:
         d = s.digest
         digest = f"{d.weekday}s at {d.hour}:00 to {d.platform} channel {d.channel}"
+        counted = f"workspace {d.workspace}" if d.workspace else "SLACK_BOT_TOKEN's workspace"
+        digest += f", counting only {counted}"
     out.print(f"  survey:  {survey}")
     out.print(f"  digest:  {digest}")
     roles = s.roles
@@ -221,13 +223,6 @@ def _check_config(args: argparse.Namespace) -> int:
 
     describe_config(config, out)
     return EXIT_OK
-
-
-def _safe_url(url: str) -> str:
-    """A storage URL without its password (user:***@, ?password=***)."""
-    from config.secrets import masked_url
-
-    return masked_url(url)
 
 
 def _run(args: argparse.Namespace, err: Console) -> int:

@@ -122,7 +122,9 @@ class CommandService:
         data = await period_slice(self.store, now - request.period.seconds, now + 1, where)
         found = highlights.find(await asyncio.to_thread(compute, data, now), data)
         label = f"last {request.period.value}"
-        return highlights.highlights_report(found, request.scope, label, self.store_text)
+        return highlights.highlights_report(
+            found, request.scope, label, self.store_text, request.platform
+        )
 
 
 def slice_filter(

@@ -3,8 +3,10 @@
 Supervisors only (bot/commands.py decides). Both stay inside the platform workspace the
 command came from: a supervisor sees and erases their own team's customers, nobody else's.
 Forgetting deletes every conversation the customer wrote in (its messages, scores, nudges,
-feedback and state), like ``coach forget`` does for one conversation; the log says how
-many records went, never whose.
+feedback and state), like ``coach forget`` does for one conversation, and the command
+audit's rows of their own ``/coach`` commands. The audit keeps that a supervisor forgot a
+customer, and when, never whom (that would keep the ID the forget erased); the log says
+how many records went, never whose.
 """
 
 from __future__ import annotations

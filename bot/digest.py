@@ -6,13 +6,17 @@ and channel however many replicas run (the store keeps one row per week and chan
 only the replica that took it posts), retried after a temporary failure; a bot that
 was down at that hour posts it when it is back, up to a day late, else skips that week.
 
+It counts one workspace's conversations (``[digest] workspace``, or the one the
+configuration allows: config/load.py), never another team's figures, agents or words.
+
 A team channel is no place for customers' words or names. The digest says only:
 counts and shares, survey means, and highlights in the bot's own words ("an agent
 acknowledged a frustrated customer, who calmed down"). Never a customer ID, a
 customer's words, a channel name or a link to a conversation. Agents are mentioned only
 with ``name_agents``; an acknowledging reply (an agent's words, which can still name
 the customer) is quoted only with both ``quote_replies`` and ``[storage] store_text``,
-redacted.
+redacted and escaped for the platform (a quoted ``<!channel>`` or ``@everyone`` pings no
+one, a quoted ``<@U…>`` shows no one).
 """
 
 from __future__ import annotations
@@ -75,7 +79,13 @@ def digest_report(
     lines = [f"Highlights: {len(highlights)}" if highlights else "No highlights this week."]
     if settings.name_agents or quotes:  # each one, with who and (redacted) what they said
         for h in highlights[:MAX_SHOWN]:
-            lines += highlight_lines(h, agent=settings.name_agents, where=False, quotes=quotes)
+            lines += highlight_lines(
+                h,
+                agent=settings.name_agents,
+                where=False,
+                quotes=quotes,
+                platform=settings.platform,
+            )
     else:  # anonymous: alike highlights would read the same, so count them
         for what, n in Counter(what_happened(h) for h in highlights).most_common():
             lines.append(f"• {'An agent' if n == 1 else f'{n} times, an agent'} {what}.")
@@ -104,6 +114,7 @@ class DigestService:
         self.clock, self.settings, self.zone = clock, settings, zone
         self.store_text = store_text
         self.platform = settings.platform
+        self.workspace = settings.workspace  # "": the poster's own (Slack: the token's team)
 
     async def run_once(self) -> bool:
         """Post this week's digest if it is due and no one has; True when posted."""
@@ -114,8 +125,7 @@ class DigestService:
         key = f"{due:%G-W%V}:{self.platform}:{self.settings.channel}"
         if not await self.outreach.claim_digest(key, now, LEASE):
             return False
-        report = await self.report(due.timestamp(), f"week to {due:%a %d %b %Y}")
-        result = await self._post(report)
+        result = await self._post(due.timestamp(), f"week to {due:%a %d %b %Y}")
         retry_at = None
         status = "sent" if result.status is DeliveryStatus.SENT else "failed"
         if result.status is DeliveryStatus.RETRY:
@@ -124,17 +134,24 @@ class DigestService:
         log.info("weekly digest %s: %s %s", key, status, result.error)
         return status == "sent"
 
-    async def report(self, until: float, week: str) -> Report:
-        """The digest of the week before ``until``, for this platform's conversations."""
-        data = await period_slice(self.store, until - WEEK, until, SliceFilter(self.platform))
+    async def report(self, until: float, week: str, workspace: str) -> Report:
+        """The digest of the week before ``until``, of one workspace's conversations."""
+        where = SliceFilter(self.platform, workspace)
+        data = await period_slice(self.store, until - WEEK, until, where)
         figures = compute(data, until)
         return digest_report(figures, data, self.settings, self.store_text, week)
 
-    async def _post(self, report: Report) -> DeliveryResult:
+    async def _post(self, until: float, week: str) -> DeliveryResult:
         poster = self.posters.get(self.platform)
         if poster is None:
             return DeliveryResult(DeliveryStatus.FAILED, error="no_adapter")
         try:
+            if not self.workspace:
+                own = await asyncio.wait_for(poster.workspace(), TIMEOUT)
+                if not own:  # never every workspace's figures: none, until one is known
+                    return DeliveryResult(DeliveryStatus.FAILED, error="no_workspace")
+                self.workspace = own
+            report = await self.report(until, week, self.workspace)
             return await asyncio.wait_for(poster.post(self.settings.channel, report), TIMEOUT)
         except TimeoutError:
             return DeliveryResult(DeliveryStatus.RETRY, error="timeout")

@@ -5,7 +5,9 @@ acknowledged their feelings and the customer calmed down (their last later messa
 calm), or when the customer answered "Did you feel understood?" with 5. It names the
 agent (the one who acknowledged; for a rating alone, the last agent who replied) and
 can quote the acknowledging reply — an agent's words, never a customer's — only where
-message text is stored (``[storage] store_text``), redacted again before it is shown.
+message text is stored (``[storage] store_text``), redacted again before it is shown,
+and escaped for the platform it is shown on: quoted markup (``<!channel>``, ``@everyone``,
+``<@U…>``, a link) is shown as text, never acted on.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from adapters.base import Report, Scope
+from adapters.slack.blocks import escape as slack_escape
 from bot.records import channel_of
 from bot.redact import redact
 from bot.reports import scope_label
@@ -24,6 +27,8 @@ from bot.summary import Figures
 TOP_SCORE = 5
 MAX_SHOWN = 10
 QUOTE_CHARS = 280
+# Slack <@U1>, <@U1|name>, <#C1|name>; Discord <@1>, <@!1>, <@&1> (a role), <#1>
+_MENTION = re.compile(r"<(@[!&]?|#)[^<>]{1,100}>")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,10 +69,26 @@ def find(figures: Figures, data: Slice) -> list[Highlight]:
     return found
 
 
-def quote(text: str) -> str:
-    """An acknowledging reply as it may be shown: redacted, on one line, not too long."""
-    line = re.sub(r"\s+", " ", redact(text)).strip()
-    return line if len(line) <= QUOTE_CHARS else line[: QUOTE_CHARS - 1] + "…"
+def quote(text: str, platform: str) -> str:
+    """An acknowledging reply as it may be shown on ``platform``: redacted, on one line,
+    not too long, naming no one (a user, role or channel mention becomes ``@someone`` /
+    ``#channel``: shown, it would display the customer's name) and inert (escaped: it
+    pings no one and links nowhere)."""
+    line = _MENTION.sub(lambda m: "#channel" if m[1] == "#" else "@someone", redact(text))
+    line = re.sub(r"\s+", " ", line).strip()
+    line = line if len(line) <= QUOTE_CHARS else line[: QUOTE_CHARS - 1] + "…"
+    return as_text(line, platform)
+
+
+def as_text(text: str, platform: str) -> str:
+    """``text`` escaped so that ``platform`` shows it as written."""
+    if platform == "slack":
+        return slack_escape(text)
+    if platform == "discord":  # imported here: a Slack-only bot never loads discord.py
+        from adapters.discord.render import clean
+
+        return clean(text)
+    return text  # the console: rich markup is escaped where it prints
 
 
 def what_happened(h: Highlight) -> str:
@@ -80,9 +101,11 @@ def what_happened(h: Highlight) -> str:
     return "helped a customer who felt understood (5/5)"
 
 
-def highlight_lines(h: Highlight, *, agent: bool, where: bool, quotes: bool) -> list[str]:
+def highlight_lines(
+    h: Highlight, *, agent: bool, where: bool, quotes: bool, platform: str
+) -> list[str]:
     """One highlight in words. ``agent``: name the agent; ``where``: say the channel and
-    day; ``quotes``: quote the acknowledging reply (if it was stored)."""
+    day; ``quotes``: quote the acknowledging reply (if it was stored), for ``platform``."""
     who = f"<@{h.agent}>" if agent and h.agent else "An agent"
     line = f"• {who} {what_happened(h)}"
     if where:
@@ -90,17 +113,17 @@ def highlight_lines(h: Highlight, *, agent: bool, where: bool, quotes: bool) -> 
         line += f" (<#{channel_of(h.conversation)}>, {day})"
     lines = [line + "."]
     if quotes and h.reply:
-        lines.append(f"    “{quote(h.reply)}”")
+        lines.append(f"    “{quote(h.reply, platform)}”")
     return lines
 
 
 def highlights_report(
-    highlights: list[Highlight], scope: Scope, period_label: str, store_text: bool
+    highlights: list[Highlight], scope: Scope, period_label: str, store_text: bool, platform: str
 ) -> Report:
-    """``/coach highlights``: private to the supervisor who asked."""
+    """``/coach highlights``: private to the supervisor who asked (on ``platform``)."""
     lines: list[str] = []
     for h in highlights[:MAX_SHOWN]:
-        lines += highlight_lines(h, agent=True, where=True, quotes=store_text)
+        lines += highlight_lines(h, agent=True, where=True, quotes=store_text, platform=platform)
     if not highlights:
         lines.append("No highlights yet: none of this period's conversations qualify.")
     elif len(highlights) > MAX_SHOWN:

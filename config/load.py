@@ -57,6 +57,9 @@ def load(path: Path | None) -> LoadedConfig:
             # or COACH_SLACK__... in the environment), unless `enabled = false` says not.
             prefix = f"COACH_{name.upper()}__"
             section.enabled = name in data or any(k.upper().startswith(prefix) for k in os.environ)
+    problems = _bind_digest(settings)
+    if problems:
+        raise ConfigError(problems)
     secrets = Secrets.from_environ(os.environ)
     return LoadedConfig(settings, secrets, path, _warnings(settings, secrets))
 
@@ -95,6 +98,42 @@ def _reject_secrets_in_file(data: dict[str, Any]) -> None:
         )
     if problems:
         raise ConfigError(problems)
+
+
+def _bind_digest(settings: Settings) -> list[str]:
+    """The digest counts one workspace's conversations. ``[digest] workspace`` is needed
+    when the coach may serve several: Slack and Discord both enabled, or Discord with
+    ``guilds`` not naming exactly one server (empty: every server the bot is added to).
+    One Slack bot token is one workspace: a Slack-only digest defaults to the token's team
+    (read at run time); a Discord-only one to the one server in ``guilds``."""
+    digest = settings.digest
+    if not digest.channel:
+        return []
+    if digest.workspace:
+        if digest.workspace.isdigit() != digest.channel.isdigit():
+            wanted = "a Discord server ID" if digest.channel.isdigit() else "a Slack team ID"
+            return [
+                f"[digest] workspace: the channel is a {digest.platform.title()} one; use {wanted}"
+            ]
+        return []
+    several = []
+    if settings.slack.enabled and settings.discord.enabled:
+        several.append("Slack and Discord are both enabled")
+    guilds = settings.discord.guilds
+    if settings.discord.enabled and len(guilds) != 1:
+        several.append(
+            f"[discord] guilds lists {len(guilds)} servers"
+            if guilds
+            else "[discord] guilds is empty: every server the bot is added to"
+        )
+    if several:
+        return [
+            f"[digest] workspace: the coach serves several workspaces ({'; '.join(several)}); "
+            "set the Slack team ID or Discord server ID whose conversations the digest counts"
+        ]
+    if digest.platform == "discord" and guilds:
+        digest.workspace = guilds[0]
+    return []
 
 
 def _describe(err: Any) -> str:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlsplit
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
 
 SECRET_NAMES = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "DISCORD_TOKEN")
 _SECRET_PARAM = re.compile(r"pass|pwd|secret|token", re.IGNORECASE)
@@ -63,31 +66,45 @@ class Secrets:
         ]
 
 
+def parsed_url(url: str) -> URL | None:
+    """``url`` read by the parser that opens the store (SQLAlchemy's ``make_url``), so a
+    password holding ``#``, ``?`` or ``/`` is read as the password it is; None when it
+    cannot be read whole: an ``@`` left unencoded in a password makes the rest of it
+    look like the host (or the port), where it would be shown."""
+    from sqlalchemy.engine import make_url  # here: the CLI starts without SQLAlchemy
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):  # ValueError: a port that is no number
+        return None
+    return None if "@" in (parsed.host or "") else parsed
+
+
 def url_has_secret(url: str) -> bool:
     """A database URL that carries a password (``user:pw@host`` or ``?password=``)."""
-    try:
-        parts = urlsplit(url)
-        password = parts.password
-    except ValueError:  # unparseable: assume the worst
+    parsed = parsed_url(url)
+    if parsed is None:  # unreadable: assume the worst
         return "@" in url or bool(_SECRET_PARAM.search(url))
-    return bool(password) or any(_SECRET_PARAM.search(k) for k, _ in parse_qsl(parts.query))
+    return bool(parsed.password) or any(_SECRET_PARAM.search(k) for k in parsed.query)
 
 
 def masked_url(url: str) -> str:
     """``url`` with its password and any password-like query parameter shown as ``***``."""
+    parsed = parsed_url(url)
+    if parsed is None:
+        return "(a URL that cannot be read)"
     if not url_has_secret(url):
         return url
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "(unparseable URL)"
-    password = parts.password
-    netloc = parts.netloc
-    if password:
-        userinfo, _, host = netloc.rpartition("@")
-        netloc = f"{userinfo.split(':', 1)[0]}:***@{host}"
-    query = "&".join(
-        f"{k}={'***' if _SECRET_PARAM.search(k) else v}"
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-    )
-    return f"{parts.scheme}://{netloc}{parts.path}" + (f"?{query}" if query else "")
+    shown = parsed.set(query={}).render_as_string(hide_password=True)
+    query = "&".join(f"{k}={'***' if _SECRET_PARAM.search(k) else v}" for k, v in _query(parsed))
+    return shown + (f"?{query}" if query else "")
+
+
+def _query(parsed: URL) -> list[tuple[str, str]]:
+    """The query's parameters in order (a repeated one holds a tuple of values)."""
+    return [
+        (k, v)
+        for k, values in parsed.query.items()
+        for v in ((values,) if isinstance(values, str) else values)
+    ]

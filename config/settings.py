@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from config.secrets import parsed_url
+
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -111,8 +113,15 @@ class StorageSettings(_Section):
     @field_validator("url")
     @classmethod
     def _known_database(cls, value: str) -> str:
-        scheme = value.split("://", 1)[0].split("+", 1)[0].lower() if "://" in value else ""
-        if value and scheme not in ("sqlite", "postgresql", "postgres", "memory"):
+        if not value:
+            return value
+        parsed = parsed_url(value)  # as the store will read it
+        if parsed is None:
+            raise ValueError(
+                "cannot be read as a database URL (an @ in the user name or password must "
+                "be written %40)"
+            )
+        if parsed.get_backend_name() not in ("sqlite", "postgresql", "postgres", "memory"):
             raise ValueError(
                 "must be a SQLite or PostgreSQL URL: sqlite:////path/to/coach.db or "
                 "postgresql://user:password@host:5432/database"
@@ -139,7 +148,8 @@ Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "satur
 
 
 class DigestSettings(_Section):
-    """A weekly digest for a team channel: figures and highlights, no customer words."""
+    """A weekly digest for a team channel: figures and highlights, no customer words, of
+    one workspace's conversations (config/load.py requires or defaults ``workspace``)."""
 
     channel: str = Field(
         "", description="team channel ID (Slack C.../G..., Discord digits); empty = off"
@@ -149,6 +159,11 @@ class DigestSettings(_Section):
     name_agents: bool = Field(False, description="mention the agents in highlights")
     quote_replies: bool = Field(
         False, description="quote acknowledging replies (also needs [storage] store_text)"
+    )
+    workspace: str = Field(
+        "",
+        description="the Slack team ID (T...) or Discord server ID whose conversations it "
+        "counts; needed when several are served",
     )
 
     @property
@@ -163,6 +178,13 @@ class DigestSettings(_Section):
             raise ValueError(
                 "must be a channel ID: a Slack one (C0123ABCD) or a Discord one (digits)"
             )
+        return value
+
+    @field_validator("workspace")
+    @classmethod
+    def _workspace_id(cls, value: str) -> str:
+        if value and not re.fullmatch(r"\d{15,22}|[TE][A-Z0-9]+", value):
+            raise ValueError("must be a Slack team ID (T0123ABCD) or a Discord server ID (digits)")
         return value
 
 

@@ -84,3 +84,14 @@ async def pg() -> AsyncIterator[PgSchema]:
     """A fresh PostgreSQL schema (the test is skipped when no server is reachable)."""
     async with fresh_schema() as target:
         yield target
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def storage_url(request: pytest.FixtureRequest, tmp_path: Any) -> AsyncIterator[str]:
+    """A ``[storage] url`` for a settings file: a SQLite file, or a fresh PostgreSQL schema
+    (the same database for every store opened on it, as across restarts or replicas)."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path}/coach.db"
+        return
+    async with fresh_schema() as target:
+        yield f"{target.url}?search_path={target.schema}"

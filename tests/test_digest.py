@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from adapters.base import DeliveryResult, DeliveryStatus, Report, Scope
+from bot.cli import main
 from bot.clock import VirtualClock
 from bot.digest import DigestService, digest_report, scheduled
 from bot.highlights import find, highlights_report, quote
@@ -74,22 +75,22 @@ def test_highlights_are_acknowledged_and_calmed_or_rated_five() -> None:
         (C1, "sam", True, None),
     ]
     assert found[1].reply == ACK_REPLY and found[0].reply is None
-    private = highlights_report(found, Scope(), "last 7d", store_text=True).as_text()
+    private = highlights_report(found, Scope(), "last 7d", True, "slack").as_text()
     assert "<@sam> acknowledged a frustrated customer, who calmed down (<#C1>," in private
     assert "<@ana> helped a customer who felt understood (5/5)" in private
     assert "[email]" in private and "dana@example.com" not in private
     assert "THIRD time" not in private and "UC0" not in private  # no customer, no words
-    unquoted = highlights_report(found, Scope(), "last 7d", store_text=False).as_text()
+    unquoted = highlights_report(found, Scope(), "last 7d", False, "slack").as_text()
     assert "[email]" not in unquoted and "Dana" not in unquoted
     assert "only where [storage] store_text is on" in unquoted
 
 
 def test_quotes_are_redacted_on_one_line_and_short() -> None:
     assert (
-        quote("call me on +44 20 7946 0958\n\nor mail a@b.co")
+        quote("call me on +44 20 7946 0958\n\nor mail a@b.co", "console")
         == "call me on [phone] or mail [email]"
     )
-    assert len(quote("word " * 200)) == 280
+    assert len(quote("word " * 200, "console")) == 280
 
 
 @pytest.mark.parametrize("name_agents", [False, True])
@@ -138,6 +139,9 @@ class Poster:
         self.posted.append((channel, report))
         await asyncio.sleep(0)  # let another replica run meanwhile
         return self.results.pop(0) if self.results else DeliveryResult(DeliveryStatus.SENT)
+
+    async def workspace(self) -> str | None:
+        return "T1"  # as Slack's auth.test answers for the bot token
 
 
 async def test_replicas_post_the_digest_once_a_week(replicas: list[Store]) -> None:
@@ -194,3 +198,106 @@ def test_survey_is_off_and_the_digest_channel_is_checked(tmp_path: Path) -> None
     path.write_text('[digest]\nchannel = "123456789012345678"\n[slack]\nenabled = true\n')
     [warning] = [w for w in load(path).warnings if w.startswith("[digest]")]
     assert "is a Discord channel, but [discord] is not enabled" in warning
+
+
+# --- one workspace, and quotes that ping no one (end to end: test_digest_workspace.py) --------
+
+MARKUP = (
+    "So sorry <@UC0DANA> & <@U0DANA|Dana Smith>! <!channel> @here @everyone <@&123456789012345678> "
+    "<@!123456789012345678> see <https://evil.example|the fix> in <#C1|vip-support>"
+)
+
+
+def test_quotes_name_no_one_ping_no_one_and_link_nowhere() -> None:
+    slack = quote(MARKUP, "slack")
+    assert "&lt;!channel&gt;" in slack and "&lt;https://evil.example|the fix&gt;" in slack
+    assert "@\u200bhere" in slack and "@\u200beveryone" in slack and "&amp;" in slack
+    discord = quote(MARKUP, "discord")
+    assert "@\u200beveryone" in discord and "@\u200bhere" in discord
+    assert "<" not in slack and ">" not in slack  # no Slack markup can form
+    for shown in (slack, discord):
+        assert "DANA" not in shown and "Dana" not in shown and "vip-support" not in shown
+        assert "123456789012345678" not in shown and shown.count("@someone") == 4
+        assert "#channel" in shown
+    assert "<@" not in discord and "<#" not in discord
+
+
+async def test_a_digest_whose_workspace_is_unknown_is_not_posted() -> None:
+    class Unsure(Poster):
+        async def workspace(self) -> str | None:
+            return None  # never every workspace's figures instead
+
+    store, poster = MemoryStore(), Unsure()
+    service = DigestService(
+        store,
+        outreach_of(store),
+        {"slack": poster},
+        VirtualClock(MONDAY_9),
+        DigestSettings(channel="C0DIGEST0"),
+    )
+    assert not await service.run_once() and poster.posted == []
+    [digest] = store.digests.values()
+    assert digest["error"] == "no_workspace"
+
+
+def settings_file(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "coach.toml"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("served", "why"),
+    [
+        (
+            "[slack]\n[discord]\nguilds = ['123456789012345678']\n",
+            "Slack and Discord are both enabled",
+        ),
+        ("[discord]\nguilds = ['123456789012345678', '223456789012345678']\n", "guilds lists 2"),
+        ("[discord]\n", "guilds is empty"),
+    ],
+)
+def test_a_digest_needs_its_workspace_when_several_are_served(
+    tmp_path: Path, served: str, why: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    channel = "C0DIGEST0" if served.startswith("[slack]") else "123456789012345678"
+    digest = f"[digest]\nchannel = '{channel}'\n"
+    path = settings_file(tmp_path, digest + served)
+    with pytest.raises(ConfigError) as refused:
+        load(path)
+    [problem] = refused.value.problems
+    assert (
+        problem.startswith("[digest] workspace: the coach serves several workspaces")
+        and why in problem
+    )
+    assert main(["check-config", "--config", str(path)]) == 2  # and so does `coach run`
+    assert "[digest] workspace: the coach serves" in " ".join(capsys.readouterr().err.split())
+    workspace = "T0TEAMA1" if channel.startswith("C") else "223456789012345678"
+    bound = load(settings_file(tmp_path, f"{digest}workspace = '{workspace}'\n{served}"))
+    assert bound.settings.digest.workspace == workspace
+
+
+def test_a_digest_defaults_to_the_one_workspace_served(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    one_server = (
+        "[digest]\nchannel = '123456789012345678'\n[discord]\nguilds = ['223456789012345678']\n"
+    )
+    assert (
+        load(settings_file(tmp_path, one_server)).settings.digest.workspace == "223456789012345678"
+    )
+    slack = settings_file(tmp_path, "[digest]\nchannel = 'C0DIGEST0'\n[slack]\n")
+    assert load(slack).settings.digest.workspace == ""  # the bot token's team, at run time
+    assert main(["check-config", "--config", str(slack)]) == 0
+    assert "counting only SLACK_BOT_TOKEN's workspace" in " ".join(capsys.readouterr().out.split())
+    mismatched = settings_file(
+        tmp_path, "[digest]\nchannel = 'C0DIGEST0'\nworkspace = '223456789012345678'\n"
+    )
+    with pytest.raises(ConfigError) as refused:
+        load(mismatched)
+    assert refused.value.problems == [
+        "[digest] workspace: the channel is a Slack one; use a Slack team ID"
+    ]
+    with pytest.raises(ConfigError) as refused:
+        load(settings_file(tmp_path, "[digest]\nworkspace = '#team-a'\n"))
+    assert refused.value.problems[0].startswith("[digest] workspace: must be a Slack team ID")

@@ -5,6 +5,9 @@ writes. Memory, SQLite and PostgreSQL (skipped, saying why, when no server answe
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
+import sqlite3.dbapi2
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -211,3 +214,41 @@ async def test_a_long_report_never_holds_up_the_reads_events_need(tmp_path: Path
         release.set()
         await reporting
         await store.close()
+
+
+# --- SQLite: what is deleted is gone from the file ----------------------------------------
+
+
+async def test_a_processed_inbox_event_leaves_no_text_in_the_sqlite_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The inbox holds each event's text until it is processed; then it is deleted, and
+    ``secure_delete`` overwrites it: no free page of the database (nor its WAL, after a
+    checkpoint) still holds it."""
+    connect = sqlite3.connect
+
+    def off_by_default(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        """SQLite's documented default; some builds (Debian's) compile it on: the store
+        must not rely on the build."""
+        conn = connect(*args, **kwargs)
+        conn.execute("PRAGMA secure_delete=OFF")
+        return conn
+
+    monkeypatch.setattr(sqlite3.dbapi2, "connect", off_by_default)  # what SQLAlchemy calls
+    words = "Quokka-marmalade-7731 " * 8  # what the customer wrote, unlikely elsewhere
+    database = tmp_path / "coach.db"
+    store = await SqlStore.open(f"sqlite+aiosqlite:///{database}")
+    runtime = Runtime(Engine(Policy(), ScriptedDetectors()), store, {}, VirtualClock(100))
+    await runtime.start()
+    try:
+        assert await runtime.submit(posted(words))
+        await runtime.drain()
+    finally:
+        await runtime.stop()
+    assert await store.inbox_backlog() == 0 and await texts(store) == {"p1": None}
+    await store.close()
+    with contextlib.closing(connect(database)) as conn:  # closing the store checkpointed;
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # once more, to be sure
+    files = [database, database.with_name("coach.db-wal")]
+    raw = b"".join(path.read_bytes() for path in files if path.exists())
+    assert b"Quokka-marmalade" not in raw

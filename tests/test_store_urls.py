@@ -6,6 +6,7 @@ message, never a traceback."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,75 @@ async def test_summary_on_a_postgresql_url(
     code = await asyncio.to_thread(main, ["summary", "--config", str(config), "--json"])
     assert code == 0
     assert '"conversations": 0' in capsys.readouterr().out
+
+
+# --- a password is never shown, whatever characters it holds (read as SQLAlchemy reads it) ---
+
+# As written in a URL: #, ? and / need no encoding for SQLAlchemy; @ and # encoded as %40 / %23.
+PASSWORDS = (
+    "Hunter#2secret",
+    "Hunter?2secret",
+    "Hunter/2secret",
+    "Hunter%402secret",
+    "Hunter%232secret",
+)
+SHOWN = ("Hunter", "2secret")  # no piece of the password either
+
+
+def never_shown(*outputs: str) -> None:
+    for output in outputs:
+        for piece in SHOWN:
+            assert piece not in output, output
+
+
+@pytest.mark.parametrize("password", [*PASSWORDS, "Hunter@2secret"])
+def test_a_password_in_the_files_storage_url_is_refused_whatever_it_holds(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+    password: str,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    config = write(tmp_path, f"postgresql://coach:{password}@db.internal:5432/coach")
+    assert main(["check-config", "--config", str(config)]) == 2
+    out, err = capsys.readouterr()
+    assert "[storage] url: holds a password" in err
+    never_shown(out, err, caplog.text)
+
+
+@pytest.mark.parametrize("password", PASSWORDS)
+def test_check_config_and_the_open_failure_never_show_the_password(
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    password: str,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    monkeypatch.setenv(
+        "COACH_STORAGE__URL", f"postgresql://coach:{password}@127.0.0.1:1/coach?sslmode=disable"
+    )
+    assert main(["check-config"]) == 0
+    out, err = capsys.readouterr()
+    assert "storage: postgresql://coach:***@127.0.0.1:1/coach?sslmode=disable" in out
+    assert main(["summary"]) == 1  # nothing listens on port 1
+    out2, err2 = capsys.readouterr()
+    assert (
+        "the store at postgresql://coach:***@127.0.0.1:1/coach?sslmode=disable could not be opened"
+        in err2
+    )
+    never_shown(out, err, out2, err2, caplog.text)
+
+
+def test_an_unencoded_at_sign_in_the_password_is_refused_without_showing_it(
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """SQLAlchemy would take ``2secret@127.0.0.1`` for the host (and show it): refused."""
+    caplog.set_level(logging.DEBUG)
+    monkeypatch.setenv("COACH_STORAGE__URL", "postgresql://coach:Hunter@2secret@127.0.0.1:1/coach")
+    for command in ("check-config", "summary"):
+        assert main([command]) == 2
+        out, err = capsys.readouterr()
+        assert "[storage] url: cannot be read as a database URL" in err and "%40" in err
+        never_shown(out, err, caplog.text)

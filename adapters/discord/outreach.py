@@ -126,6 +126,10 @@ class DiscordOutreach:
             allowed_mentions=discord.AllowedMentions.none(),
         )
 
+    async def workspace(self) -> str | None:
+        """None: a bot can be in any number of servers ([discord] guilds names them)."""
+        return None
+
     async def _send(self, channel_id: str, route: str, **message: Any) -> DeliveryResult:
         if self.client.user is None or self.client.is_closed():
             return DeliveryResult(DeliveryStatus.RETRY, route=route, error="not_connected")

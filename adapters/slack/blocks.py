@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from adapters.base import Report, bar_lines
@@ -16,13 +17,17 @@ _EMOJI = {
     NudgeKind.HISTORY: ":card_index_dividers:",
 }
 _MAX_TEXT = 2900  # Slack refuses section text over 3000 characters
+_BROADCAST = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
 
 Block = dict[str, Any]
 
 
 def escape(text: str) -> str:
-    """Customer words quoted in a nudge must not become links or @channel mentions."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Quoted words must not become links or mentions: ``&<>`` escaped as Slack asks, so
+    no ``<!channel>``, ``<@U…>``, ``<#C…>`` or ``<url|label>`` can form, and a plain
+    ``@channel``/``@here``/``@everyone`` (which Slack may link) broken by a zero-width space."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _BROADCAST.sub("@\u200b\\1", text)
 
 
 def _section(text: str) -> Block:

@@ -5,7 +5,8 @@ asked sees it, with a row of 1-5 buttons per question. A click replaces it (thro
 ``response_url``) with thanks and the question still open, if any; the bot records only
 the customer's answers (bot/surveys.py). When Slack cannot show it there (the customer
 left the channel...), it is not sent anywhere else. The digest is a plain message in the
-team channel. A summary's chart is uploaded into the supervisor's DM with the bot
+team channel (its quotes arrive escaped: bot/highlights.py); it counts the workspace of
+the bot token (``auth.test``) unless ``[digest] workspace`` names one. A summary's chart is uploaded into the supervisor's DM with the bot
 (``files.getUploadURLExternal`` + ``files.completeUploadExternal``, which slack_sdk's
 ``files_upload_v2`` wraps), never to the channel the command came from.
 """
@@ -128,6 +129,11 @@ class SlackOutreach:
             return failure(exc, "channel")
         except (aiohttp.ClientError, TimeoutError) as exc:
             return DeliveryResult(DeliveryStatus.RETRY, route="channel", error=type(exc).__name__)
+
+    async def workspace(self) -> str | None:
+        """The team SLACK_BOT_TOKEN is installed in (``auth.test``): one token, one workspace."""
+        answer = await self.client.auth_test()
+        return str(answer.get("team_id") or "") or None
 
     async def share_chart(self, user: str, report: Report) -> bool:
         """Upload a report's chart into ``user``'s DM with the bot (only they see it)."""

@@ -31,7 +31,8 @@ async def open_store(url: str, *, store_text: bool = False) -> Store:
 
 
 def safe_url(url: str) -> str:
-    """A storage URL without its password."""
+    """A storage URL without its password (``user:***@``, ``?password=***``), read as the
+    store reads it."""
     from config.secrets import masked_url
 
     return masked_url(url)

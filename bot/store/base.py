@@ -303,7 +303,8 @@ class Store(Protocol):
 
     async def forget_customer(self, customer: str, prefix: str = "") -> int:
         """Forget (as ``forget``) every conversation the customer wrote in, among those
-        whose key starts with ``prefix``; returns rows deleted."""
+        whose key starts with ``prefix``, and the audit rows of their own commands (on
+        ``prefix``'s platform); returns rows deleted."""
         ...
 
     async def purge(self, before: float) -> int:

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 
 from bot.records import SignalRecord
 from bot.store import queries, schema
-from bot.store.schema import conversations, events, signals
+from bot.store.schema import commands, conversations, events, signals
 
 HISTORY_KINDS = ("frustration", "escalation")  # what a customer's history is made of
 
@@ -80,6 +80,11 @@ def conversations_of(conn: Connection, customer: str) -> set[str]:
 
 def forget_customer(conn: Connection, customer: str, prefix: str) -> int:
     """Forget every conversation the customer wrote in (within ``prefix``), in key order
-    (so two of these never wait for each other's row locks)."""
+    (so two of these never wait for each other's row locks), and the command audit's rows
+    of their own ``/coach`` commands (a customer may ask for help), which name them."""
     keys = sorted(k for k in conversations_of(conn, customer) if k.startswith(prefix))
-    return sum(queries.forget(conn, key) for key in keys)
+    removed = sum(queries.forget(conn, key) for key in keys)
+    audit = sa.delete(commands).where(commands.c.user == customer)
+    if prefix:  # the audit knows the platform, not the workspace: a user ID is the platform's
+        audit = audit.where(commands.c.platform == prefix.split(":", 1)[0])
+    return removed + conn.execute(audit).rowcount

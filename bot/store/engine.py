@@ -5,7 +5,8 @@ the standard library's driver, synchronously: ``bot/store/runner.py`` runs the s
 work on one thread of its own. WAL mode (readers never wait for the writer) and
 SQLAlchemy, not the driver, issues BEGIN, so that a write transaction starts with
 ``BEGIN IMMEDIATE`` (taking the write lock at once, which keeps two writers from
-deadlocking on a lock upgrade) while a read starts with a plain BEGIN.
+deadlocking on a lock upgrade) while a read starts with a plain BEGIN. ``secure_delete``
+on every connection: what is deleted is overwritten, not left readable in the file.
 PostgreSQL: asyncpg, pooled connections checked before use when they sat idle.
 """
 
@@ -148,6 +149,9 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     # cut or OS crash may lose the last transactions, never corrupts. Several times faster.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Deleted rows are overwritten with zeros, not left in free pages: a processed inbox
+    # event's text, a forgotten conversation, purged records leave nothing in the file.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
     if _journal_mode(dbapi_connection) == "wal":  # persistent: set by the first connection
         return

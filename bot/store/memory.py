@@ -314,6 +314,7 @@ class MemoryStore:
         before = self._rows()
         self.events = [e for e in self.events if e.conversation != conversation]
         self.signals = [s for s in self.signals if s.conversation != conversation]
+        self._about, self._indexed_list = defaultdict(list), None  # nor in the index by subject
         gone = {k for k, n in self.nudges.items() if n.conversation == conversation}
         self._drop_nudges(gone)
         self.surveys.pop(conversation, None)
@@ -364,6 +365,10 @@ class MemoryStore:
         removed = 0
         for key in sorted(k for k in keys if k.startswith(prefix)):
             removed += await self.forget(key)
+        platform = prefix.split(":", 1)[0]
+        kept = [c for c in self.commands if c[2] != customer or (prefix and c[1] != platform)]
+        removed += len(self.commands) - len(kept)
+        self.commands = kept
         return removed
 
     async def purge(self, before: float) -> int:
