@@ -91,6 +91,9 @@ from tests.test_operations import (
 from tests.test_slack import AGENT, SECRET, write_config
 from tests.test_slack import SUPERVISOR as SLACK_SUPERVISOR
 from tests.test_slack import Running as SlackRunning
+from tests.test_store_privacy import (
+    test_a_processed_inbox_event_leaves_no_text_in_the_sqlite_file as _no_text_left_in_the_file,
+)
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 REF = ConversationRef("slack", "T1", "C1", "1700000000.000100")
@@ -216,7 +219,6 @@ async def test_tips_never_reach_customers_former_members_or_public_channels(
         await thread.stop()
     for check in (_staff_channel_everyone_sees, _staff_channel_own):
         async with serving() as discord:
-
             other = guild_payload("100000000000000077")
             other["channels"] = [channel_payload("600000000000000077", "general")]
             discord.guilds.append(other)
@@ -660,12 +662,14 @@ def test_forget_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
 # --- files, logs, secrets, endpoints --------------------------------------------------------------
 
 
-async def test_sqlite_file_is_private(tmp_path: Path) -> None:
-    """The SQLite database file is created readable and writable by its owner only."""
+async def test_sqlite_file_is_private(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The SQLite database file is created readable and writable by its owner only, and deletes securely (`secure_delete`): a processed inbox event's text, forgotten conversations and purged records are overwritten, not left in the file."""
     store = await SqlStore.open(f"sqlite+aiosqlite:///{tmp_path}/coach.db")
     await store.add_command(1.0, "slack", "U1", "me", True)
     await store.close()
     assert stat.S_IMODE((tmp_path / "coach.db").stat().st_mode) == 0o600
+    (tmp_path / "secure").mkdir()
+    await _no_text_left_in_the_file(tmp_path / "secure", monkeypatch)
 
 
 def test_logs(restore_logging: None) -> None:
@@ -694,7 +698,7 @@ def test_logs(restore_logging: None) -> None:
 def test_secrets_only_from_the_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Secrets (tokens, the signing secret, a database password) are read only from the environment, a secret in the settings file is refused, and `check-config` never prints one."""
+    """Secrets (tokens, the signing secret, a database password) are read only from the environment, a secret in the settings file is refused, and `check-config` never prints one; the storage URL is read by SQLAlchemy's own parser for that check and wherever it is shown, so a password holding `#`, `?` or `/` is found too (an unencoded `@` in it is refused: write `%40`)."""
     path = tmp_path / "coach.toml"
     for body in (
         '[slack]\nbot_token = "xoxb-1"\n',
@@ -714,6 +718,11 @@ def test_secrets_only_from_the_environment(
     out = capsys.readouterr().out
     assert "from-the-environment" not in out and "hunter2" not in out
     assert "SLACK_BOT_TOKEN: set" in out
+    for password in ("hun#ter2", "hun?ter2", "hun/ter2"):
+        path.write_text(f'[storage]\nurl = "postgresql+asyncpg://u:{password}@db/x"\n')
+        with pytest.raises(ConfigError) as refused:
+            load(path)
+        assert "ter2" not in str(refused.value)
 
 
 async def test_ops_endpoints_are_private(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
