@@ -118,6 +118,7 @@ async def main() -> None:
     )
     with tempfile.TemporaryDirectory() as folder:
         for name, hostile, clean in (
+            ("warm-up", False, True),  # loads the lexicon and warms the store's pools
             ("calm", False, True),
             ("cleaned", True, True),
             ("uncleaned", True, False),
@@ -136,7 +137,7 @@ async def _fresh_schema(url: str, name: str) -> str:
     """A new schema on the server for one run (dropped first if a previous run left it)."""
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    schema = f"coach_bench_poison_{name}"
+    schema = f"coach_bench_poison_{name.replace('-', '_')}"
     engine = create_async_engine(url)
     async with engine.begin() as conn:
         await conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
