@@ -9,10 +9,10 @@ hidden); only an identifier's own shape does: a Discord mention, emoji or timest
 (``<@123...>``, ``<t:1700000000:R>``), a snowflake after ``discord:``, a Discord message
 link. Each number is read in three steps:
 
-1. What stays, and splits the number around it: dates (``2024-03-05``, ``05/03/2024``,
-   ``12/27``), decimals (``49.99``, a Slack timestamp), year ranges, US ZIP+4 codes,
-   IPv4 addresses, versions (``10.0.19045``, ``124.0.6367.207``), and digits glued to a
-   word (``v2.3.14``, ``INC0012345``: codes).
+1. What stays, and splits the number around it: dates (``2024-03-05``, ``05/03/2024``),
+   decimals (``49.99``, a Slack timestamp), US ZIP+4 codes, IPv4 addresses, versions
+   (``10.0.19045``, ``124.0.6367.207``), and digits glued to a word (``v2.3.14``,
+   ``INC0012345``: codes).
 2. Cards: every run of consecutive groups of 13-19 digits that passes the Luhn check is
    hidden, and all of them where such runs overlap. Only a card may span a comma or a
    line break, and then in groups of four digits or more: it carries a check digit,
@@ -146,14 +146,8 @@ def _kept(groups: list[str], seps: list[str], glued: bool) -> list[bool]:
 def _stays(chain: list[str], joint: str) -> bool:
     """A chain of groups joined by one ``joint`` each that is a date, a decimal, etc."""
     sizes = [len(g) for g in chain]
-    if len(chain) == 2:
-        if joint == ".":
-            return sizes[0] <= 10  # a decimal: 49.99, a Slack timestamp 1700000000.123456
-        if all(map(_year, chain)):
-            return True  # a range of years: 2019-2020
-        if joint == "/" and sizes[0] <= 2:
-            return sizes[1] <= 2 or _year(chain[1])  # 05/03, 12/27, 03/2024
-        return joint == "-" and sizes == [5, 4]  # a US ZIP+4 code: one of many homes
+    if len(chain) == 2:  # a decimal (49.99, a Slack timestamp), a US ZIP+4 code (many homes)
+        return joint == "." or (joint == "-" and sizes == [5, 4])
     if len(chain) == 3 and _date(chain):
         return True
     if joint != "." or len(chain) > 4:
@@ -187,7 +181,7 @@ def _cards(
     ends, sums = _luhn_prefix(groups)
     found: list[list[int]] = []
     for i in range(len(groups)):
-        if kept[i] or hinted[i]:
+        if hinted[i]:
             continue
         count, crossed, short = 0, False, False
         for j in range(i, len(groups)):

@@ -63,6 +63,7 @@ def grouped(number: str, sep: str, size: int = 4) -> str:
         ("555-123-4567 or 555.123.4567", "[phone] or [phone]"),
         ("at 555-1234", "at [phone]"),
         ("0044 7700 900123", "[phone]"),
+        ("+49 151 12345108", "[phone]"),  # 13 digits that pass Luhn: still a phone number
         ("mail jo.smith+x@mail.example.co.uk", "mail [email]"),
         ("xoxb-1234567890-abcdefghij", "[token]"),
         ("xapp-1-A0000000000-abcdef", "[token]"),

@@ -171,6 +171,8 @@ def test_log_lines_hide_the_numbers(restore_logging: None, fmt: str) -> None:
     for text, _ in HIDDEN:
         logging.getLogger("slack_bolt.test").error("could not parse %r", text)
     logging.getLogger("coach.test").info("event discord:123456789012345678 processed")
+    logging.getLogger("slack_bolt.test").error("sizes %r", "36\n38\n40\n42\n44")  # a list
     out = stream.getvalue()
     assert not leaked(out, [number for _, number in HIDDEN]), out
     assert "discord:123456789012345678" in out
+    assert re.findall(r"\d+", out.splitlines()[-1])[-5:] == ["36", "38", "40", "42", "44"]
