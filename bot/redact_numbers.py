@@ -101,9 +101,9 @@ def _number(match: re.Match[str]) -> str:
         return start > 0 and text[start - 1] == "(" and text[end : end + 1] == ")"
 
     kept = _kept(groups, seps, glued=_glued(match))
-    hinted = [enclosed(k) for k in range(len(groups))]
-    hinted[0] = hinted[0] or text[0] == "+"
-    hidden = [(i, j, CARD) for i, j in _cards(groups, loose, kept, hinted)]
+    starts_phone = [enclosed(k) for k in range(len(groups))]  # (555) or +44: a phone
+    starts_phone[0] = starts_phone[0] or text[0] == "+"
+    hidden = [(i, j, CARD) for i, j in _cards(groups, loose, kept, starts_phone)]
     blocked = kept[:]
     for i, j, _ in hidden:
         blocked[i : j + 1] = [True] * (j + 1 - i)
@@ -173,7 +173,7 @@ def _date(chain: list[str]) -> bool:
 
 
 def _cards(
-    groups: list[str], loose: list[bool], kept: list[bool], hinted: list[bool]
+    groups: list[str], loose: list[bool], kept: list[bool], starts_phone: list[bool]
 ) -> list[tuple[int, int]]:
     """(first, last) group of each card (step 2), overlapping readings merged. A group
     in parentheses or after ``+`` starts a phone number, not a card."""
@@ -181,7 +181,7 @@ def _cards(
     ends, sums = _luhn_prefix(groups)
     found: list[list[int]] = []
     for i in range(len(groups)):
-        if hinted[i]:
+        if starts_phone[i]:
             continue
         count, crossed, short = 0, False, False
         for j in range(i, len(groups)):
