@@ -81,7 +81,7 @@ def grouped(number: str, sep: str, size: int = 4) -> str:
         ("(4111 1111 1111 1111)", "([card])"),
         ("order #1234567890", "order #[phone]"),  # ten digits: more than an order number
         ("4111111111111111: declined", "[card]: declined"),
-        ("id 11000000000000007", "id [card]"),  # 17 digits that pass Luhn: only a mention
+        ("id 11000000000000007", "id [card]"),  # passes Luhn; a snowflake only in its shapes
         ("4111 1111 1111 1112 fails the Luhn check", "[number] fails the Luhn check"),
         ("GB00 WEST 1234 5698 7654 32 fails mod 97", "GB00 WEST [id] fails mod 97"),
         # ... commas and line breaks separate a card's groups; national IDs
