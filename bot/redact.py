@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import re
 
-from bot.redact_numbers import hide_numbers
+from bot.redact_numbers import hide_numbers, without_split_end
 
 MAX_STORED_CHARS = 4000  # stored message text is cut here, after redaction
-CUT_MARGIN = 1000  # longer than any number, address or IBAN left partly readable by a cut
+CUT_MARGIN = 1000  # longer than any address, token or number a cut may split
 
 TOKEN, EMAIL, IBAN = "[token]", "[email]", "[iban]"
 
@@ -67,14 +67,14 @@ def stored_text(text: str) -> str:
     """Message text as it may be stored: at most ``MAX_STORED_CHARS``. Only twice that
     much is redacted (a 40,000-character message costs no more than an 8,000-character
     one), and the cut comes after redaction, so it never splits a number and leaves part
-    of it readable. Redaction may shrink those 8,000 characters below the limit, so a
-    number or address split by that first cut would be kept: where there was a first
-    cut, the last ``CUT_MARGIN`` characters redaction left are dropped."""
+    of it readable. Redaction may shrink those 8,000 characters below the limit, so what
+    that first cut split (a number, an address) would be stored in part: it is dropped."""
     head = text[: 2 * MAX_STORED_CHARS]
-    cleaned = redact(head)
-    if len(head) < len(text):
-        return cleaned[: max(0, min(MAX_STORED_CHARS, len(cleaned) - CUT_MARGIN))] + "…"
-    return cleaned if len(cleaned) <= MAX_STORED_CHARS else cleaned[:MAX_STORED_CHARS] + "…"
+    cut = len(head) < len(text)
+    cleaned = redact(without_split_end(head, CUT_MARGIN) if cut else head)
+    if not cut and len(cleaned) <= MAX_STORED_CHARS:
+        return cleaned
+    return cleaned[:MAX_STORED_CHARS] + "…"
 
 
 # --- IBAN ----------------------------------------------------------------------------------

@@ -72,6 +72,7 @@ _LETTERED_ID = re.compile(
     )
 )
 _DIGIT_RUN = re.compile(r"\d+")
+_IN_NUMBERS = frozenset(_TIGHT + _LOOSE + "+()")
 _JOINTS = frozenset(".-/")  # one of these alone between groups joins them into a chain
 _DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)  # a digit's worth where Luhn doubles it
 
@@ -79,6 +80,17 @@ _DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)  # a digit's worth where Luhn doubles 
 def hide_numbers(text: str) -> str:
     """``text`` with card, phone and national ID numbers replaced."""
     return _NUMBER.sub(_number, _LETTERED_ID.sub(NATIONAL_ID, text))
+
+
+def without_split_end(text: str, limit: int) -> str:
+    """``text``, cut short, without the word and the number it ends with (which the cut
+    may have split), dropping at most ``limit`` characters."""
+    floor, end = max(0, len(text) - limit), len(text)
+    while end > floor and not text[end - 1].isspace():
+        end -= 1
+    while end > floor and (text[end - 1].isdigit() or text[end - 1] in _IN_NUMBERS):
+        end -= 1
+    return text[:end]
 
 
 def luhn_valid(digits: str) -> bool:
