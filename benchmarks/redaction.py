@@ -37,6 +37,17 @@ def inputs(chars: int) -> dict[str, str]:
         "plus signs": fill("+1 "),
         "token prefixes": fill("xoxb-"),
         "JWT prefixes": fill("eyJa."),
+        "digits and commas": fill("1,"),
+        "digit lines": fill("1234\n"),
+        "digit groups of four": fill("4111 "),
+        "parentheses": fill("(12) "),
+        "open parentheses": fill("(1"),
+        "dates and times": fill("2024-03-05 12:30 "),
+        "versions": fill("1.0."),
+        "mention prefixes": fill("<@1"),
+        "discord: prefixes": fill("discord:1:"),
+        "NI-like words": fill("ab 12 34 "),
+        "DNI-like runs": fill("12345678-"),
         "mixed support text": fill("mail jo@example.com, card 4111 1111 1111 1111, 555-1234. "),
     }
 

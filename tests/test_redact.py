@@ -7,14 +7,17 @@ from __future__ import annotations
 import base64
 import json
 import string
+from datetime import date, datetime
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.redact import MAX_STORED_CHARS, iban_valid, luhn_valid, redact, stored_text
+from bot.redact import MAX_STORED_CHARS, iban_valid, redact, stored_text
+from bot.redact_numbers import luhn_valid
 
 SEPARATORS = [" ", "\u00a0", "\u202f", "\u2009", ".", "-", "/", "\u200b", " - ", ""]
+SEPARATORS += [",", ", ", "\n", "\r\n", " \n"]  # commas and line breaks separate groups too
 
 
 def luhn_complete(body: str) -> str:
@@ -60,6 +63,7 @@ def grouped(number: str, sep: str, size: int = 4) -> str:
         ("555-123-4567 or 555.123.4567", "[phone] or [phone]"),
         ("at 555-1234", "at [phone]"),
         ("0044 7700 900123", "[phone]"),
+        ("+49 151 12345108", "[phone]"),  # 13 digits that pass Luhn: still a phone number
         ("mail jo.smith+x@mail.example.co.uk", "mail [email]"),
         ("xoxb-1234567890-abcdefghij", "[token]"),
         ("xapp-1-A0000000000-abcdef", "[token]"),
@@ -72,6 +76,20 @@ def grouped(number: str, sep: str, size: int = 4) -> str:
         ("Authorization: Bearer abcdefghijklmnopqrstu", "Authorization: [token]"),
         ("my password=hunter2!", "my [token]"),
         ('"api_key": "abc123def"', '"[token]"'),
+        # hiding wins: no character before a number makes it an identifier, ...
+        ("card:4111111111111111", "card:[card]"),
+        ("(4111 1111 1111 1111)", "([card])"),
+        ("order #1234567890", "order #[phone]"),  # ten digits: more than an order number
+        ("4111111111111111: declined", "[card]: declined"),
+        ("id 11000000000000007", "id [card]"),  # passes Luhn; a snowflake only in its shapes
+        ("4111 1111 1111 1112 fails the Luhn check", "[number] fails the Luhn check"),
+        ("GB00 WEST 1234 5698 7654 32 fails mod 97", "GB00 WEST [id] fails mod 97"),
+        # ... commas and line breaks separate a card's groups; national IDs
+        ("4111,1111,1111,1111", "[card]"),
+        ("4111 1111\n1111 1111", "[card]"),
+        ("ssn 123-45-6789", "ssn [id]"),
+        ("NI AB 12 34 56 C", "NI [id]"),
+        ("dni 12345678Z", "dni [id]"),
     ],
 )
 def test_hidden(text: str, expected: str) -> None:
@@ -98,10 +116,11 @@ def test_a_jwt_is_hidden() -> None:
         "discord:123456789012345678:42",
         "<@123456789012345678> and <#123456789012345678>",
         "agent 123456789012345678 cannot be sent DMs",
-        "id 11000000000000007",  # 17 digits in one run that pass Luhn: an ID, not a card
-        "order #1234567890",
-        "4111 1111 1111 1112 fails the Luhn check",
-        "GB00 WEST 1234 5698 7654 32 fails mod 97",
+        "order #12345678 and ORD-2024-118",
+        "paid $1,234.56 for 1,000 units on 05/03/2024 12:30",
+        "Windows 10.0.19045, Chrome 124.0.6367.207",
+        "https://discord.com/channels/123456789012345678/123456789012345678",
+        "<t:1700000000:R> and <@!123456789012345678>",
         "3 people at 10:30 for 2 nights, in 2023 and 2024",
     ],
 )
@@ -115,6 +134,16 @@ def test_stored_text_is_cut_after_redaction() -> None:
     stored = stored_text(text)
     assert len(stored) == MAX_STORED_CHARS + 1 and stored.endswith("…")
     assert "4111" not in stored and "[car" in stored
+
+
+def test_where_only_part_of_a_long_message_is_redacted_no_part_number_is_stored() -> None:
+    # 8,000 characters of cards redact to far fewer than 4,000, so the first cut (at
+    # 8,000 characters) is in what is stored: it falls in a card ("a 4111 1111"),
+    # then in an address ("m jo.smith@exa").
+    cards = stored_text("yy " + "a 4111 1111 1111 1111 " * 400)
+    assert "4111" not in cards and cards.endswith("…")
+    mails = stored_text("yyyy " + "m jo.smith@example.com " * 400)
+    assert "jo.smith" not in mails and mails.endswith("…")
 
 
 # --- properties -------------------------------------------------------------------------
@@ -208,6 +237,58 @@ def test_ipv4_addresses_are_never_redacted(parts: tuple[int, int, int, int]) -> 
 def test_phone_numbers_are_hidden(number: str, before: str) -> None:
     out = redact(f"{before} {number} thanks")
     assert "[phone]" in out and number not in out
+
+
+@given(
+    number=st.one_of(
+        st.from_regex(r"[0-9]{3}-[0-9]{2}-[0-9]{4}", fullmatch=True),  # SSN
+        st.from_regex(r"[0-9]{3} [0-9]{3} [0-9]{3}", fullmatch=True),  # SIN
+        st.from_regex(r"[0-9]{9}", fullmatch=True),  # SSN, BSN, SIN: any nine digits
+        st.from_regex(r"[2-9][0-9]{3} [0-9]{4} [0-9]{4}", fullmatch=True),  # Aadhaar
+        st.from_regex(
+            r"[12] [0-9]{2} [0-9]{2} [0-9]{2} [0-9]{3} [0-9]{3} [0-9]{2}", fullmatch=True
+        ),
+        st.from_regex(r"[A-Z]{2}[0-9]{6}[A-D]", fullmatch=True),  # UK NI
+        st.from_regex(r"[0-9]{8}[A-Z]", fullmatch=True).filter(lambda s: s[-1] not in "IOU"),
+    ),
+    before=st.sampled_from([" ", ":", "#", "/", "(", "\n", " no. "]),
+    after=st.sampled_from(["", " ", ":", ")", ".", ",", "\n"]),
+)
+def test_national_id_numbers_are_hidden_whatever_is_around_them(
+    number: str, before: str, after: str
+) -> None:
+    out = redact(f"my id is{before}{number}{after} thanks")
+    # an INSEE number's 13 or 14 digits may read as a card: its first or last digits stay
+    assert number not in out and sum(c.isdigit() for c in out) <= 2
+
+
+def thousands(n: int) -> str:
+    return f"{n:,}"
+
+
+days = st.dates(date(1900, 1, 1), date(2099, 12, 31))
+
+
+@given(
+    text=st.one_of(
+        days.map(lambda d: d.isoformat()),
+        days.map(lambda d: d.strftime("%d/%m/%Y")),
+        days.map(lambda d: d.strftime("%m/%d/%y")),
+        st.datetimes(datetime(1900, 1, 1), datetime(2099, 12, 31)).map(
+            lambda d: d.strftime("%Y-%m-%d %H:%M:%S or %d.%m.%Y %H:%M")
+        ),
+        st.integers(0, 10**9).map(lambda n: f"${thousands(n)}.{n % 100:02d}"),
+        st.integers(1000, 10**12).map(lambda n: f"{thousands(n)} units"),
+        st.tuples(st.integers(0, 30), st.integers(0, 20), st.integers(0, 99999)).map(
+            lambda v: "version {}.{}.{}".format(*v)
+        ),
+        st.from_regex(r"order #[0-9]{1,8}", fullmatch=True),
+        st.from_regex(r"<@!?[0-9]{17,20}>", fullmatch=True),
+        st.from_regex(r"discord:[0-9]{17,20}:[0-9]{17,20}:[0-9]{17,20}", fullmatch=True),
+    )
+)
+def test_dates_amounts_versions_order_numbers_and_mentions_stay(text: str) -> None:
+    assert redact(f"on {text} ok") == f"on {text} ok"
 
 
 @given(st.text(max_size=300))
