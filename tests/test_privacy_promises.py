@@ -393,14 +393,14 @@ async def test_agent_context_only_in_memory(tmp_path: Path) -> None:
 
 
 async def test_stored_text_is_redacted_capped_and_latest(tmp_path: Path) -> None:
-    """With `store_text = true` a message's text is stored redacted (e-mail addresses, phone numbers, card numbers, IBANs, tokens and keys) and cut to 4,000 characters, only its latest version is kept, and a deleted message's text is cleared."""
+    """With `store_text = true` a message's text is stored redacted (e-mail addresses, phone numbers, card numbers in any grouping, national ID numbers, IBANs, tokens and keys; where a number could be one of these it is hidden) and cut to 4,000 characters, only its latest version is kept, and a deleted message's text is cleared."""
     store = await SqlStore.open(f"sqlite+aiosqlite:///{tmp_path}/coach.db", store_text=True)
     runtime = Runtime(
         Engine(Policy(), ScriptedDetectors()), store, {}, VirtualClock(10), store_text=True
     )
     secret = (
         "mail jo@example.com, call 07700 900123, card 4111 1111 1111 1111, "
-        "IBAN GB82 WEST 1234 5698 7654 32, key AKIAIOSFODNN7EXAMPLE "
+        "IBAN GB82 WEST 1234 5698 7654 32, key AKIAIOSFODNN7EXAMPLE, ssn 123-45-6789 "
     )
     await runtime.process(MessagePosted("e1", REF, "m1", "UCUST", Role.CUSTOMER, secret * 200, 1))
     [first] = (await store.slice(0, 100)).events
@@ -414,6 +414,7 @@ async def test_stored_text_is_redacted_capped_and_latest(tmp_path: Path) -> None
     assert [e.text for e in (await store.slice(0, 100)).events] == [None, None, None]
     stored = await dump(store)
     assert "example.com" not in stored and "4111" not in stored and "zebra" not in stored
+    assert "6789" not in stored
     await store.close()
 
 
