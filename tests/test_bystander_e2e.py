@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (storage_url is a fixture from tests/pg.py)
 """A bystander in someone else's conversation, end to end: the real slack-bolt and
 discord.py code against the loopback fakes, on SQLite and PostgreSQL.
 
@@ -28,7 +29,7 @@ from tests import test_slack as slack_
 from tests.fakes.discord import GUILD
 from tests.fakes.slack import message_event
 from tests.fakes.slack import serving as slack_serving
-from tests.pg import POSTGRES_URL, fresh_schema
+from tests.pg import storage_url  # noqa: F401 (a fixture)
 from tests.test_discord_survey import click as discord_click
 from tests.test_discord_survey import surveys as discord_surveys
 from tests.test_slack_survey import SURVEY_ON, click
@@ -51,13 +52,9 @@ class Later:
         return time.time() + self.offset
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def storage(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path}/coach.db"
-        return
-    async with fresh_schema() as target:
-        yield f"{POSTGRES_URL}?search_path={target.schema}"
+@pytest.fixture
+def storage(storage_url: str) -> str:
+    return storage_url
 
 
 def on_store(path: Path, url: str) -> Path:

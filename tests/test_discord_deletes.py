@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (storage_url is a fixture from tests/pg.py)
 """Deleted and edited text on Discord, once the bot no longer remembers the message: with
 ``store_text = true``, messages of a plain channel are stored, the bot restarts (its
 in-memory conversation map is gone), then a delete, a moderator's bulk delete and an edit
@@ -22,7 +23,7 @@ from coaching.types import (
     Role,
 )
 from tests.fakes.discord import GUILD, FakeDiscord, iso
-from tests.pg import fresh_schema
+from tests.pg import storage_url  # noqa: F401 (a fixture)
 from tests.test_discord import AGENT, CUSTOMER, SUPPORT, Recorder, Running, serving, started
 from tests.test_store_privacy import REF, Opener, opener, runtime_on  # noqa: F401 (a fixture)
 
@@ -43,15 +44,6 @@ def watch_stored(r: Running) -> Running:
     r.sink = Stored(r.sink.inner)
     r.adapter.sink = r.sink
     return r
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def storage_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'coach.db'}"
-        return
-    async with fresh_schema() as pg:
-        yield f"{pg.url}?search_path={pg.schema}"
 
 
 @pytest.fixture
@@ -130,7 +122,7 @@ async def test_a_bulk_delete_in_a_thread_removes_every_stored_text(
 
 
 async def test_the_store_finds_a_messages_conversation_by_id_within_its_channel(
-    opener: Opener,  # noqa: F811
+    opener: Opener,
 ) -> None:
     store = await opener()
     runtime = runtime_on(store)
