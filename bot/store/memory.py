@@ -19,15 +19,14 @@ from bot.records import (
     nudge_record,
 )
 from bot.store.base import (
-    DeadLetter,
     Finished,
     OneTx,
-    Pending,
     Release,
     Slice,
     SliceFilter,
     one_transaction,
 )
+from bot.store.memory_inbox import MemoryInbox
 from bot.store.owners import Owners
 from bot.survey_records import SurveyRecord
 from coaching.state import ConversationState
@@ -58,7 +57,7 @@ class _Batch:
         self.nudges.extend((n, lease_until) for n in nudges)
 
 
-class MemoryStore:
+class MemoryStore(MemoryInbox):
     def __init__(self) -> None:
         self.seen: set[str] = set()
         self.states: dict[str, ConversationState] = {}
@@ -74,10 +73,7 @@ class MemoryStore:
         self.surveys: dict[str, SurveyRecord] = {}
         self.survey_leases: dict[str, float] = {}
         self.digests: dict[str, dict[str, Any]] = {}
-        self.waiting: list[Pending] = []  # the inbox, in arrival order
-        self.inbox_leases: dict[str, tuple[str, float]] = {}  # conversation -> owner, until
-        self.dead_letters: dict[str, DeadLetter] = {}  # by event id
-        self._seq = 0
+        super().__init__()  # the inbox (bot/store/memory_inbox.py)
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._about: defaultdict[str, list[SignalRecord]] = defaultdict(list)
         self._indexed_list: list[SignalRecord] | None = None
@@ -134,46 +130,6 @@ class MemoryStore:
         self, conversation: str, event: EventRecord | None = None
     ) -> AbstractAsyncContextManager[OneTx]:
         return one_transaction(self, conversation, event)
-
-    # --- the write-ahead inbox (in memory: for tests and trials, not kept) ---------------
-
-    async def inbox_put(self, rows: list[dict[str, Any]]) -> None:
-        known = {p.event_id for p in self.waiting}
-        for row in rows:
-            if row["event_id"] not in known:
-                known.add(row["event_id"])
-                self._seq += 1
-                self.waiting.append(Pending(self._seq, **row))
-
-    async def inbox_backlog(self) -> int:
-        return len(self.waiting)
-
-    async def inbox_lease(
-        self, owner: str, now: float, lease: float, conversations: int, events: int
-    ) -> list[Pending]:
-        won: list[str] = []
-        for pending in self.waiting:
-            key = pending.conversation
-            holder, until = self.inbox_leases.get(key, ("", 0.0))
-            if key in won or (until > now and holder != owner):
-                continue
-            won.append(key)
-            self.inbox_leases[key] = (owner, now + lease)
-            if len(won) >= conversations:
-                break
-        chosen = set(won)
-        return [p for p in self.waiting if p.conversation in chosen][:events]
-
-    async def inbox_release(self, owner: str, conversations: list[str]) -> None:
-        for key in conversations:
-            if self.inbox_leases.get(key, ("", 0.0))[0] == owner:
-                self.inbox_leases.pop(key)
-
-    async def dead_letter(self, letters: Sequence[DeadLetter]) -> None:
-        for letter in letters:
-            self.dead_letters.setdefault(letter.event_id, replace(letter, seq=None))
-        gone = {d.seq for d in letters}
-        self.waiting = [p for p in self.waiting if p.seq not in gone]
 
     def _superseded(self, new: EventRecord) -> EventRecord:
         """Keep only a message's latest text (as ``queries.supersede_text`` does); returns
