@@ -94,7 +94,7 @@ def digest_report(
         fields=tuple(fields),
         lines=tuple(lines),
         footer="Acknowledged and calmed down, or rated 5 for feeling understood. "
-        "Figures: coach README, section Summaries.",
+        "Figures: coach docs/surveys-and-summaries.md, section Summaries.",
     )
 
 

@@ -86,7 +86,8 @@ def summary_report(figures: Figures, scope: Scope, period: Period) -> Report:
         lines=tuple(lines),
         chart=chart if len(chart) > 1 else (),
         chart_title=chart_title,
-        footer="Definitions: coach README, section Summaries. Only you can see this.",
+        footer="Definitions: coach docs/surveys-and-summaries.md, section Summaries. "
+        "Only you can see this.",
     )
 
 

@@ -123,8 +123,8 @@ def play_all(engine: Engine, texts: list[str]) -> list[Played]:
 
 
 # Issue 18's targets (no calm line nudges; 80% of terse ones do) are not met by the shipped
-# model: 10 of 96 calm lines and 9 of 28 terse ones (see training/loso_report.json and the
-# README). Strict: when a model meets them, these pass and the marks must go.
+# model: 10 of 96 calm lines and 9 of 28 terse ones (see training/loso_report.json and
+# docs/how-it-decides.md). Strict: when a model meets them, these pass and the marks must go.
 NOT_YET = pytest.mark.xfail(strict=True, reason="issue 18 target not met by the shipped model")
 # What the shipped model does today, as a floor: a change of detection must not do worse.
 # 10/96 calm lines and 9/28 terse ones on the machine it shipped from, 11/96 and 8/28 on an

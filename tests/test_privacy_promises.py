@@ -1,6 +1,7 @@
-"""The README's privacy section, one test per promise: each test's docstring is the
-promise exactly as the README states it, and the first test checks that every promise
-there has its test here (so the README cannot promise what nothing checks)."""
+"""The privacy promises (docs/privacy.md, section "Promises"), one test per promise: each
+test's docstring is the promise exactly as the page states it, and the first test checks
+that every promise there has its test here (so the docs cannot promise what nothing
+checks)."""
 
 from __future__ import annotations
 
@@ -95,13 +96,13 @@ from tests.test_store_privacy import (
     test_a_processed_inbox_event_leaves_no_text_in_the_sqlite_file as _no_text_left_in_the_file,
 )
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+PRIVACY = Path(__file__).resolve().parent.parent / "docs" / "privacy.md"
 REF = ConversationRef("slack", "T1", "C1", "1700000000.000100")
 
 
 def promises() -> list[str]:
-    text = README.read_text(encoding="utf-8")
-    section = text.split("\n## Privacy\n", 1)[1].split("\n## ", 1)[0].split("\n### ", 1)[0]
+    text = PRIVACY.read_text(encoding="utf-8")
+    section = text.split("\n## Promises\n", 1)[1].split("\n## ", 1)[0].split("\n### ", 1)[0]
     return [" ".join(line[2:].split()) for line in section.splitlines() if line.startswith("- ")]
 
 
@@ -114,7 +115,7 @@ def docstrings() -> list[str]:
     ]
 
 
-def test_every_promise_in_the_readme_has_exactly_one_test() -> None:
+def test_every_privacy_promise_has_exactly_one_test() -> None:
     found = promises()
     assert len(found) >= 10
     tested = docstrings()
@@ -487,7 +488,7 @@ async def test_what_else_is_stored(tmp_path: Path) -> None:
         "feedback": ["nudge_id", "user", "helpful", "at"],
         "commands": ["id", "at", "platform", "user", "command", "allowed"],
         "installation": ["name", "value"],  # the secret key for nudge ids
-        # README, Privacy, "Surveys, the digest, customer memory and practice":
+        # docs/privacy.md, "Surveys, the digest, customer memory and practice":
         "practice_sessions": [
             "platform",
             "agent",
