@@ -4,7 +4,7 @@
                                   [--limit N]
 
 Every file of ../shared/eval/labelled is scored on its own (sets are never pooled) by the
-configured scorer (``--model``, built by bot/scoring.py as the bot builds it; its F1 is
+configured scorer (``--model``, built by bot/service/scoring.py as the bot builds it; its F1 is
 held to the targets), by the other one (the lexicon "before", the contextual model
 "after": both in one run, then side by side), by plain nltk VADER and by a phrase list.
 A labelled row is one message with no conversation around it: the contextual model
@@ -28,7 +28,7 @@ from pathlib import Path
 
 from benchmarks import transcripts
 from benchmarks.metrics import Figures, figures
-from bot.scoring import DEFAULT_MODEL, build_scorer, describe
+from bot.service.scoring import DEFAULT_MODEL, build_scorer, describe
 from coaching import vader
 from coaching.scoring import Scorer as MessageScorer
 from training import datasets

@@ -23,12 +23,12 @@ _CHILD = textwrap.dedent(
     import json, resource, sys, time
     steps = {}
     t = time.perf_counter()
-    import bot.app, bot.commands, bot.charts
+    import bot.app, bot.service.commands, bot.reports.charts
     steps["import_bot"] = time.perf_counter() - t
     steps["matplotlib_loaded_at_start"] = "matplotlib" in sys.modules
     from benchmarks.charts import month_of_figures
-    from bot.charts import render_png, trend
-    from bot.summary import compute
+    from bot.reports.charts import render_png, trend
+    from bot.reports.summary import compute
     data, now = month_of_figures(int(sys.argv[1]))
     t = time.perf_counter()
     figures = compute(data, now)
@@ -53,9 +53,9 @@ _CHILD = textwrap.dedent(
 def month_of_figures(days: int) -> tuple[object, float]:
     """A store-like slice: 40 conversations a day for ``days`` days, a frustration episode
     in every other, acknowledged in half of those, and a survey answer in most."""
-    from bot.records import EventRecord, SignalRecord
     from bot.store.base import Slice
-    from bot.survey_records import SurveyRecord, SurveyStatus
+    from bot.store.records import EventRecord, SignalRecord
+    from bot.store.survey_records import SurveyRecord, SurveyStatus
 
     start = 1_772_409_600.0  # 2026-03-02 00:00 UTC
     events, signals, surveys = [], [], []

@@ -2,7 +2,7 @@
 
     python benchmarks/coach_counted.py run --config coach.toml
 
-Exactly ``coach run`` (bot/cli.py), with wrappers around what judges messages, counted
+Exactly ``coach run`` (bot/cli/main.py), with wrappers around what judges messages, counted
 in the process's own /metrics (so the load generator reads them with the rest), each as
 ``coach_bench_<name>_total`` (calls) and ``coach_bench_<name>_seconds_total`` (time):
 
@@ -11,7 +11,7 @@ in the process's own /metrics (so the load generator reads them with the rest), 
 - ``model_runs``: runs of the contextual model itself (onnxruntime; a flagged message's
   explanation takes more than one);
 - ``context_notes``: agent messages kept as the next customer message's context
-  (redacted and cut, bot/context_cache.py);
+  (redacted and cut, bot/service/context_cache.py);
 - ``batches``: batches scored off the event loop (``BatchScorer.assess``: all of the
   above, on a worker thread).
 
@@ -29,10 +29,10 @@ from typing import Any
 
 from prometheus_client.core import CounterMetricFamily
 
-from bot import cli
-from bot.context_cache import AgentContext
-from bot.metrics import Metrics
-from bot.scoring import BatchScorer
+from bot.cli.main import main
+from bot.ops.metrics import Metrics
+from bot.service.context_cache import AgentContext
+from bot.service.scoring import BatchScorer
 from coaching.contextual import ContextualModel
 from coaching.scoring import ContextualScorer, LexiconScorer
 
@@ -93,4 +93,4 @@ def install() -> None:
 
 if __name__ == "__main__":
     install()
-    sys.exit(cli.main(sys.argv[1:]))
+    sys.exit(main(sys.argv[1:]))

@@ -33,11 +33,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from adapters.base import CommandRequest, Period, Roles
-from bot.clock import SystemClock
-from bot.commands import CommandService
-from bot.metrics import Metrics
-from bot.runtime import Runtime
-from bot.scoring import DEFAULT_MODEL, build_engine
+from bot.ops.clock import SystemClock
+from bot.ops.metrics import Metrics
+from bot.service.commands import CommandService
+from bot.service.runtime import Runtime
+from bot.service.scoring import DEFAULT_MODEL, build_engine
 from bot.store import schema
 from bot.store.sql import SqlStore
 from coaching.policy import Policy

@@ -22,8 +22,8 @@ from pathlib import Path
 
 from adapters.console.adapter import to_event
 from adapters.console.transcript import Turn, in_order, load
-from bot.replay import Replayer
-from bot.scoring import build_engine
+from bot.service.replay import Replayer
+from bot.service.scoring import build_engine
 from coaching.contextual import ContextualModel
 from coaching.detectors import Detectors
 from coaching.engine import Engine

@@ -8,7 +8,7 @@ SQLite store each round, exactly as live events would (store transaction, engine
 nudges), once with ``history_days = 0`` and once with the default 30, alternating, in
 this one process. The ratio of the medians is the cost of looking a customer's history
 up when a conversation first hears from them (one indexed read) and of the engine's
-history decisions. The engine is the configured one (``--model``, bot/scoring.py). The
+history decisions. The engine is the configured one (``--model``, bot/service/scoring.py). The
 machine is shared: compare the ratio, not the absolute rates.
 """
 
@@ -24,10 +24,10 @@ from pathlib import Path
 
 from adapters.console.adapter import ConsoleDelivery, to_event
 from adapters.console.transcript import Turn, in_order, load
-from bot.clock import VirtualClock
-from bot.history import HistoryLookup
-from bot.runtime import Runtime
-from bot.scoring import DEFAULT_MODEL, build_engine, build_scorer, describe
+from bot.ops.clock import VirtualClock
+from bot.reports.history import HistoryLookup
+from bot.service.runtime import Runtime
+from bot.service.scoring import DEFAULT_MODEL, build_engine, build_scorer, describe
 from bot.store.sql import SqlStore
 from coaching.policy import Policy
 from coaching.types import Nudge

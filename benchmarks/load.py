@@ -61,7 +61,7 @@ from sqlalchemy.pool import NullPool
 from adapters.console.transcript import Turn
 from benchmarks import traffic
 from benchmarks.load_driver import Driver, Phase, latencies, percentile, tips
-from bot.scoring import DEFAULT_MODEL, build_scorer, describe
+from bot.service.scoring import DEFAULT_MODEL, build_scorer, describe
 from bot.store.sql import SqlStore
 from config.settings import RuntimeSettings
 from tests.fakes.process import SECRET, CoachProcess

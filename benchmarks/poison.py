@@ -27,10 +27,10 @@ from unittest import mock
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from bot import inbox as inbox_module
-from bot.clock import VirtualClock
-from bot.runtime import Runtime
-from bot.scoring import build_engine
+from bot.ops.clock import VirtualClock
+from bot.service import inbox as inbox_module
+from bot.service.runtime import Runtime
+from bot.service.scoring import build_engine
 from bot.store.schema import dead_letters, events
 from bot.store.sql import SqlStore
 from coaching.policy import Policy

@@ -7,11 +7,11 @@ and the lexicon engine, in one run.
 All run on the same messages in the same process, alternating round by round so a noisy
 shared machine affects them alike; the figures that matter are the ratios to VADER
 (medians of the rounds' ratios). Targets: the configured model (``--model``, built by
-bot/scoring.py as ``coach analyze`` builds it) costs at most 100x VADER per message
+bot/service/scoring.py as ``coach analyze`` builds it) costs at most 100x VADER per message
 (contextual) or 2x (lexicon), checked on the messages as mixed, on customer messages
 alone (stricter: the model reads only those) and on customer turns with context.
 
-1. The analyze path (``bot.analyze.Analyzer``, the engine `coach analyze` runs: the
+1. The analyze path (``bot.cli.analyze.Analyzer``, the engine `coach analyze` runs: the
    scorer, then the engine's step), each row read on its own: the customer texts of the
    airline set and the agent replies of EPITOME when ../shared/eval is present (half
    each), otherwise the bundled demo conversation repeated; also customer messages alone
@@ -40,8 +40,8 @@ from pathlib import Path
 from typing import Any
 
 from adapters.console.transcript import in_order, load
-from bot.analyze import Analyzer
-from bot.scoring import DEFAULT_MODEL, build_engine, build_scorer, describe
+from bot.cli.analyze import Analyzer
+from bot.service.scoring import DEFAULT_MODEL, build_engine, build_scorer, describe
 from coaching import vader
 from coaching.contextual import ContextualModel
 from coaching.engine import Engine

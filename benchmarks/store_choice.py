@@ -20,9 +20,9 @@ import tempfile
 import time
 
 from adapters.console.adapter import ConsoleDelivery
-from bot.clock import VirtualClock
-from bot.runtime import Runtime
-from bot.scoring import build_engine
+from bot.ops.clock import VirtualClock
+from bot.service.runtime import Runtime
+from bot.service.scoring import build_engine
 from bot.store.base import Store
 from bot.store.memory import MemoryStore
 from bot.store.sql import SqlStore

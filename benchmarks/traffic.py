@@ -26,9 +26,9 @@ from typing import Any
 
 from adapters.console.transcript import Turn, load
 from adapters.slack.translate import translate
-from bot.metrics import Metrics
-from bot.policy import policy_from
-from bot.scoring import DEFAULT_MODEL, BatchScorer, build_engine
+from bot.ops.metrics import Metrics
+from bot.service.policy import policy_from
+from bot.service.scoring import DEFAULT_MODEL, BatchScorer, build_engine
 from coaching.state import ConversationState
 from coaching.types import Role
 from config.settings import Settings
@@ -186,7 +186,7 @@ def expected_nudges(
     """nudge id -> the event id that triggered it, replaying each thread offline
     (``nudge_key``: the live bot's installation key, which its nudge ids are made with),
     each message scored as the runtime scores it: by the configured model, a customer's
-    message with the agent message before it (bot/scoring.py, ``BatchScorer``)."""
+    message with the agent message before it (bot/service/scoring.py, ``BatchScorer``)."""
     engine = build_engine(policy_from(Settings(), nudge_key), model)
     scorer = BatchScorer(engine, Metrics())
     expected: dict[str, str] = {}

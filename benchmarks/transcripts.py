@@ -8,7 +8,7 @@ predicts frustration later in the conversation (benchmarks/early_warning.py).
 
 Every transcript file in ``../shared/eval/transcripts/`` is replayed through the real
 runtime path (``coach replay``: runtime, store transaction, engine, delivery) with the
-default policy and the configured scorer (``--model``, built by bot/scoring.py: the
+default policy and the configured scorer (``--model``, built by bot/service/scoring.py: the
 contextual model reads each customer message with the agent message before it). Then
 again with the other scorer, so the lexicon ("before") and the contextual model
 ("after") appear side by side in one run. USS files carry a 1-5 satisfaction rating per customer turn from several
@@ -30,8 +30,8 @@ from pathlib import Path
 
 from adapters.console.transcript import Turn, in_order, load
 from benchmarks import early_warning
-from bot.replay import Replayer
-from bot.scoring import DEFAULT_MODEL, build_scorer, describe
+from bot.service.replay import Replayer
+from bot.service.scoring import DEFAULT_MODEL, build_scorer, describe
 from coaching import vader
 from coaching.policy import Policy
 from coaching.types import Nudge, NudgeKind

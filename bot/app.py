@@ -13,18 +13,18 @@ from typing import Any, Protocol
 from adapters.base import AdapterFailed, NudgeDelivery, Roles
 from adapters.outreach import Outreach
 from adapters.practice import PracticeHandler
-from bot import ops
-from bot.clock import Clock, SystemClock
-from bot.commands import CommandService
-from bot.customers import CustomerDesk
-from bot.history import HistoryLookup
-from bot.logsetup import describe, loop_exception_handler
-from bot.metrics import Metrics
-from bot.outreach import OutreachServices
-from bot.policy import policy_from
+from bot.ops import listener
+from bot.ops.clock import Clock, SystemClock
+from bot.ops.logs import describe, loop_exception_handler
+from bot.ops.metrics import Metrics
 from bot.practice.service import practice_service
-from bot.runtime import Runtime
-from bot.scoring import build_engine
+from bot.reports.customers import CustomerDesk
+from bot.reports.history import HistoryLookup
+from bot.service.commands import CommandService
+from bot.service.outreach import OutreachServices
+from bot.service.policy import policy_from
+from bot.service.runtime import Runtime
+from bot.service.scoring import build_engine
 from bot.store import open_store
 from bot.store.base import Store
 from config import LoadedConfig
@@ -37,7 +37,7 @@ PURGE_EVERY = 3600.0
 class Adapter(Protocol):
     platform: str
     delivery: NudgeDelivery
-    outreach: Outreach  # surveys and the digest (bot/outreach.py)
+    outreach: Outreach  # surveys and the digest (bot/service/outreach.py)
 
     async def start(self) -> None: ...
     async def stop_intake(self) -> None: ...
@@ -65,7 +65,7 @@ class Bot:
     runtime: Runtime
     commands: CommandService
     adapters: list[Adapter] = field(default_factory=list)
-    ops_server: ops.OpsServer | None = None
+    ops_server: listener.OpsServer | None = None
     practice: PracticeHandler | None = None
     outreach: OutreachServices = field(default_factory=OutreachServices)
     _purger: asyncio.Task[None] | None = None
@@ -109,11 +109,11 @@ class Bot:
             config, store, roles, clock, policy, engine.detectors, commands.limiter
         )
         if settings.slack.enabled:
-            from bot.wiring import slack_adapter
+            from bot.service.wiring import slack_adapter
 
             bot.adapters.append(slack_adapter(config, roles, runtime, commands, bot.practice))
         if settings.discord.enabled:
-            from bot.wiring import discord_adapter
+            from bot.service.wiring import discord_adapter
 
             bot.adapters.append(discord_adapter(config, roles, runtime, commands, bot.practice))
         for adapter in bot.adapters:
@@ -121,10 +121,10 @@ class Bot:
         bot.outreach = OutreachServices.build(settings, store, bot.adapters, clock)
         if settings.http.enabled:
             # Never on Slack's public port: a listener of its own, on loopback by default.
-            handlers = ops.routes(
+            handlers = listener.routes(
                 metrics, bot.health, lambda: int(metrics.queue_depth._value.get())
             )
-            bot.ops_server = ops.OpsServer(settings.http.host, settings.http.port, handlers)
+            bot.ops_server = listener.OpsServer(settings.http.host, settings.http.port, handlers)
         return bot
 
     def health(self) -> dict[str, dict[str, Any]]:

@@ -1,6 +1,6 @@
 """When a signal becomes a nudge: thresholds, timers and cooldowns, as plain values.
 
-config/ builds one of these from the settings file (bot/policy.py); the engine only reads
+config/ builds one of these from the settings file (bot/service/policy.py); the engine only reads
 it. The team's time zone arrives as a function (POSIX time -> UTC offset), so the engine
 can tell when "end of day" is without reading a clock or a time-zone database.
 """

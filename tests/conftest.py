@@ -37,7 +37,7 @@ def require_eval(*parts: str) -> Path:
 @pytest.fixture
 def restore_logging() -> Iterator[None]:
     """For tests that configure logging as `coach run` does: put it back afterwards."""
-    from bot.logsetup import QUIET_LIBRARIES
+    from bot.ops.logs import QUIET_LIBRARIES
 
     root = logging.getLogger()
     handlers, levels = root.handlers[:], {n: logging.getLogger(n).level for n in QUIET_LIBRARIES}

@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 
 from adapters.console.transcript import Turn, in_order, load
-from bot.analyze import AnalyzeStats, analyze_lines, analyze_row, read_lines
-from bot.cli import main
-from bot.context_cache import AgentContext
-from bot.policy import policy_from
-from bot.replay import Replayer
+from bot.cli.analyze import AnalyzeStats, analyze_lines, analyze_row, read_lines
+from bot.cli.main import main
+from bot.service.context_cache import AgentContext
+from bot.service.policy import policy_from
+from bot.service.replay import Replayer
 from coaching.detectors import Detectors
 from coaching.engine import Engine
 from coaching.model import Assessment
@@ -310,7 +310,7 @@ def lexicon_config(tmp_path: Path) -> Path:
 def test_analyze_reads_at_most_max_rows_and_says_the_output_stops_short(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("bot.analyze.MAX_ROWS", 3)
+    monkeypatch.setattr("bot.cli.analyze.MAX_ROWS", 3)
     path = tmp_path / "rows.jsonl"
     path.write_text(
         "".join(json.dumps({"role": "agent", "text": f"r{n}"}) + "\n" for n in range(5))

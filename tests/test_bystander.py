@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 
 from adapters.outreach import AnswerStatus, Question, SurveyAnswer
-from bot.cli import main
-from bot.clock import VirtualClock
-from bot.history import HistoryLookup, team
-from bot.records import SignalRecord
+from bot.cli.main import main
+from bot.ops.clock import VirtualClock
+from bot.reports.history import HistoryLookup, team
+from bot.reports.summary import compute
 from bot.store.base import Slice, Store
 from bot.store.outreach import outreach_of
-from bot.summary import compute
+from bot.store.records import SignalRecord
 from coaching.detectors import Detectors
 from coaching.engine import Engine, StepResult
 from coaching.owed import Settles, settles

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from bot.clock import VirtualClock
-from bot.runtime import Runtime
+from bot.cli.main import main
+from bot.ops.clock import VirtualClock
+from bot.service.runtime import Runtime
 from bot.store.sql import SqlStore
 from coaching.engine import Engine
 from coaching.types import ConversationRef, MessagePosted, Role

@@ -1,4 +1,4 @@
-"""Commands (bot/commands.py): the store does the filtering (a `/coach me` reads one
+"""Commands (bot/service/commands.py): the store does the filtering (a `/coach me` reads one
 agent's conversations of one workspace, not everyone's), each person is rate limited,
 and only a few reads run at once, so no one's commands can stall coaching."""
 
@@ -9,10 +9,10 @@ from dataclasses import replace
 from typing import Any
 
 from adapters.base import CommandRequest, Period, Roles, Scope, ScopeKind
-from bot.clock import VirtualClock
-from bot.commands import CommandService
-from bot.metrics import Metrics
-from bot.ratelimit import CommandLimiter
+from bot.ops.clock import VirtualClock
+from bot.ops.metrics import Metrics
+from bot.ops.ratelimit import CommandLimiter
+from bot.service.commands import CommandService
 from bot.store.base import Slice, SliceFilter
 from bot.store.memory import MemoryStore
 from coaching.state import ConversationState, Pending

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.policy import policy_from
+from bot.service.policy import policy_from
 from config import ConfigError, load
 
 

@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 
 from adapters.base import Period, Scope
-from bot.cli import main
-from bot.context_cache import AgentContext
-from bot.metrics import Metrics
-from bot.records import SignalRecord
-from bot.reports import summary_report
-from bot.scoring import BatchScorer, ScorerUnavailable, build_engine, build_scorer
+from bot.cli.main import main
+from bot.ops.metrics import Metrics
+from bot.reports.summary import compute
+from bot.reports.views import summary_report
+from bot.service.context_cache import AgentContext
+from bot.service.scoring import BatchScorer, ScorerUnavailable, build_engine, build_scorer
 from bot.store.base import Slice
-from bot.summary import compute
+from bot.store.records import SignalRecord
 from coaching import contextual
 from coaching.scoring import SOUNDS_FRUSTRATED
 from coaching.state import ConversationState

@@ -1,5 +1,5 @@
 """Returning customers for supervisors: the summary's repeat-contact figures, and the
-supervisor-only ``/coach customer`` and ``/coach forget`` (bot/customers.py), parsed from
+supervisor-only ``/coach customer`` and ``/coach forget`` (bot/reports/customers.py), parsed from
 Slack and Discord command text."""
 
 from __future__ import annotations
@@ -9,14 +9,14 @@ import pytest
 from adapters.base import CommandRequest, Roles, Scope, ScopeKind
 from adapters.discord.commands import customer_scope
 from adapters.slack.commands import parse
-from bot.clock import VirtualClock
-from bot.commands import CommandService
-from bot.metrics import Metrics
-from bot.records import EventRecord, SignalRecord
-from bot.returning import compute
+from bot.ops.clock import VirtualClock
+from bot.ops.metrics import Metrics
+from bot.reports.returning import compute
+from bot.reports.summary import compute as summary_compute
+from bot.service.commands import CommandService
 from bot.store.base import Slice
 from bot.store.memory import MemoryStore
-from bot.summary import compute as summary_compute
+from bot.store.records import EventRecord, SignalRecord
 
 DAY = 86_400.0
 NOW = 1_700_000_000.0

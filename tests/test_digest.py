@@ -10,16 +10,16 @@ from pathlib import Path
 import pytest
 
 from adapters.base import DeliveryResult, DeliveryStatus, Report, Scope
-from bot.cli import main
-from bot.clock import VirtualClock
-from bot.digest import DigestService, digest_report, scheduled
-from bot.highlights import find, highlights_report, quote
-from bot.records import EventRecord, SignalRecord
+from bot.cli.main import main
+from bot.ops.clock import VirtualClock
+from bot.reports.digest import DigestService, digest_report, scheduled
+from bot.reports.highlights import find, highlights_report, quote
+from bot.reports.summary import compute
 from bot.store.base import Slice, Store
 from bot.store.memory import MemoryStore
 from bot.store.outreach import outreach_of
-from bot.summary import compute
-from bot.survey_records import SurveyRecord, SurveyStatus
+from bot.store.records import EventRecord, SignalRecord
+from bot.store.survey_records import SurveyRecord, SurveyStatus
 from config import ConfigError, load
 from config.settings import DigestSettings
 from tests.test_survey import replicas as two_handles

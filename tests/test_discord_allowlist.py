@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from adapters.discord.commands import NOT_HERE
-from bot.ratelimit import MESSAGES_PER_USER, PER_USER
+from bot.ops.ratelimit import MESSAGES_PER_USER, PER_USER
 from bot.store.memory import MemoryStore
 from tests.fakes.discord import (
     APP_ID,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli.main import main
 from tests.fakes.discord import (
     GUILD,
     FakeDiscord,
@@ -63,7 +63,7 @@ enabled = false
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot.cli",
+        "bot.cli.main",
         "run",
         "--config",
         str(config),

@@ -30,8 +30,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.base import DeliveryStatus
 from adapters.slack.delivery import SlackDelivery
-from bot.outbox import IN_FLIGHT
-from bot.runtime import BATCH_EVENTS
+from bot.service.outbox import IN_FLIGHT
+from bot.service.runtime import BATCH_EVENTS
 from bot.store import schema
 from bot.store.sql import SqlStore
 from coaching.types import ConversationRef, Nudge, NudgeKind

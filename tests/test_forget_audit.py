@@ -13,10 +13,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from adapters.base import CommandRequest, Roles, Scope, ScopeKind
-from bot.cli import main
-from bot.clock import VirtualClock
-from bot.commands import CommandService
-from bot.metrics import Metrics
+from bot.cli.main import main
+from bot.ops.clock import VirtualClock
+from bot.ops.metrics import Metrics
+from bot.service.commands import CommandService
 from bot.store import open_store, schema
 from bot.store.base import Store
 from bot.store.memory import MemoryStore

@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapters.slack.translate import translate
-from bot.clock import VirtualClock
-from bot.runtime import Runtime
-from bot.scoring import build_engine, build_scorer
+from bot.ops.clock import VirtualClock
+from bot.service.runtime import Runtime
+from bot.service.scoring import build_engine, build_scorer
 from bot.store.memory import MemoryStore
 from coaching.detectors import Detectors
 from coaching.types import ConversationRef, MessagePosted, Role, Tick

@@ -3,7 +3,7 @@
 Each customer line (tests/fixtures/generalisation.py, written for this test and never
 trained on) is played as the runtime plays it: an agent's turn, the customer's line, a
 plain agent reply that does not acknowledge feelings, then a tick every minute for 20
-minutes. Every message is scored as bot/scoring.py's ``BatchScorer`` does it (the customer
+minutes. Every message is scored as bot/service/scoring.py's ``BatchScorer`` does it (the customer
 read with the agent message before it, kept in an ``AgentContext``) and the assessment
 handed to ``Engine.step``.
 
@@ -26,8 +26,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.context_cache import AgentContext
-from bot.scoring import build_engine
+from bot.service.context_cache import AgentContext
+from bot.service.scoring import build_engine
 from coaching.engine import Engine
 from coaching.model import Assessment
 from coaching.policy import Policy

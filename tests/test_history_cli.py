@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from bot.scoring import build_engine
+from bot.cli.main import main
+from bot.service.scoring import build_engine
 
 DAY = 86_400
 
@@ -116,9 +116,9 @@ def stored(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
 
     from adapters.console.adapter import to_event
     from adapters.console.transcript import in_order, load
-    from bot.clock import VirtualClock
-    from bot.history import HistoryLookup
-    from bot.runtime import Runtime
+    from bot.ops.clock import VirtualClock
+    from bot.reports.history import HistoryLookup
+    from bot.service.runtime import Runtime
     from bot.store.sql import SqlStore
 
     db = tmp_path / "coach.db"

@@ -1,4 +1,4 @@
-"""Customer history from the store (bot/history.py, bot/store/customers_sql.py): what a
+"""Customer history from the store (bot/reports/history.py, bot/store/customers_sql.py): what a
 history is made of, on every store (memory, SQLite, PostgreSQL: skipped, saying why, when
 no server is reachable); across restarts; within retention; and forgetting a customer."""
 
@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from adapters.base import DeliveryResult, DeliveryStatus
-from bot.clock import VirtualClock
-from bot.history import HistoryLookup, conversations, team
-from bot.records import SignalRecord
-from bot.runtime import Runtime
+from bot.ops.clock import VirtualClock
+from bot.reports.history import HistoryLookup, conversations, team
+from bot.service.runtime import Runtime
 from bot.store.base import Store
 from bot.store.memory import MemoryStore
+from bot.store.records import SignalRecord
 from bot.store.sql import SqlStore
 from coaching.engine import Engine
 from coaching.policy import Policy

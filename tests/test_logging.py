@@ -1,4 +1,4 @@
-"""Logs (bot/logsetup.py): above DEBUG an exception is its type and location only, in
+"""Logs (bot/ops/logs.py): above DEBUG an exception is its type and location only, in
 text lines and in the JSON ``exc`` field; configured secrets and what redaction catches
 are masked in every line; asyncio's unhandled-task report carries no exception message."""
 
@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from bot import logsetup
+from bot.ops import logs
 
 CUSTOMER_WORDS = "zanzibar-unique-customer-words"
 CARD = "4111 1111 1111 1111"
@@ -27,7 +27,7 @@ def captured(restore_logging: None) -> io.StringIO:
 
 
 def configure(stream: io.StringIO, fmt: str, level: str = "INFO") -> None:
-    logsetup.configure(level, fmt, [SIGNING])
+    logs.configure(level, fmt, [SIGNING])
     handler = logging.getLogger().handlers[0]
     assert isinstance(handler, logging.StreamHandler)
     handler.setStream(stream)
@@ -87,7 +87,7 @@ def test_an_unretrieved_task_exception_is_logged_without_its_message(
     caplog.set_level(logging.DEBUG)
 
     async def scenario() -> None:
-        asyncio.get_running_loop().set_exception_handler(logsetup.loop_exception_handler)
+        asyncio.get_running_loop().set_exception_handler(logs.loop_exception_handler)
 
         async def boom() -> None:
             failing()
@@ -109,7 +109,7 @@ def test_the_longest_secret_is_masked_first_and_six_characters_are_enough(
     captured: io.StringIO,
 ) -> None:
     # the shorter secret sorts after the longer one that holds it: length decides, not order
-    logsetup.configure("INFO", "text", ["zz9911", "abc-zz9911-longer-secret", "short"])
+    logs.configure("INFO", "text", ["zz9911", "abc-zz9911-longer-secret", "short"])
     handler = logging.getLogger().handlers[0]
     assert isinstance(handler, logging.StreamHandler)
     handler.setStream(captured)
@@ -144,7 +144,7 @@ def test_libraries_that_log_bodies_at_info_are_quiet_above_debug(
     captured: io.StringIO, level: str
 ) -> None:
     configure(captured, "text", level)
-    for name in logsetup.QUIET_LIBRARIES:
+    for name in logs.QUIET_LIBRARIES:
         logging.getLogger(name).info("request body: %s", CUSTOMER_WORDS)
     logging.getLogger("coach.test").warning("still here")
     assert CUSTOMER_WORDS not in captured.getvalue()
@@ -153,5 +153,5 @@ def test_libraries_that_log_bodies_at_info_are_quiet_above_debug(
 
 def test_at_debug_the_libraries_speak_too(captured: io.StringIO) -> None:
     configure(captured, "text", "DEBUG")
-    logging.getLogger(logsetup.QUIET_LIBRARIES[0]).debug("library detail")
+    logging.getLogger(logs.QUIET_LIBRARIES[0]).debug("library detail")
     assert "library detail" in captured.getvalue()

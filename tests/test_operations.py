@@ -17,11 +17,11 @@ import aiohttp
 import pytest
 
 from adapters.console import transcript
-from bot import ops
 from bot.app import Bot
-from bot.cli import main
-from bot.metrics import Metrics
-from bot.records import EventRecord
+from bot.cli.main import main
+from bot.ops import listener
+from bot.ops.metrics import Metrics
+from bot.store.records import EventRecord
 from bot.store.sql import SqlStore
 from config import load
 from tests.fakes.slack import FakeSlack
@@ -75,7 +75,9 @@ async def test_health_and_metrics_have_a_loopback_listener_of_their_own(
 
 async def test_healthz_answers_503_while_an_adapter_is_disconnected() -> None:
     adapters = {"slack": {"connected": True}, "discord": {"connected": True}}
-    server = ops.OpsServer("127.0.0.1", 0, ops.routes(Metrics(), lambda: adapters, lambda: 3))
+    server = listener.OpsServer(
+        "127.0.0.1", 0, listener.routes(Metrics(), lambda: adapters, lambda: 3)
+    )
     await server.start()
     try:
         url = f"http://127.0.0.1:{server.bound_port}/healthz"

@@ -6,9 +6,9 @@ from __future__ import annotations
 import asyncio
 
 from adapters.base import DeliveryResult, DeliveryStatus
-from bot.clock import VirtualClock
-from bot.metrics import Metrics
-from bot.outbox import Outbox
+from bot.ops.clock import VirtualClock
+from bot.ops.metrics import Metrics
+from bot.service.outbox import Outbox
 from bot.store.memory import MemoryStore
 from coaching.state import ConversationState
 from coaching.types import ConversationRef, Nudge, NudgeKind

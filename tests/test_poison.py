@@ -15,12 +15,12 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, make_url
 
-from bot import inbox as inbox_module
-from bot import ops
-from bot import runtime as runtime_module
-from bot.clock import VirtualClock
-from bot.runtime import Runtime
-from bot.storable import storable, storable_event
+from bot.ops import listener
+from bot.ops.clock import VirtualClock
+from bot.service import inbox as inbox_module
+from bot.service import runtime as runtime_module
+from bot.service.runtime import Runtime
+from bot.service.storable import storable, storable_event
 from bot.store.base import DeadLetter, Store
 from bot.store.schema import dead_letters, events, inbox_events
 from bot.store.sql import SqlStore
@@ -195,12 +195,12 @@ async def test_postgres_refusing_a_stored_text_sets_aside_that_event_only() -> N
 
 
 async def test_healthz_shows_what_was_set_aside() -> None:
-    from bot.metrics import Metrics
+    from bot.ops.metrics import Metrics
 
     metrics = Metrics()
     metrics.dead_lettered.labels("intake").inc()
     metrics.dead_lettered.labels("processing").inc(2)
-    server = ops.OpsServer("127.0.0.1", 0, ops.routes(metrics, dict, lambda: 0))
+    server = listener.OpsServer("127.0.0.1", 0, listener.routes(metrics, dict, lambda: 0))
     await server.start()
     try:
         async with aiohttp.ClientSession() as http:

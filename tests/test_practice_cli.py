@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from bot.cli import main
+from bot.cli.main import main
 from bot.practice import library
 from bot.practice.terminal import PracticeView
 from coaching.practice.roleplay import Briefing, CoachTip, CustomerSays, Note

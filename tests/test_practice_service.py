@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from adapters.base import Roles
 from adapters.practice import PracticeAnswer, PracticeCommand, PracticeMessage, practice_args
-from bot.clock import VirtualClock
+from bot.ops.clock import VirtualClock
 from bot.practice import library, reports
 from bot.practice.service import BUSY, NO_SESSION, OVER, PracticeOptions, PracticeService
 from bot.practice.store import MemoryPracticeStore, PracticeStore, for_store

@@ -29,14 +29,15 @@ from adapters.base import CommandRequest, DeliveryStatus, Period, Roles, Scope, 
 from adapters.discord.commands import Commands
 from adapters.discord.intake import Intake
 from adapters.slack.delivery import SlackDelivery
-from bot import app, logsetup
+from bot import app
 from bot.app import Bot
-from bot.cli import main
-from bot.clock import VirtualClock
-from bot.commands import CommandService
-from bot.metrics import Metrics
-from bot.runtime import Runtime
-from bot.scoring import build_engine
+from bot.cli.main import main
+from bot.ops import logs
+from bot.ops.clock import VirtualClock
+from bot.ops.metrics import Metrics
+from bot.service.commands import CommandService
+from bot.service.runtime import Runtime
+from bot.service.scoring import build_engine
 from bot.store import open_store, schema
 from bot.store.memory import MemoryStore
 from bot.store.sql import SqlStore
@@ -677,7 +678,7 @@ async def test_sqlite_file_is_private(tmp_path: Path, monkeypatch: pytest.Monkey
 def test_logs(restore_logging: None) -> None:
     """Logs carry IDs, kinds and counts: message text appears only at DEBUG and redacted, an exception above DEBUG is its type and location only, and secrets are masked in every line."""
     stream = io.StringIO()
-    logsetup.configure("INFO", "text", ["s3cr3t-signing-value"])
+    logs.configure("INFO", "text", ["s3cr3t-signing-value"])
     root = logging.getLogger()
     handler = root.handlers[0]
     assert isinstance(handler, logging.StreamHandler)

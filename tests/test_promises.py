@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.clock import VirtualClock
+from bot.ops.clock import VirtualClock
 from coaching.detectors import Detectors
 from coaching.engine import Engine
 from coaching.policy import Policy

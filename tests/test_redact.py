@@ -1,4 +1,4 @@
-"""Redaction (bot/redact.py): what is hidden, what is left alone, and properties that hold
+"""Redaction (bot/redact/): what is hidden, what is left alone, and properties that hold
 for any text (hypothesis). Speed on adversarial input is measured in
 ``benchmarks/redaction.py``, not here."""
 
@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.redact import MAX_STORED_CHARS, iban_valid, redact, stored_text
-from bot.redact_numbers import luhn_valid
+from bot.redact.numbers import luhn_valid
 
 SEPARATORS = [" ", "\u00a0", "\u202f", "\u2009", ".", "-", "/", "\u200b", " - ", ""]
 SEPARATORS += [",", ", ", "\n", "\r\n", " \n"]  # commas and line breaks separate groups too

@@ -20,8 +20,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from bot import logsetup
 from bot.app import Bot
+from bot.ops import logs
 from bot.store import schema
 from bot.store.sql import SqlStore
 from config import load
@@ -164,7 +164,7 @@ def test_practice_import_drafts_hide_numbers_split_across_messages(tmp_path: Pat
 @pytest.mark.parametrize("fmt", ["text", "json"])
 def test_log_lines_hide_the_numbers(restore_logging: None, fmt: str) -> None:
     stream = io.StringIO()
-    logsetup.configure("INFO", fmt, [])
+    logs.configure("INFO", fmt, [])
     handler = logging.getLogger().handlers[0]
     assert isinstance(handler, logging.StreamHandler)
     handler.setStream(stream)

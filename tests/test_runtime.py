@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 
 from adapters.base import DeliveryResult, DeliveryStatus
-from bot.clock import VirtualClock
-from bot.runtime import Runtime
+from bot.ops.clock import VirtualClock
+from bot.service.runtime import Runtime
 from bot.store.memory import MemoryStore
 from coaching.engine import Engine
 from coaching.policy import Policy

@@ -19,15 +19,15 @@ from typing import Any
 import pytest
 
 from adapters.console.transcript import parse
-from bot.charts import HEIGHT, WIDTH, trend
-from bot.cli import main
-from bot.clock import VirtualClock
-from bot.runtime import Runtime
-from bot.satisfaction import survey_figures
+from bot.cli.main import main
+from bot.ops.clock import VirtualClock
+from bot.reports.charts import HEIGHT, WIDTH, trend
+from bot.reports.summary import Figures
+from bot.service.runtime import Runtime
 from bot.store.outreach import outreach_of
 from bot.store.sql import SqlStore
-from bot.summary import Figures
-from bot.survey_records import SurveyRecord, SurveyStatus
+from bot.store.survey_records import SurveyRecord, SurveyStatus
+from bot.surveys.satisfaction import survey_figures
 from coaching.detectors import Detectors
 from coaching.engine import Engine
 from coaching.frustration import FEELING_CUES
@@ -337,7 +337,7 @@ def test_coach_summary_json_has_the_survey_and_chart_writes_a_png(
 def test_the_running_bot_does_not_load_matplotlib_until_it_draws() -> None:
     """Start-up and idle memory stay lean: only drawing a chart imports matplotlib."""
     program = (
-        "import sys, bot.app, bot.cli, bot.commands, bot.charts, bot.outreach, "
+        "import sys, bot.app, bot.cli.main, bot.service.commands, bot.reports.charts, bot.service.outreach, "
         "adapters.slack.app, adapters.discord.app; print('matplotlib' in sys.modules)"
     )
     loaded = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)

@@ -4,7 +4,7 @@ Bot in HTTP mode) against the loopback Slack fake (harness: tests/test_practice_
 
 from __future__ import annotations
 
-from bot.ratelimit import PER_USER
+from bot.ops.ratelimit import PER_USER
 from tests.fakes.slack import FakeSlack
 from tests.test_practice_slack import AGENT, SUPERVISOR, fake, running  # noqa: F401 (fixtures)
 from tests.test_slack import Running

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.records import EventRecord, FeedbackRecord, SignalRecord
 from bot.store.base import Slice, SliceFilter, Store
 from bot.store.memory import MemoryStore
+from bot.store.records import EventRecord, FeedbackRecord, SignalRecord
 from bot.store.sql import SqlStore
 from coaching.state import AckDue, ConversationState, Frustration, MessageSeen, Pending
 from coaching.types import ConversationRef, Nudge, NudgeKind, Role

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from bot import event_codec
-from bot.clock import VirtualClock
-from bot.records import EventRecord
+from bot.ops.clock import VirtualClock
+from bot.service import event_codec
 from bot.store.base import Store
+from bot.store.records import EventRecord
 from coaching.types import ConversationRef, MessagePosted, Role
 from tests.test_store_contract import A, B, C, store  # noqa: F401  (store is a fixture)
 from tests.test_store_sql import (  # noqa: F401  (database is a fixture)

@@ -17,8 +17,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from bot.clock import VirtualClock
-from bot.runtime import Runtime
+from bot.ops.clock import VirtualClock
+from bot.service.runtime import Runtime
 from bot.store import schema
 from bot.store.base import Store
 from bot.store.memory import MemoryStore

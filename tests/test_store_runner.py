@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from bot.records import EventRecord, SignalRecord
 from bot.store import engine as store_engine
+from bot.store.records import EventRecord, SignalRecord
 from bot.store.sql import SqlStore
 from coaching.state import ConversationState
 from coaching.types import ConversationRef

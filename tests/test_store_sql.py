@@ -20,12 +20,12 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from adapters.base import DeliveryResult, DeliveryStatus
-from bot.clock import VirtualClock
-from bot.records import event_record
-from bot.runtime import EngineFailure, Runtime
+from bot.ops.clock import VirtualClock
+from bot.service.runtime import EngineFailure, Runtime
 from bot.store import migrate, schema
 from bot.store.base import Store
 from bot.store.memory import MemoryStore
+from bot.store.records import event_record
 from bot.store.sql import SqlStore
 from coaching.engine import Engine
 from coaching.policy import Policy

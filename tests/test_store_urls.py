@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli.main import main
 from bot.store.engine import postgres_url
 from tests.pg import POSTGRES_URL, PgSchema, pg  # noqa: F401  (pg is a fixture)
 

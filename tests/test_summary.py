@@ -9,15 +9,15 @@ from collections import Counter
 
 from adapters.base import CommandRequest, Period, Roles, Scope, ScopeKind
 from adapters.console.transcript import in_order, load
-from bot.clock import VirtualClock
-from bot.commands import CommandService
-from bot.metrics import Metrics
-from bot.records import EventRecord, FeedbackRecord, NudgeRecord, SignalRecord
-from bot.replay import Replayer
-from bot.scoring import build_scorer
+from bot.ops.clock import VirtualClock
+from bot.ops.metrics import Metrics
+from bot.reports.summary import compute
+from bot.service.commands import CommandService
+from bot.service.replay import Replayer
+from bot.service.scoring import build_scorer
 from bot.store.base import Slice
 from bot.store.memory import MemoryStore
-from bot.summary import compute
+from bot.store.records import EventRecord, FeedbackRecord, NudgeRecord, SignalRecord
 from coaching.policy import Policy
 from tests.conftest import require_eval
 

@@ -12,14 +12,14 @@ import pytest
 
 from adapters.base import DeliveryResult, DeliveryStatus
 from adapters.outreach import AnswerStatus, Question, SurveyAnswer, SurveyRequest
-from bot.clock import VirtualClock
-from bot.runtime import Runtime
+from bot.ops.clock import VirtualClock
+from bot.service.runtime import Runtime
 from bot.store.base import Store
 from bot.store.memory import MemoryStore
 from bot.store.outreach import outreach_of
 from bot.store.sql import SqlStore
-from bot.survey_records import Closing, Poster, SurveyRecord, SurveyStatus
-from bot.surveys import WINDOW, SurveyService, recipient
+from bot.store.survey_records import Closing, Poster, SurveyRecord, SurveyStatus
+from bot.surveys.service import WINDOW, SurveyService, recipient
 from coaching.engine import Engine
 from coaching.types import ConversationClosed, ConversationRef, MessagePosted, Role
 from tests.helpers import ScriptedDetectors

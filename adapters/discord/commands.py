@@ -4,7 +4,7 @@
 ``/coach me [period]``, ``/coach highlights [period]``, ``/coach help``, ``/coach customer
 <customer>`` and ``/coach forget <customer>`` (a user ID or mention, typed: a customer who
 left the server has no member to pick). A summary's trend chart comes as an attachment of
-the same private answer. Authorization is bot/commands.py's (by user ID and
+the same private answer. Authorization is bot/service/commands.py's (by user ID and
 Discord role IDs from the configuration); this only builds the request: workspace = the
 guild, scope from the options (a thread picked as ``channel`` means that conversation).
 Discord wants an answer within 3 s: a report not ready in ``budget`` seconds is deferred

@@ -4,7 +4,7 @@ Ephemeral messages exist only as answers to an interaction, so the survey is a m
 where the conversation is — its thread or forum post, or in a plain channel a reply to
 the conversation's first message — addressed to the customer (the only mention it
 makes), with one row of buttons per question. Each click is answered ephemerally to
-whoever clicked; the bot records only the customer's (bot/surveys.py). Posting in an
+whoever clicked; the bot records only the customer's (bot/surveys/service.py). Posting in an
 archived thread reopens it until Discord archives it again.
 """
 

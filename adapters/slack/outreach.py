@@ -3,9 +3,9 @@
 The survey is an ephemeral message in the conversation's thread: only the customer
 asked sees it, with a row of 1-5 buttons per question. A click replaces it (through its
 ``response_url``) with thanks and the question still open, if any; the bot records only
-the customer's answers (bot/surveys.py). When Slack cannot show it there (the customer
+the customer's answers (bot/surveys/service.py). When Slack cannot show it there (the customer
 left the channel...), it is not sent anywhere else. The digest is a plain message in the
-team channel (its quotes arrive escaped: bot/highlights.py); it counts the workspace of
+team channel (its quotes arrive escaped: bot/reports/highlights.py); it counts the workspace of
 the bot token (``auth.test``) unless ``[digest] workspace`` names one. A summary's chart is uploaded into the supervisor's DM with the bot
 (``files.getUploadURLExternal`` + ``files.completeUploadExternal``, which slack_sdk's
 ``files_upload_v2`` wraps), never to the channel the command came from.

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from bot.scoring import DEFAULT_MODEL, build_scorer
+from bot.service.scoring import DEFAULT_MODEL, build_scorer
 from coaching.policy import Policy
 from coaching.practice.roleplay import Line, Roleplay, Session
 from coaching.practice.scenario import Outcome, Reaction, Scenario, Step

@@ -24,9 +24,9 @@ from rich.console import Console
 from rich.markup import escape
 
 from adapters.console.render import printable
-from bot.policy import policy_from
 from bot.practice import check, importer, library, terminal
-from bot.scoring import build_scorer
+from bot.service.policy import policy_from
+from bot.service.scoring import build_scorer
 from coaching.policy import Policy
 from coaching.practice.roleplay import CustomerSays, Line, Roleplay
 from coaching.practice.scenario import Scenario

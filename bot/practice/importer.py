@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from adapters.console.transcript import Turn
-from bot.context_cache import AgentContext
 from bot.redact import redact
-from bot.scoring import DEFAULT_MODEL, build_engine
+from bot.service.context_cache import AgentContext
+from bot.service.scoring import DEFAULT_MODEL, build_engine
 from coaching import suggestions
 from coaching.policy import Policy
 from coaching.practice.scenario import MAX_TEXT, from_dict

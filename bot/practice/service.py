@@ -2,7 +2,7 @@
 
 Who: agents and supervisors (by the configured IDs and groups); the command is audited
 like every ``/coach`` command and counts against the same per-person limit
-(bot/ratelimit.py). A session starts from the command (where the platform tells us the
+(bot/ops/ratelimit.py). A session starts from the command (where the platform tells us the
 user's groups) and continues in a direct message: only someone with a session running
 gets an answer there, a person's direct messages beyond their own limit get none, and a
 message is never logged above DEBUG.
@@ -25,12 +25,12 @@ from dataclasses import dataclass
 
 from adapters.base import Period, Report, Roles
 from adapters.practice import PracticeAnswer, PracticeCommand, PracticeMessage
-from bot import reports as command_reports
-from bot.clock import Clock
+from bot.ops.clock import Clock
+from bot.ops.ratelimit import MESSAGES_PER_USER, CommandLimiter, person
 from bot.practice import library, reports
 from bot.practice.library import Library
 from bot.practice.store import PracticeStore, Result, for_store
-from bot.ratelimit import MESSAGES_PER_USER, CommandLimiter, person
+from bot.reports import views as command_reports
 from bot.store.base import Store
 from coaching.engine import MessageDetectors
 from coaching.policy import Policy

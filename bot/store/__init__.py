@@ -1,4 +1,9 @@
-"""Storage: the contract (base.py), in memory (memory.py) and SQL (sql.py)."""
+"""Storage: every table and the records kept in them (records.py, survey_records.py).
+The contract (base.py), in memory (memory.py) and SQL (sql.py, SQLite or PostgreSQL),
+surveys and digests (outreach.py), and the migrations (migrate.py runs bot/migrations).
+
+May import: nothing else in ``bot`` (everything else reads the store; it reads none of them).
+"""
 
 from __future__ import annotations
 

@@ -22,8 +22,8 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from bot.records import EventRecord, FeedbackRecord, NudgeRecord, SignalRecord
-from bot.survey_records import SurveyRecord
+from bot.store.records import EventRecord, FeedbackRecord, NudgeRecord, SignalRecord
+from bot.store.survey_records import SurveyRecord
 from coaching.state import ConversationState
 from coaching.types import ConversationRef, Nudge
 
@@ -35,7 +35,7 @@ class Pending:
     seq: int  # orders each conversation's events
     event_id: str
     conversation: str
-    payload: str = ""  # the event as JSON (bot/event_codec.py)
+    payload: str = ""  # the event as JSON (bot/service/event_codec.py)
     received_at: float = 0.0  # wall clock when it was stored
 
 
@@ -46,7 +46,7 @@ class DeadLetter:
 
     event_id: str
     conversation: str
-    reason: str  # the exception's type and location (bot/logsetup.py ``describe``)
+    reason: str  # the exception's type and location (bot/ops/logs.py ``describe``)
     received_at: float
     at: float  # when it was set aside
     seq: int | None = None  # its inbox row, removed in the same commit
@@ -121,7 +121,7 @@ async def one_transaction(
         yield OneTx(batch, conversation, duplicate)
 
 
-# (owner, conversations): inbox leases a batch ends at its commit (bot/runtime.py)
+# (owner, conversations): inbox leases a batch ends at its commit (bot/service/runtime.py)
 Release = tuple[str, Sequence[str]]
 
 
@@ -176,7 +176,7 @@ class Slice:
     signals: list[SignalRecord] = field(default_factory=list)
     nudges: list[NudgeRecord] = field(default_factory=list)
     feedback: list[FeedbackRecord] = field(default_factory=list)
-    surveys: list[SurveyRecord] = field(default_factory=list)  # bot/satisfaction.py
+    surveys: list[SurveyRecord] = field(default_factory=list)  # bot/surveys/satisfaction.py
 
 
 class Store(Protocol):
@@ -298,7 +298,7 @@ class Store(Protocol):
         """The frustration and escalation signals about these customers, ``since <= at <
         until``, in conversations whose key starts with ``prefix`` (one platform workspace)
         and that each opened (bot/store/owners.py: not those they only joined), oldest
-        first: what their histories are made of (bot/history.py)."""
+        first: what their histories are made of (bot/reports/history.py)."""
         ...
 
     async def forget_customer(self, customer: str, prefix: str = "") -> int:

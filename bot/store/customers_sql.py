@@ -10,8 +10,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from bot.records import SignalRecord
 from bot.store import queries, schema
+from bot.store.records import SignalRecord
 from bot.store.schema import commands, conversations, events, signals
 
 HISTORY_KINDS = ("frustration", "escalation")  # what a customer's history is made of

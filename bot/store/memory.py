@@ -11,13 +11,6 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from bot.records import (
-    EventRecord,
-    FeedbackRecord,
-    NudgeRecord,
-    SignalRecord,
-    nudge_record,
-)
 from bot.store.base import (
     Finished,
     OneTx,
@@ -28,7 +21,14 @@ from bot.store.base import (
 )
 from bot.store.memory_inbox import MemoryInbox
 from bot.store.owners import Owners
-from bot.survey_records import SurveyRecord
+from bot.store.records import (
+    EventRecord,
+    FeedbackRecord,
+    NudgeRecord,
+    SignalRecord,
+    nudge_record,
+)
+from bot.store.survey_records import SurveyRecord
 from coaching.state import ConversationState
 from coaching.types import ConversationRef, Nudge
 

@@ -15,8 +15,15 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Protocol
 
-from adapters.outreach import AnswerResult, AnswerStatus, Question, SurveyAnswer
-from bot.survey_records import Closing, Poster, SurveyRecord, SurveyStatus
+from adapters.outreach import AnswerResult, AnswerStatus, SurveyAnswer
+from bot.store.survey_records import (
+    Closing,
+    Poster,
+    SurveyRecord,
+    SurveyStatus,
+    answered,
+    unanswered,
+)
 
 if TYPE_CHECKING:
     from bot.store.base import Store
@@ -94,24 +101,6 @@ def outreach_of(store: Store) -> OutreachStore:
     if isinstance(store, MemoryStore):
         return MemoryOutreach(store)
     raise TypeError(f"no survey storage for {type(store).__name__}")
-
-
-def unanswered(record: SurveyRecord) -> tuple[Question, ...]:
-    questions = [Question.UNDERSTOOD] if record.understood is None else []
-    if record.csat_asked and record.csat is None:
-        questions.append(Question.CSAT)
-    return tuple(questions)
-
-
-def answered(record: SurveyRecord, answer: SurveyAnswer, now: float) -> SurveyRecord | None:
-    """The record with ``answer`` applied, or None when it cannot take it."""
-    if record.status in (SurveyStatus.SKIPPED, SurveyStatus.REPLAYED):
-        return None
-    if answer.question is Question.CSAT and not record.csat_asked:
-        return None
-    if answer.question is Question.UNDERSTOOD:
-        return replace(record, understood=answer.score, answered_at=now)
-    return replace(record, csat=answer.score, answered_at=now)
 
 
 class MemoryOutreach:

@@ -18,11 +18,17 @@ from sqlalchemy.engine import Connection
 
 from adapters.outreach import AnswerResult, AnswerStatus, SurveyAnswer
 from bot.store.customers_sql import owner_sql
-from bot.store.outreach import answered, unanswered
 from bot.store.queries import insert_for
 from bot.store.runner import Runner
 from bot.store.schema import digests, events, signals, surveys
-from bot.survey_records import Closing, Poster, SurveyRecord, SurveyStatus
+from bot.store.survey_records import (
+    Closing,
+    Poster,
+    SurveyRecord,
+    SurveyStatus,
+    answered,
+    unanswered,
+)
 
 
 def closings(conn: Connection, since: float, until: float, limit: int) -> list[Closing]:

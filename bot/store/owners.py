@@ -2,8 +2,8 @@
 to write in it as a customer — as the engine decides it (``ConversationState.owner``).
 
 Others who wrote there as customers are participants: a customer's history is made of
-the conversations they opened (bot/history.py), a summary's contacts are conversations
-counted for their owners (bot/returning.py), and the survey asks only the owner
+the conversations they opened (bot/reports/history.py), a summary's contacts are conversations
+counted for their owners (bot/reports/returning.py), and the survey asks only the owner
 (``Closing.owner``). The SQL stores ask with a subquery (``customers_sql.owner_sql``);
 the memory store keeps this index (without importing SQLAlchemy).
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from bot.records import EventRecord
+from bot.store.records import EventRecord
 
 
 def opened(

@@ -25,10 +25,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from bot.records import FeedbackRecord, SignalRecord
 from bot.store import schema
 from bot.store.base import Slice, SliceFilter
 from bot.store.message_text import supersede_text
+from bot.store.records import FeedbackRecord, SignalRecord
 from bot.store.schema import (
     commands,
     conversations,

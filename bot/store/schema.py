@@ -19,7 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bot.records import EventRecord, FeedbackRecord, NudgeRecord, SignalRecord
+from bot.store.records import EventRecord, FeedbackRecord, NudgeRecord, SignalRecord
 from coaching.state import ConversationState
 from coaching.types import ConversationRef, Nudge, NudgeKind
 
@@ -184,7 +184,7 @@ practice_results = sa.Table(
 )
 
 
-# What the bot shows beyond nudges (bot/surveys.py, bot/digest.py). One survey per
+# What the bot shows beyond nudges (bot/surveys/service.py, bot/reports/digest.py). One survey per
 # conversation (the key is the guard against asking twice) with its answers; one digest
 # per week and channel. Leased like nudges, so several replicas deliver each once.
 surveys = sa.Table(
@@ -193,7 +193,7 @@ surveys = sa.Table(
     sa.Column("conversation", sa.String, primary_key=True),
     sa.Column("customer", sa.String, nullable=False),
     sa.Column("closed_at", sa.Double, nullable=False, index=True),
-    sa.Column("status", sa.String, nullable=False),  # bot/survey_records.py SurveyStatus
+    sa.Column("status", sa.String, nullable=False),  # bot/store/survey_records.py SurveyStatus
     sa.Column("csat_asked", sa.Boolean, nullable=False),
     sa.Column("understood", sa.Integer, nullable=True),  # 1-5
     sa.Column("csat", sa.Integer, nullable=True),  # 1-5

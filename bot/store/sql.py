@@ -30,7 +30,6 @@ from typing import Any, TypeVar
 
 from sqlalchemy.engine import Connection
 
-from bot.records import EventRecord, FeedbackRecord, SignalRecord
 from bot.store import customers_sql, inbox_sql, message_text, outbox_sql, queries, schema
 from bot.store.base import (
     DeadLetter,
@@ -45,6 +44,7 @@ from bot.store.base import (
 from bot.store.engine import backend, postgres_engine, sqlite_engine
 from bot.store.migrate import upgrade
 from bot.store.queries import Outcome
+from bot.store.records import EventRecord, FeedbackRecord, SignalRecord
 from bot.store.runner import AsyncRunner, Runner, ThreadRunner
 from coaching.state import ConversationState
 from coaching.types import Nudge

@@ -153,7 +153,7 @@ class Roleplay:
     ) -> None:
         # The team's thresholds and time zone, but every tip shown at once: a practice
         # turn takes virtual minutes, and spacing tips by the live cooldown would hide
-        # most of them. ``detectors``: the live coach's scorer (bot/scoring.py).
+        # most of them. ``detectors``: the live coach's scorer (bot/service/scoring.py).
         policy = policy or Policy()
         self.engine = Engine(replace(policy, cooldown=0.0, ack_grace=0.0), detectors)
         self.local = LocalTime(policy.utc_offset)

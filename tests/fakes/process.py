@@ -81,7 +81,7 @@ level = "WARNING"
         return self._storage_url or f"sqlite+aiosqlite:///{self.database}"
 
     def command(self) -> list[str]:
-        return [sys.executable, "-m", "bot.cli", "run", "--config", str(self.config)]
+        return [sys.executable, "-m", "bot.cli.main", "run", "--config", str(self.config)]
 
     def start(self) -> None:
         env = {**os.environ, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET}

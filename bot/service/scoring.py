@@ -1,0 +1,108 @@
+"""The one place the configured scorer is built (``[coaching] model``).
+
+``contextual`` (the default) is the model shipped in coaching/data; ``lexicon`` the linear
+models over cues. Every path that judges messages (``coach run``, replay, demo, analyze,
+practice, the benchmarks) builds its engine here. If the contextual model cannot load,
+this says so and the command stops: a silent fall back to the lexicon would change what
+the coach flags without anyone knowing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Literal
+
+from bot.ops.logs import describe as describe_error
+from bot.ops.metrics import Metrics
+from bot.service.context_cache import AgentContext
+from coaching.contextual import ModelUnavailable, load_shipped
+from coaching.detectors import Detectors
+from coaching.engine import Engine
+from coaching.model import Assessment
+from coaching.policy import Policy
+from coaching.scoring import ContextualScorer, LexiconScorer, Scorer
+from coaching.types import Event, MessageEdited, MessagePosted, Role
+
+log = logging.getLogger("coach.scoring")
+
+ModelName = Literal["contextual", "lexicon"]
+DEFAULT_MODEL: ModelName = "contextual"
+
+
+class ScorerUnavailable(Exception):
+    """The configured model cannot be used; the message says which and why."""
+
+
+def build_scorer(model: str = DEFAULT_MODEL, policy: Policy | None = None) -> Scorer:
+    policy = policy or Policy()
+    detectors = Detectors(policy.frustration_threshold, policy.acknowledgement_threshold)
+    if model == "lexicon":
+        return LexiconScorer(detectors)
+    if model != "contextual":
+        raise ScorerUnavailable(f"[coaching] model: unknown model {model!r}")
+    try:
+        shipped = load_shipped()
+    except ModelUnavailable as exc:
+        raise ScorerUnavailable(
+            f"the contextual model could not be loaded ({exc}); reinstall the package, "
+            'or set [coaching] model = "lexicon"'
+        ) from exc
+    # The lexicon only names cues here: its own frustration threshold does not apply.
+    cues_only = Detectors(None, policy.acknowledgement_threshold)
+    return ContextualScorer(shipped, cues_only, policy.frustration_threshold)
+
+
+def build_engine(policy: Policy | None = None, model: str = DEFAULT_MODEL) -> Engine:
+    policy = policy or Policy()
+    return Engine(policy, build_scorer(model, policy))
+
+
+def describe(scorer: Scorer) -> str:
+    """``contextual (<first 12 of its sha256>)`` or ``lexicon``: what check-config prints."""
+    name, _, digest = scorer.fingerprint.partition(":")
+    return f"{name} ({digest})" if digest else name
+
+
+class BatchScorer:
+    """Scores a batch's messages in order, each customer message read with the agent
+    message before it (``AgentContext``, in memory). Runs on a worker thread: the model's
+    few milliseconds a message must not hold up the event loop."""
+
+    def __init__(self, engine: Engine, metrics: Metrics) -> None:
+        self.scorer = engine.detectors
+        policy = engine.policy
+        self.fallback = LexiconScorer(
+            Detectors(policy.frustration_threshold, policy.acknowledgement_threshold)
+        )
+        self.metrics = metrics
+        self.context = AgentContext()
+
+    def assess(self, events: Sequence[Event]) -> list[Assessment | None]:
+        """Each event's assessment (None: not a message the engine scores). A message the
+        scorer refuses is judged by the lexicon and logged, and holds up no other."""
+        return [self._one(event) for event in events]
+
+    def _one(self, event: Event) -> Assessment | None:
+        if not isinstance(event, MessagePosted | MessageEdited) or event.role is Role.BOT:
+            return None
+        key = event.conversation.key
+        customer = event.role is Role.CUSTOMER
+        try:
+            if customer:
+                return self.scorer.frustration(event.text, self.context.get(key))
+            return self.scorer.acknowledgement(event.text)
+        except Exception as exc:
+            self.metrics.errors.inc()
+            log.error(
+                "event %s not scored by the model (%s): judged by the lexicon",
+                event.event_id,
+                describe_error(exc),
+            )
+            scorer = self.fallback
+            return (
+                scorer.frustration(event.text) if customer else scorer.acknowledgement(event.text)
+            )
+        finally:
+            if not customer:
+                self.context.note(key, event.text)
