@@ -415,8 +415,9 @@ async def test_stored_text_is_redacted_capped_and_latest(tmp_path: Path) -> None
     await runtime.process(MessageDeleted("e3", REF, "m1", 3))
     assert [e.text for e in (await store.slice(0, 100)).events] == [None, None, None]
     stored = await dump(store)
-    assert "example.com" not in stored and "4111" not in stored and "zebra" not in stored
-    assert "6789" not in stored
+    assert "example.com" not in stored and "zebra" not in stored
+    # digits inside a word (the installation's random hex key) are not a leak
+    assert not re.search(r"(?<![0-9A-Za-z])(4111|6789)(?![0-9A-Za-z])", stored)
     await store.close()
 
 

@@ -52,8 +52,9 @@ REPLY = (
 
 
 def leaked(text: str, numbers: list[str]) -> set[str]:
-    """Digit groups of four or more digits from ``numbers`` still in ``text``."""
-    shown = set(re.findall(r"\d+", text))
+    """Digit groups of four or more digits from ``numbers`` still in ``text``. Digits inside
+    a word do not count: a random hex key in the dump ("c5678a") is not a leak."""
+    shown = set(re.findall(r"(?<![0-9A-Za-z])\d+(?![0-9A-Za-z])", text))
     return {g for n in numbers for g in re.findall(r"\d{4,}", n)} & shown
 
 
