@@ -32,7 +32,8 @@ from adapters.outreach import ChannelPoster
 from bot.ops.clock import Clock
 from bot.ops.logs import describe
 from bot.reports.highlights import MAX_SHOWN, find, highlight_lines, what_happened
-from bot.reports.summary import Figures, compute, percent
+from bot.reports.shares import Share
+from bot.reports.summary import Figures, compute
 from bot.store.base import Slice, SliceFilter, Store
 from bot.store.outreach import OutreachStore
 from bot.surveys.satisfaction import mean, period_slice
@@ -65,13 +66,13 @@ def digest_report(
     fields = [
         ("Conversations", str(f.conversations)),
         ("Frustration episodes", str(f.episodes)),
-        ("Acknowledged in the next reply", percent(f.acknowledged_next, f.episodes)),
+        ("Acknowledged in the next reply", f.acknowledged_share.text()),
         ("Calmed down / stayed frustrated", f"{f.calmed} / {f.stayed}"),
     ]
     if survey.asked:
         understood = mean(survey.understood)
         fields += [
-            ("Survey responses", percent(survey.responses, survey.asked)),
+            ("Survey responses", Share(survey.responses, survey.asked).text()),
             ("Felt understood (1-5)", "–" if understood is None else f"{understood:.1f}"),
         ]
     highlights = find(f, data)
