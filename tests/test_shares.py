@@ -55,6 +55,7 @@ def test_a_comparison_is_too_few_to_tell_when_either_side_is() -> None:
     assert compare(Share(0, 4), Share(80, 100), says) == (
         "Too few to tell (20 needed on each side): calmed after 0/4 vs 80/100."
     )
+    assert compare(Share(80, 100), Share(3, 19), says).startswith("Too few to tell")
     assert compare(Share(10, 20), Share(80, 100), says) == (
         "Calmed after 50% (95% CI 30–70%, 10/20) vs 80% (95% CI 71–87%, 80/100)."
     )

@@ -17,6 +17,7 @@ Definitions (docs/surveys-and-summaries.md repeats them for supervisors):
 - nudges per 100 conversations, and per nudge kind how agents rated it (👍/👎).
 - repeat-contact rate and returning-customer frustration: bot/reports/returning.py.
 - survey answers next to these: bot/surveys/satisfaction.py.
+- how a share is shown (counts, "too few to tell" below 20, a Wilson interval): bot/reports/shares.py.
 """
 
 from __future__ import annotations
