@@ -120,6 +120,7 @@ def test_the_survey_split_and_the_digest_follow_the_rule() -> None:
     assert "too few to tell (5/12)" in shown  # the response rate
     digest = digest_report(f, Slice(), DigestSettings(channel="C0DIGEST0"), False, "week")
     assert "too few to tell (3/5)" in digest.as_text() and "60%" not in digest.as_text()
+    assert "Felt understood (1-5): 3.6 (n=5)" in digest.as_text()
 
 
 def test_the_ibm_replay_summary_shows_no_percentage_over_fewer_than_20(

@@ -7,7 +7,7 @@ from bot.reports.summary import duration, median
 from bot.surveys.satisfaction import ACKNOWLEDGED, NOT_ACKNOWLEDGED, Group, SurveyFigures, mean
 
 
-def _score(values: list[int]) -> str:
+def score(values: list[int]) -> str:
     value = mean(values)
     return "–" if value is None else f"{value:.1f} (n={len(values)})"
 
@@ -21,16 +21,16 @@ def survey_parts(survey: SurveyFigures) -> tuple[tuple[tuple[str, str], ...], li
     if survey.asked:
         fields = (
             ("Survey responses", Share(survey.responses, survey.asked).text()),
-            ("Felt understood (1-5)", _score(survey.understood)),
+            ("Felt understood (1-5)", score(survey.understood)),
         )
         if survey.csat:
-            fields += (("CSAT (1-5)", _score(survey.csat)),)
+            fields += (("CSAT (1-5)", score(survey.csat)),)
         if ack.understood or other.understood:
             lines.append(
                 _split(
                     "felt understood",
-                    (len(ack.understood), _score(ack.understood)),
-                    (len(other.understood), _score(other.understood)),
+                    (len(ack.understood), score(ack.understood)),
+                    (len(other.understood), score(other.understood)),
                     "responses",
                 )
             )
