@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 
 import pytest
 
-from adapters.base import Period, Scope
+from adapters.base import CommandRequest, Period, Roles, Scope
 from bot.cli.main import main
+from bot.ops.clock import VirtualClock
+from bot.ops.metrics import Metrics
 from bot.reports.digest import digest_report
 from bot.reports.shares import Share, compare
 from bot.reports.summary import Figures
 from bot.reports.views import summary_report
+from bot.service.commands import CommandService
 from bot.store.base import Slice
+from bot.store.memory import MemoryStore
 from bot.surveys.satisfaction import ACKNOWLEDGED, NOT_ACKNOWLEDGED, SurveyFigures
 from config.settings import DigestSettings
 from tests.conftest import require_eval
+from tests.test_summary import conversation
 
 # "62% (95% CI 48–74%, 31/50)": the only way a percentage may be shown
 FIGURE = re.compile(r"(\d+)% \(95% CI (\d+)–(\d+)%, (\d+)/(\d+)\)")
@@ -151,3 +157,21 @@ def test_an_empty_slice_has_no_figures() -> None:
         "share": None,
         "ci95": None,
     }
+
+
+def test_coach_me_shows_counts_and_intervals() -> None:
+    """``/coach me``: an agent's own record follows the same rule (25 episodes, 5 followed)."""
+    store = MemoryStore()
+    for n in range(25):
+        conv = f"slack:T1:C1:{n}.0"
+        script = [("customer", True, 100.0 + n), ("agent", n < 10, 200.0 + n)]
+        if n < 5:
+            script.append(("customer", False, 300.0 + n))
+        events, signals = conversation(conv, script)
+        store.events += events
+        store.signals += signals
+    service = CommandService(store, Roles(), VirtualClock(1000), Metrics(), 600)
+    request = CommandRequest("slack", "T1", "sam", frozenset(), "me", period=Period.DAY)
+    shown = asyncio.run(service.handle(request)).as_text()
+    assert "Acknowledged in the next reply: 40% (95% CI 23–59%, 10/25)" in shown
+    assert "Too few to tell (20 needed on each side): customers calmed down after 5/5" in shown
