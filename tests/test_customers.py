@@ -52,6 +52,14 @@ def test_repeat_contacts_and_returning_customer_frustration() -> None:
         "repeat_contact_rate": 0.4,
         "returning_customer_frustrated_share": 0.5,
         "first_contact_frustrated_share": 0.6667,
+        "repeat_contact_counts": {"hits": 2, "total": 5, "share": None, "ci95": None},
+        "returning_customer_frustrated_counts": {
+            "hits": 1,
+            "total": 2,
+            "share": None,
+            "ci95": None,
+        },
+        "first_contact_frustrated_counts": {"hits": 2, "total": 3, "share": None, "ci95": None},
     }
     summary = summary_compute(data, now=100).as_dict()
     assert summary["repeat_contact_rate"] == 0.4

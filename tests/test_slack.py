@@ -285,7 +285,7 @@ async def test_supervisor_summary_has_real_figures_and_others_are_refused(
     }
     assert fields["Conversations"] == "1"
     assert fields["Frustration episodes"] == "1"
-    assert fields["Acknowledged in the next reply"].startswith("0%")
+    assert fields["Acknowledged in the next reply"] == "too few to tell (0/1)"
     assert fields["Nudges sent"].startswith("2")
 
     refused = await running.command("summary", AGENT, fake)

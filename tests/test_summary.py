@@ -99,6 +99,7 @@ def test_definitions_on_hand_made_rows() -> None:
         "rated": 1,
         "helpful": 1,
         "helpful_share": 1.0,
+        "helpful_counts": {"hits": 1, "total": 1, "share": None, "ci95": None},
     }
 
 

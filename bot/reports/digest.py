@@ -32,10 +32,12 @@ from adapters.outreach import ChannelPoster
 from bot.ops.clock import Clock
 from bot.ops.logs import describe
 from bot.reports.highlights import MAX_SHOWN, find, highlight_lines, what_happened
-from bot.reports.summary import Figures, compute, percent
+from bot.reports.shares import Share
+from bot.reports.summary import Figures, compute
+from bot.reports.survey_view import score
 from bot.store.base import Slice, SliceFilter, Store
 from bot.store.outreach import OutreachStore
-from bot.surveys.satisfaction import mean, period_slice
+from bot.surveys.satisfaction import period_slice
 from config.settings import DigestSettings
 
 log = logging.getLogger("coach.digest")
@@ -65,14 +67,13 @@ def digest_report(
     fields = [
         ("Conversations", str(f.conversations)),
         ("Frustration episodes", str(f.episodes)),
-        ("Acknowledged in the next reply", percent(f.acknowledged_next, f.episodes)),
+        ("Acknowledged in the next reply", f.acknowledged_share.text()),
         ("Calmed down / stayed frustrated", f"{f.calmed} / {f.stayed}"),
     ]
     if survey.asked:
-        understood = mean(survey.understood)
         fields += [
-            ("Survey responses", percent(survey.responses, survey.asked)),
-            ("Felt understood (1-5)", "–" if understood is None else f"{understood:.1f}"),
+            ("Survey responses", Share(survey.responses, survey.asked).text()),
+            ("Felt understood (1-5)", score(survey.understood)),
         ]
     highlights = find(f, data)
     quotes = settings.quote_replies and store_text

@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from bot.reports.shares import Share
+from bot.reports.shares import share as _share
 from bot.store.base import Slice
 from bot.store.owners import opened
 
@@ -36,6 +38,11 @@ class ReturningFigures:
             "repeat_contact_rate": _share(self.repeat, self.contacts),
             "returning_customer_frustrated_share": _share(self.repeat_frustrated, self.repeat),
             "first_contact_frustrated_share": _share(self.first_frustrated, self.first),
+            "repeat_contact_counts": Share(self.repeat, self.contacts).as_json(),
+            "returning_customer_frustrated_counts": Share(
+                self.repeat_frustrated, self.repeat
+            ).as_json(),
+            "first_contact_frustrated_counts": Share(self.first_frustrated, self.first).as_json(),
         }
 
 
@@ -60,7 +67,3 @@ def compute(data: Slice) -> ReturningFigures:
             else:
                 figures.first_frustrated += upset
     return figures
-
-
-def _share(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None

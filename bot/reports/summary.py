@@ -17,6 +17,7 @@ Definitions (docs/surveys-and-summaries.md repeats them for supervisors):
 - nudges per 100 conversations, and per nudge kind how agents rated it (👍/👎).
 - repeat-contact rate and returning-customer frustration: bot/reports/returning.py.
 - survey answers next to these: bot/surveys/satisfaction.py.
+- how a share is shown (counts, "too few to tell" below 20, a Wilson interval): bot/reports/shares.py.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from datetime import UTC, datetime
 
 from bot.reports.returning import ReturningFigures
 from bot.reports.returning import compute as returning_figures
+from bot.reports.shares import Share
+from bot.reports.shares import share as _share
 from bot.store.base import Slice
 from bot.store.records import EventRecord, SignalRecord
 from bot.surveys.satisfaction import SurveyFigures, survey_figures
@@ -89,6 +92,7 @@ class Figures:
             "frustration_episodes": self.episodes,
             "acknowledged_in_next_reply": self.acknowledged_next,
             "acknowledged_in_next_reply_share": _share(self.acknowledged_next, self.episodes),
+            "acknowledged_in_next_reply_counts": self.acknowledged_share.as_json(),
             "median_seconds_to_acknowledgement": median(self.ack_seconds),
             "median_first_response_seconds": median(self.first_response),
             "median_resolution_seconds": median(self.resolution),
@@ -101,25 +105,44 @@ class Figures:
             "calmed_after_other_reply_share": _share(
                 self.calmed_after_no_ack, self.followed_after_no_ack
             ),
+            "calmed_after_acknowledging_reply_counts": self.calmed_after_ack_share.as_json(),
+            "calmed_after_other_reply_counts": self.calmed_after_other_share.as_json(),
             "escalation_signals": self.escalations,
             "nudges": dict(sorted(self.nudges.items())),
             "nudges_per_100_conversations": self.per_100(),
             "nudges_rated": self.rated,
             "rated_helpful_share": _share(self.helpful, self.rated),
+            "rated_helpful_counts": Share(self.helpful, self.rated).as_json(),
             "rated_by_kind": {
                 kind: {
                     "rated": n,
                     "helpful": self.helpful_by_kind[kind],
                     "helpful_share": _share(self.helpful_by_kind[kind], n),
+                    "helpful_counts": Share(self.helpful_by_kind[kind], n).as_json(),
                 }
                 for kind, n in sorted(self.rated_by_kind.items())
             },
             "top_cues": dict(self.cues.most_common(10)),
             "episodes_by_day": dict(sorted(self.episodes_by_day.items())),
             **self.returning.as_dict(),
-            "survey": self.survey.as_dict(),
+            "survey": {
+                **self.survey.as_dict(),
+                "response_counts": Share(self.survey.responses, self.survey.asked).as_json(),
+            },
             "detectors": list(self.detectors),
         }
+
+    @property
+    def acknowledged_share(self) -> Share:
+        return Share(self.acknowledged_next, self.episodes)
+
+    @property
+    def calmed_after_ack_share(self) -> Share:
+        return Share(self.calmed_after_ack, self.followed_after_ack)
+
+    @property
+    def calmed_after_other_share(self) -> Share:
+        return Share(self.calmed_after_no_ack, self.followed_after_no_ack)
 
     def per_100(self) -> dict[str, float]:
         """Nudges per 100 conversations, in all and by kind."""
@@ -128,10 +151,6 @@ class Figures:
         scale = 100 / self.conversations
         per_kind = {k: round(n * scale, 1) for k, n in sorted(self.nudges.items())}
         return {"all": round(sum(self.nudges.values()) * scale, 1), **per_kind}
-
-
-def _share(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None
 
 
 @dataclass
@@ -308,7 +327,3 @@ def duration(seconds: float | None) -> str:
     if seconds < 172_800:
         return f"{seconds / 3600:.1f} h"
     return f"{seconds / 86_400:.1f} days"
-
-
-def percent(part: int, whole: int) -> str:
-    return f"{100 * part / whole:.0f}% ({part}/{whole})" if whole else "–"

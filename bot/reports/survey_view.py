@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from bot.reports.summary import duration, median, percent
+from bot.reports.shares import ENOUGH, TOO_FEW, Share
+from bot.reports.summary import duration, median
 from bot.surveys.satisfaction import ACKNOWLEDGED, NOT_ACKNOWLEDGED, Group, SurveyFigures, mean
 
 
-def _score(values: list[int]) -> str:
+def score(values: list[int]) -> str:
     value = mean(values)
     return "–" if value is None else f"{value:.1f} (n={len(values)})"
 
@@ -19,22 +20,44 @@ def survey_parts(survey: SurveyFigures) -> tuple[tuple[tuple[str, str], ...], li
     ack, other = survey.groups[ACKNOWLEDGED], survey.groups[NOT_ACKNOWLEDGED]
     if survey.asked:
         fields = (
-            ("Survey responses", percent(survey.responses, survey.asked)),
-            ("Felt understood (1-5)", _score(survey.understood)),
+            ("Survey responses", Share(survey.responses, survey.asked).text()),
+            ("Felt understood (1-5)", score(survey.understood)),
         )
         if survey.csat:
-            fields += (("CSAT (1-5)", _score(survey.csat)),)
+            fields += (("CSAT (1-5)", score(survey.csat)),)
         if ack.understood or other.understood:
             lines.append(
-                "Felt understood when frustration was acknowledged in the next reply: "
-                f"{_score(ack.understood)}; when it was not: {_score(other.understood)}."
+                _split(
+                    "felt understood",
+                    (len(ack.understood), score(ack.understood)),
+                    (len(other.understood), score(other.understood)),
+                    "responses",
+                )
             )
     if ack.conversations or other.conversations:
         lines.append(
-            "Median resolution when frustration was acknowledged in the next reply: "
-            f"{_resolution(ack)}; when it was not: {_resolution(other)}."
+            _split(
+                "median resolution",
+                (len(ack.resolution), _resolution(ack)),
+                (len(other.resolution), _resolution(other)),
+                "conversations resolved",
+            )
         )
     return fields, lines
+
+
+def _split(what: str, ack: tuple[int, str], other: tuple[int, str], counted: str) -> str:
+    """``what`` when frustration was acknowledged in the next reply vs when it was not;
+    with fewer than ``ENOUGH`` cases on either side, the counts alone."""
+    if min(ack[0], other[0]) < ENOUGH:
+        return (
+            f"{TOO_FEW}: {what} when frustration was acknowledged in the next reply "
+            f"vs when it was not ({ack[0]} vs {other[0]} {counted})."
+        )
+    return (
+        f"{what.capitalize()} when frustration was acknowledged in the next reply: "
+        f"{ack[1]}; when it was not: {other[1]}."
+    )
 
 
 def _resolution(group: Group) -> str:

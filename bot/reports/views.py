@@ -6,7 +6,8 @@ from collections.abc import Sequence
 
 from adapters.base import Period, Report, Scope, ScopeKind
 from bot.reports.returning import ReturningFigures
-from bot.reports.summary import Figures, duration, median, percent
+from bot.reports.shares import Share, compare
+from bot.reports.summary import Figures, duration, median
 from bot.reports.survey_view import survey_parts
 from coaching.nudging import format_duration
 from coaching.state import ConversationState
@@ -40,7 +41,7 @@ def summary_report(figures: Figures, scope: Scope, period: Period) -> Report:
         ("Conversations", str(f.conversations)),
         ("Customer messages", str(f.customer_messages)),
         ("Frustration episodes", str(f.episodes)),
-        ("Acknowledged in the next reply", percent(f.acknowledged_next, f.episodes)),
+        ("Acknowledged in the next reply", f.acknowledged_share.text()),
         ("Median time to acknowledgement", duration(median(f.ack_seconds))),
         ("Median first response", duration(median(f.first_response))),
         ("Median resolution", duration(median(f.resolution))),
@@ -48,21 +49,21 @@ def summary_report(figures: Figures, scope: Scope, period: Period) -> Report:
         ("Escalation signals", str(f.escalations)),
         ("Nudges sent", f"{nudges}" + (f" ({by_kind})" if by_kind else "")),
         ("Nudges per 100 conversations", _per_100(f)),
-        ("Rated helpful", percent(f.helpful, f.rated)),
+        ("Rated helpful", Share(f.helpful, f.rated).text()),
         *returning_fields(f.returning),
     )
     survey_fields, survey_lines = survey_parts(f.survey)
     fields += survey_fields
     lines = []
     if f.followed_after_ack or f.followed_after_no_ack:
+        says = "customers calmed down after {a} of acknowledging replies vs {b} of the others."
         lines.append(
-            "Did acknowledging help? Customers calmed down after "
-            f"{percent(f.calmed_after_ack, f.followed_after_ack)} of acknowledging replies vs "
-            f"{percent(f.calmed_after_no_ack, f.followed_after_no_ack)} of the others."
+            "Did acknowledging help? "
+            + compare(f.calmed_after_ack_share, f.calmed_after_other_share, says)
         )
     if f.rated:
         rated = "; ".join(
-            f"{_KIND_NAMES.get(k, k)} {percent(f.helpful_by_kind[k], n)}"
+            f"{_KIND_NAMES.get(k, k)} {Share(f.helpful_by_kind[k], n).text()}"
             for k, n in sorted(f.rated_by_kind.items())
         )
         lines.append(f"Rated helpful by kind: {rated}.")
@@ -93,10 +94,14 @@ def summary_report(figures: Figures, scope: Scope, period: Period) -> Report:
 
 def returning_fields(r: ReturningFigures) -> tuple[tuple[str, str], ...]:
     return (
-        ("Repeat contacts", percent(r.repeat, r.contacts)),
+        ("Repeat contacts", Share(r.repeat, r.contacts).text()),
         (
             "Frustrated: returning / first-time customers",
-            f"{percent(r.repeat_frustrated, r.repeat)} / {percent(r.first_frustrated, r.first)}",
+            compare(
+                Share(r.repeat_frustrated, r.repeat),
+                Share(r.first_frustrated, r.first),
+                "{a} vs {b}",
+            ),
         ),
     )
 
