@@ -30,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from coaching import acknowledgement, escalation, frustration, history, owed
+from coaching import acknowledgement, escalation, frustration, history, owed, updates
 from coaching.detectors import Detectors
 from coaching.model import Assessment
 from coaching.policy import Policy
@@ -62,6 +62,7 @@ class StepResult:
     signals: tuple[Signal, ...] = ()
     nudges: tuple[Nudge, ...] = ()
     note: str | None = None  # why an event changed nothing, for the runtime's log
+    holding: tuple[updates.HoldingUpdate, ...] = ()  # automatic updates for the runtime to post
 
 
 class MessageDetectors(Protocol):
@@ -114,7 +115,7 @@ class Engine:
 
     def next_deadline(self, state: ConversationState) -> float | None:
         """The earliest time a ``Tick`` could produce a nudge for this conversation."""
-        deadlines = [owed.deadline(state, self.policy)]
+        deadlines = [owed.deadline(state, self.policy), updates.due(state, self.policy)]
         if state.ack_due is not None:
             deadlines.append(state.ack_due.due)
         found = [d for d in deadlines if d is not None]
@@ -206,6 +207,10 @@ class Engine:
             owed.on_agent(state.with_agent(event.author), event, self.policy),
             last_agent_at=event.sent_at if last is None else max(last, event.sent_at),
         )
+        if event.update:
+            # A holding update the bot posted for the agent: it is the owed update, not
+            # their reply (a frustrated customer's reply is still judged when it comes).
+            return StepResult(state, note=f"{event.update} update")
         state, briefs = history.brief(state, event, self.policy, now)
         state, nudges = acknowledgement.on_reply(state, event, result, self.policy, now)
         signal = _signal(SignalKind.ACKNOWLEDGEMENT, event, result, result.fired)
@@ -250,7 +255,8 @@ class Engine:
     def _tick(self, state: ConversationState, now: float) -> StepResult:
         state, nudges = acknowledgement.flush(state, self.policy, now, force=False)
         state, signals, more = owed.remind(state, self.policy, now)
-        return StepResult(state, tuple(signals), tuple(nudges + more))
+        state, holding = updates.auto(state, self.policy, now)
+        return StepResult(state, tuple(signals), tuple(nudges + more), holding=tuple(holding))
 
 
 def _signal(
