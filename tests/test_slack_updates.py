@@ -258,7 +258,10 @@ async def test_the_automatic_update_is_posted_once_when_the_team_turned_it_on(
     extra = "[updates]\nauto_after_minutes = 5\n"
     async with serving() as fake, running(tmp_path, fake, storage, clock, extra) as r:
         reminder = await reminded(r, fake, clock)
-        assert update_buttons(reminder) == {}  # one_click is off: no button
+        assert update_buttons(reminder) == {}  # one_click is off: no button, no click taken
+        [nudge] = [n for n in (await r.bot.store.slice(0, 2e10)).nudges if n.kind == "waiting"]
+        forged = await click(r, fake, AGENT, SEND_ACTION, nudge.nudge_id, "r1")
+        assert "can no longer be sent" in forged["text"]
         await r.bot.runtime.fire_timers()
         assert posted(fake) == []  # not yet: 5 minutes after the reminder
         clock.offset = HOUR + 6 * 60

@@ -1,0 +1,163 @@
+"""Holding updates in the engine (coaching/updates.py): the draft a waiting reminder
+carries, an update fed back as the agent's, and when the automatic one falls due."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from coaching.engine import Engine, StepResult
+from coaching.policy import Policy
+from coaching.state import ConversationState
+from coaching.types import MessagePosted, NudgeKind, Role, Tick
+from coaching.updates import AUTO, PROMISED, WAITING, UpdateKind
+from tests.helpers import CONV, Script, ScriptedDetectors, steps
+
+MIN = 60.0
+ASKS = "Hi, my card was declined at checkout. Can you check?"
+PROMISE = "I'll check with the card team and get back to you within 10 minutes."
+
+
+def engine(auto_after: float = 0.0) -> Engine:
+    policy = Policy(waiting_after=10 * MIN, auto_update_after=auto_after)
+    return Engine(policy, ScriptedDetectors())
+
+
+def update(text: str, at: float, kind: UpdateKind = UpdateKind.ONE_CLICK) -> MessagePosted:
+    return MessagePosted(
+        f"update:{at}", CONV, f"update:{at}", "sam", Role.AGENT, text, at, update=kind
+    )
+
+
+def test_a_reminder_carries_a_draft_that_names_no_time_and_quotes_no_one() -> None:
+    s = Script()
+    promised = steps(
+        engine(),
+        [
+            s.msg("customer", "dana", ASKS, 0),
+            s.msg("agent", "sam", PROMISE, 60),
+            Tick(CONV, 60 + 13 * MIN),
+        ],
+    )
+    [reminder] = promised[-1].nudges
+    assert reminder.kind is NudgeKind.WAITING and reminder.update == PROMISED
+    s = Script()
+    waited = steps(
+        engine(),
+        [
+            s.msg("customer", "dana", ASKS, 0),
+            s.msg("agent", "sam", "Hi!", 10),
+            s.msg("customer", "dana", "Are you there?", 20),
+            Tick(CONV, 20 + 11 * MIN),
+        ],
+    )
+    [reminder] = waited[-1].nudges
+    assert reminder.update == WAITING
+    for text in (PROMISED, WAITING, AUTO):
+        assert not re.search(r"\d", text)  # no time, no number of any kind
+        assert "card" not in text and "declined" not in text  # never the customer's words
+
+
+def test_an_update_stops_the_reminder_and_its_own_promise_starts_the_next_timer() -> None:
+    e, s = engine(), Script()
+    results = steps(
+        e,
+        [
+            s.msg("customer", "dana", ASKS, 0),
+            s.msg("agent", "sam", PROMISE, 60),
+            Tick(CONV, 60 + 13 * MIN),
+        ],
+    )
+    state = results[-1].state
+    sent_at = 60 + 14 * MIN
+    after = e.step(state, update(PROMISED, sent_at), sent_at)
+    assert after.nudges == () and after.signals == ()  # not judged as a reply
+    promised = after.state.promised
+    assert promised is not None and (promised.agent, promised.when) == ("sam", "")
+    assert e.next_deadline(after.state) == sent_at + 10 * MIN  # "as soon as I have news"
+    assert e.step(after.state, Tick(CONV, sent_at + 5 * MIN), sent_at + 5 * MIN).nudges == ()
+    edited = e.step(state, update("Found it. I'll update you by 3pm.", sent_at), sent_at)
+    assert edited.state.promised is not None and edited.state.promised.when == "by 15:00"
+
+
+def test_the_automatic_update_never_comes_when_off() -> None:
+    e, s = engine(0.0), Script()
+    events = [s.msg("customer", "dana", ASKS, 0), s.msg("agent", "sam", PROMISE, 60)]
+    events += [Tick(CONV, 60 + m * MIN) for m in range(13, 600, 7)]
+    results = steps(e, events)
+    assert all(r.holding == () for r in results)
+
+
+def test_the_automatic_update_comes_once_after_the_first_reminder_with_no_agent_message() -> None:
+    e, s = engine(5 * MIN), Script()
+    results = steps(
+        e,
+        [
+            s.msg("customer", "dana", ASKS, 0),
+            s.msg("agent", "sam", PROMISE, 60),
+            Tick(CONV, 60 + 13 * MIN),
+        ],
+    )
+    state = results[-1].state
+    first = state.first_reminded_at
+    assert first == 60 + 13 * MIN and results[-1].holding == ()
+    assert e.next_deadline(state) == first + 5 * MIN
+    assert e.step(state, Tick(CONV, first + 4 * MIN), first + 4 * MIN).holding == ()
+    due = e.step(state, Tick(CONV, first + 5 * MIN), first + 5 * MIN)
+    [held] = due.holding
+    assert (held.agent, held.text, held.conversation_key) == ("sam", AUTO, CONV.key)
+    assert (
+        e.step(state, Tick(CONV, first + 5 * MIN), first + 5 * MIN).holding == due.holding
+    )  # same id
+    # Once per wait: fed back, the reminders start afresh, but no second automatic update
+    # however long the customer waits, until an agent writes.
+    state = e.step(due.state, update(AUTO, first + 6 * MIN, UpdateKind.AUTO), first + 6 * MIN).state
+    later = steps_from(e, state, [first + m * MIN for m in range(7, 300, 11)])
+    assert sum(len(r.holding) for r in later) == 0
+    assert any(r.nudges for r in later)  # the agent is still reminded
+    # An agent who writes (a promise) starts a new wait: it may get its own.
+    written = e.step(
+        later[-1].state, s.msg("agent", "sam", PROMISE, first + 300 * MIN), first + 300 * MIN
+    ).state
+    again = steps_from(e, written, [first + m * MIN for m in range(301, 400, 3)])
+    assert sum(len(r.holding) for r in again) == 1
+
+
+def test_an_agent_message_after_the_reminder_cancels_the_automatic_update() -> None:
+    e, s = engine(5 * MIN), Script()
+    results = steps(
+        e,
+        [
+            s.msg("customer", "dana", ASKS, 0),
+            s.msg("agent", "sam", PROMISE, 60),
+            Tick(CONV, 60 + 13 * MIN),
+            s.msg("agent", "sam", "It was a fraud hold; it's lifted now.", 60 + 14 * MIN),
+        ],
+    )
+    later = steps_from(e, results[-1].state, [60 + m * MIN for m in range(15, 200, 5)])
+    assert all(r.holding == () for r in later)
+
+
+def test_the_state_keeps_the_automatic_updates_bookkeeping_across_a_restart() -> None:
+    e, s = engine(5 * MIN), Script()
+    results = steps(
+        e,
+        [
+            s.msg("customer", "dana", ASKS, 0),
+            s.msg("agent", "sam", PROMISE, 60),
+            Tick(CONV, 60 + 13 * MIN),
+        ],
+    )
+    state = replace(results[-1].state, auto_updated=True)
+    back = ConversationState.from_dict(state.to_dict())
+    assert (back.first_reminded_at, back.auto_updated) == (state.first_reminded_at, True)
+
+
+def steps_from(e: Engine, state: ConversationState, times: list[float]) -> list[StepResult]:
+    """Ticks at ``times``, in turn, from ``state``."""
+    results = []
+    for at in times:
+        result = e.step(state, Tick(CONV, at), at)
+        state = result.state
+        results.append(result)
+    return results
