@@ -146,9 +146,7 @@ async def test_the_agent_sends_the_drafted_update_once_and_the_reminder_stops(
         assert update.body["content"] == f"Update from <@{AGENT}>: {PROMISED}"
         assert update.body["allowed_mentions"]["parse"] == []  # pings no one
 
-        payload = button_click(
-            AGENT, send, message_payload({**reminder.body, "channel_id": "1"}), "1"
-        )
+        payload = clicked(AGENT, send, reminder)
         for _ in range(2):  # a double click, and the same interaction delivered twice
             again = await interact(r, payload)
             assert "sent already" in again["data"]["content"]
