@@ -17,7 +17,11 @@ What it does, per event (each signal lives in its own module; this one composes 
   does not acknowledge the customer's feelings earns that agent a follow-up
   (coaching/acknowledgement.py). A promise ("I'll get back to you within 10 minutes")
   starts the owed-update timer at the promised time;
-- tick: an update owed past its time earns the agents a reminder.
+- tick: an update owed past its time earns the agents a reminder, carrying a drafted
+  holding update; when a team opted in, one automatic holding update per wait follows
+  if no agent writes (coaching/updates.py). An update the bot posted for an agent comes
+  back as their message (``MessagePosted.update``): it settles what was owed and starts
+  its own promise's timer, and is not judged as a reply.
 - history (coaching/history.py): a customer's first message here carries their earlier
   conversations, looked up by the runtime. A customer at risk (back often, or frustrated
   or unresolved last time) earns the first agent who posts one private brief; their
