@@ -12,7 +12,15 @@ from typing import IO
 
 from adapters.base import DeliveryResult, DeliveryStatus
 from adapters.console.transcript import Turn
-from coaching.types import ConversationRef, MessagePosted, Nudge, NudgeKind, Role, Signal, SignalKind
+from coaching.types import (
+    ConversationRef,
+    MessagePosted,
+    Nudge,
+    NudgeKind,
+    Role,
+    Signal,
+    SignalKind,
+)
 
 PLATFORM = "console"
 
