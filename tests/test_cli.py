@@ -170,7 +170,15 @@ def test_analyze_with_nothing_usable_fails(
 
 def test_check_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "check-config")
-    assert code == 0 and "configuration OK" in out
+    assert code == 0 and "configuration OK" in out and "updates: off" in out
+    on = tmp_path / "on.toml"
+    on.write_text("[updates]\none_click = true\nauto_after_minutes = 15\n")
+    code, out, _ = run(capsys, "check-config", "--config", str(on))
+    assert "updates: on, posted to customers: one click" in out and "15 min after" in out
+    wrong = tmp_path / "wrong.toml"
+    wrong.write_text("[updates]\nauto_after_minutes = -5\none_clik = true\n")
+    code, _, err = run(capsys, "check-config", "--config", str(wrong))
+    assert code == 2 and "[updates] auto_after_minutes" in err and "one_clik" in err
     bad = tmp_path / "bad.toml"
     bad.write_text('[slack]\nmode = "carrier-pigeon"\n')
     code, _, err = run(capsys, "check-config", "--config", str(bad))

@@ -1,8 +1,8 @@
 """Updates to the customer: the one-click update an agent sends from a waiting reminder,
 and the automatic holding update (coaching/updates.py decides when; this posts it).
 
-Exactly once. An update is an engine event of its own, ``update:{id}`` (the reminder's
-nudge id, or the automatic update's id), and the store claims each event id once and
+Exactly once. An update is an engine event of its own, ``update:{the reminder's nudge
+id}`` or ``update:auto:{the automatic update's id}``, and the store claims each event id once and
 durably. The event is processed — claimed, and counted as the agent's update: the
 reminder stops, and a time in an edited update starts the new promise's timer — before
 anything is posted, so a second click, a retried interaction, another replica or a
@@ -75,7 +75,7 @@ class UpdateService:
             ref = ConversationRef.from_key(update.conversation_key)
         except ValueError:
             return
-        event_id = f"update:{update.update_id}"
+        event_id = f"update:auto:{update.update_id}"  # told apart from a click's by its id
         status = await self._post(event_id, ref, update.agent, update.text, UpdateKind.AUTO)
         log.info("automatic update %s in %s: %s", update.update_id, ref.key, status)
 
