@@ -161,3 +161,52 @@ def steps_from(e: Engine, state: ConversationState, times: list[float]) -> list[
         state = result.state
         results.append(result)
     return results
+
+
+# --- the service, with the real Slack client against the loopback fake ------------------
+
+
+async def test_the_service_sends_only_a_reminders_update_and_never_retries_a_failed_post() -> None:
+    """Only a waiting reminder's update (a forged click on another tip's id sends nothing);
+    a post the platform refuses is reported, and not tried again by a second click."""
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    from adapters.slack.outreach import SlackOutreach
+    from adapters.updates import UpdateRequest, UpdateStatus
+    from bot.ops.clock import VirtualClock
+    from bot.ops.metrics import Metrics
+    from bot.service.runtime import Runtime
+    from bot.service.updates import UpdateService
+    from bot.store.memory import MemoryStore
+    from coaching.types import ConversationRef
+    from tests.fakes.slack import serving
+
+    ref = ConversationRef("slack", "T1", "C1", "1700000000.000100")
+    policy = Policy(waiting_after=10 * MIN)
+    clock, store = VirtualClock(1000.0), MemoryStore()
+    scripted = ScriptedDetectors({"This is ridiculous!!": 0.9})
+    runtime = Runtime(Engine(policy, scripted), store, {}, clock)
+    async with serving() as fake:
+        outreach = SlackOutreach(AsyncWebClient(token="xoxb-test", base_url=fake.api_url))
+        service = UpdateService(runtime, {"slack": outreach}, clock, Metrics(), one_click=True)
+        s = Script(ref)
+        for event in (
+            s.msg("customer", "dana", ASKS, 1000),
+            s.msg("agent", "sam", PROMISE, 1010),
+            s.msg("customer", "dana", "This is ridiculous!!", 1020),
+        ):
+            await runtime.process(event)
+        clock.advance_to(1010 + 13 * MIN)
+        await runtime.fire_timers()
+        kinds = {n.kind: n.nudge_id for n in store.nudges.values()}
+        heads_up, reminder = kinds["frustration"], kinds["waiting"]
+
+        forged = await service.send(UpdateRequest(heads_up, "sam"))
+        assert forged.status is UpdateStatus.UNKNOWN and fake.of("chat.postMessage") == []
+
+        fake.server_error["chat.postMessage"] = 1
+        failed = await service.send(UpdateRequest(reminder, "sam"))
+        assert failed.status is UpdateStatus.FAILED and "write to the customer" in failed.reply
+        again = await service.send(UpdateRequest(reminder, "sam"))
+        assert again.status is UpdateStatus.ALREADY_SENT
+        assert len(fake.of("chat.postMessage")) == 1  # the refused attempt only
