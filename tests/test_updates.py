@@ -210,3 +210,12 @@ async def test_the_service_sends_only_a_reminders_update_and_never_retries_a_fai
         again = await service.send(UpdateRequest(reminder, "sam"))
         assert again.status is UpdateStatus.ALREADY_SENT
         assert len(fake.of("chat.postMessage")) == 1  # the refused attempt only
+
+
+def test_an_update_event_keeps_its_kind_through_the_inbox_codec() -> None:
+    from bot.service import event_codec
+
+    event = update(PROMISED, 1234.5, UpdateKind.AUTO)
+    assert event_codec.loads(event_codec.dumps(event)) == event
+    plain = Script().msg("agent", "sam", "Hi!", 1)
+    assert event_codec.loads(event_codec.dumps(plain)) == plain
