@@ -11,9 +11,9 @@ import pytest
 
 from coaching.engine import Engine, StepResult
 from coaching.policy import Policy
+from coaching.promises import LocalTime, find, grace
 from coaching.state import ConversationState
 from coaching.types import MessagePosted, NudgeKind, Role, Tick
-from coaching.promises import LocalTime, find, grace
 from coaching.updates import AUTO, MIN_CHECK_IN, UpdateKind, check_in, draft
 from tests.helpers import CONV, Script, ScriptedDetectors, steps
 
