@@ -58,7 +58,7 @@ def check_in(repeat: float) -> str:
     """When the agent will next check in, in words the promise parser reads back: the
     reminders' ``repeat`` (seconds), at least ``MIN_CHECK_IN``, rounded up to a minute;
     whole hours as hours ("30 minutes", "an hour", "2 hours")."""
-    minutes = math.ceil(round(max(MIN_CHECK_IN, repeat) / 60, 6))  # 7.0000001 is 7
+    minutes = math.ceil(round(max(MIN_CHECK_IN, repeat) / 60, 6))  # float noise: 7.0000001 is 7
     if minutes % 60:
         return f"{minutes} minutes"
     hours = minutes // 60
