@@ -244,7 +244,7 @@ def remind(
         customer or subject or None,
         headline=headline,
         cooldown=False,
-        update=updates.draft(trigger),
+        update=updates.draft(trigger, policy.waiting_repeat),
     )
     state, nudges = issue(state, draft, policy, now)
     return state, [signal], nudges

@@ -2,11 +2,13 @@
 one a team may opt into.
 
 A reminder (coaching/owed.py) carries a drafted update the agent can send with one click.
-The draft never promises what the agent did not: it never names a time. By the time a
-reminder fires, any time the agent gave has passed, so repeating it would read as a new
-promise the agent never made; the agent who can give a new time adds it with "Edit", and
-that time then starts the new promise's timer like any message of theirs. It quotes no
-one: the coach's own words only.
+It owns up to a missed promise, or thanks a customer left waiting, and says when the agent
+will next check in: never the time they gave (it has passed when the reminder fires), but a
+new span the agent promises by choosing to send it — the policy's ``waiting_repeat``, at
+least ``MIN_CHECK_IN``. A span, not a clock time, so the text does not go stale between the
+reminder and the click. Sent, it reads as any agent's promise (coaching/promises.py): the
+next reminder falls due that span plus its grace later. It quotes no one: the coach's own
+words only. The engine's reminder and the service's click both call ``draft``.
 
 The automatic holding update (``Policy.auto_update_after``, off at 0) goes to the customer
 by itself once per wait, that long after the wait's first reminder if no agent has written
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -33,15 +36,17 @@ class UpdateKind(StrEnum):
     AUTO = "auto"  # the automatic holding update
 
 
-# The draft after a promise (with or without a time) and after a customer was left waiting.
+# The draft after a promise (with or without a time) and after a customer was left waiting;
+# ``{span}`` is when the agent will next check in ("30 minutes").
 PROMISED = (
-    "Sorry this is taking longer than I said. I'm still on it, and I'll update you here "
-    "as soon as I have news."
+    "Sorry this is taking longer than I said — I'm still on it. I'll update you here again "
+    "within {span}."
 )
 WAITING = (
-    "Thanks for your patience, I've seen your message and I'm on it. I'll update you here "
-    "as soon as I have news."
+    "Thanks for your patience — I've seen your message and I'm on it. I'll update you here "
+    "within {span}."
 )
+MIN_CHECK_IN = 5 * 60.0  # seconds: a draft never promises a check-in sooner than this
 AUTO = (
     "We're still working on this, thank you for your patience. We'll update you here as soon "
     "as there is news."
@@ -49,10 +54,23 @@ AUTO = (
 TEAM = "the support team"  # who an automatic update names
 
 
-def draft(trigger: str) -> str:
+def check_in(repeat: float) -> str:
+    """When the agent will next check in, in words the promise parser reads back: the
+    reminders' ``repeat`` (seconds), at least ``MIN_CHECK_IN``, rounded up to a minute;
+    whole hours as hours ("30 minutes", "an hour", "2 hours")."""
+    minutes = math.ceil(round(max(MIN_CHECK_IN, repeat) / 60, 6))  # float noise: 7.0000001 is 7
+    if minutes % 60:
+        return f"{minutes} minutes"
+    hours = minutes // 60
+    return "an hour" if hours == 1 else f"{hours} hours"
+
+
+def draft(trigger: str, repeat: float) -> str:
     """The update a reminder offers, from its trigger (``...#promiseN`` after a promise,
-    ``...#waitN`` for a customer left waiting): the coach's words, no time, no quote."""
-    return PROMISED if "#promise" in trigger else WAITING
+    ``...#waitN`` for a customer left waiting) and the reminders' ``repeat`` (seconds,
+    ``Policy.waiting_repeat``): the coach's words, a new check-in span, no quote."""
+    template = PROMISED if "#promise" in trigger else WAITING
+    return template.format(span=check_in(repeat))
 
 
 def signed(author: str, text: str) -> str:

@@ -224,8 +224,15 @@ def test_waiting_nudges_carry_the_drafted_update_in_replay_json_and_the_demo(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """``update`` on waiting nudges (and only on them), whatever [updates] says: a replay
-    posts nothing. The demo's promise reminder shows its draft in the terminal too."""
-    from coaching.updates import PROMISED, WAITING
+    posts nothing. The draft names the next check-in: ``waiting_repeat_minutes`` on. The
+    demo's promise reminder shows its draft in the terminal too."""
+    promised = (
+        "Sorry this is taking longer than I said — I'm still on it. "
+        "I'll update you here again within {}."
+    )
+    waited = "Thanks for your patience — I've seen your message and I'm on it. " + (
+        "I'll update you here within {}."
+    )
 
     rows = [
         {
@@ -260,15 +267,22 @@ def test_waiting_nudges_carry_the_drafted_update_in_replay_json_and_the_demo(
         # later, elsewhere (no agent there to remind): the clock runs past the promise
         {"conversation": "z", "role": "customer", "author": "max", "text": "Hello?", "ts": 1200},
     ]
-    code, out, _ = run(capsys, "replay", str(write_jsonl(tmp_path / "u.jsonl", rows)), "--json")
+    transcript = str(write_jsonl(tmp_path / "u.jsonl", rows))
+    code, out, _ = run(capsys, "replay", transcript, "--json")
     assert code == 0
     nudges = [json.loads(line) for line in out.splitlines()]
     waiting = {n["conversation"]: n["update"] for n in nudges if n["kind"] == "waiting"}
-    assert waiting == {"p": PROMISED, "w": WAITING}
+    assert waiting == {"p": promised.format("30 minutes"), "w": waited.format("30 minutes")}
     assert all("update" not in n for n in nudges if n["kind"] != "waiting")
+    config = tmp_path / "coach.toml"
+    config.write_text("[coaching]\nwaiting_repeat_minutes = 45\n")
+    code, out, _ = run(capsys, "replay", transcript, "--json", "--config", str(config))
+    nudges = [json.loads(line) for line in out.splitlines()]
+    waiting = {n["conversation"]: n["update"] for n in nudges if n["kind"] == "waiting"}
+    assert code == 0 and waiting["p"] == promised.format("45 minutes")
 
     code, out, _ = run(capsys, "demo", "--json")
     [demo] = [json.loads(line) for line in out.splitlines() if '"waiting"' in line]
-    assert demo["update"] == PROMISED
+    assert demo["update"] == promised.format("30 minutes")
     code, out, _ = run(capsys, "demo")
     assert "Update to send:" in out and "taking longer than I said" in " ".join(out.split())

@@ -19,7 +19,7 @@ import pytest
 
 from adapters.updates import update_id
 from bot.app import Bot
-from coaching.updates import AUTO, PROMISED
+from coaching.updates import AUTO, draft
 from config import load
 from tests import test_discord as discord_
 from tests.fakes.discord import (
@@ -42,6 +42,7 @@ AGENT, HELPER, CUSTOMER, THREAD = (
 ASKS = "Hi, my card was declined at checkout. Can you check?"
 PROMISE = "I'll check with the card team and get back to you within 10 minutes."
 ONE_CLICK = "\n[updates]\none_click = true\n"
+PROMISED = draft("#promise1", 30 * 60)  # the default span: "again within 30 minutes"
 
 
 @pytest.fixture
@@ -152,8 +153,9 @@ async def test_the_agent_sends_the_drafted_update_once_and_the_reminder_stops(
             assert "sent already" in again["data"]["content"]
         assert len(posted(r.fake)) == 1
 
-        promise = await promise_of(r)
-        assert (promise.agent, promise.when) == (AGENT, "")
+        promise = await promise_of(r)  # the draft's own: due within 30 minutes
+        assert (promise.agent, promise.when) == (AGENT, "within 30 minutes")
+        assert promise.due == pytest.approx(clock.now() + 30 * 60, abs=30)
         before = len(r.fake.dms_to(AGENT))
         await r.bot.runtime.fire_timers()
         await r.bot.runtime.drain()

@@ -6,9 +6,10 @@ PostgreSQL.
 An agent promises an update and misses it: the reminder (an ephemeral) carries the drafted
 update and its buttons; a click by the agent posts it in the thread once — a second click,
 a retried interaction, someone else's click and a click after a restart post nothing more
-— and the reminder stops. "Edit first" opens a modal whose text is sent instead. With the
-option off, no button and nothing posted; the automatic update is posted by itself, once,
-only when turned on. Every check is made on the fake's record of Web API calls."""
+— and the reminder stops; the draft's "within 20 minutes" is the new promise, so the next
+reminder comes no sooner than that span and its grace. "Edit first" opens a modal whose
+text is sent instead. With the option off, no button and nothing posted; the automatic
+update is posted by itself, once, only when turned on. Every check is made on the fake's record of Web API calls."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ import pytest
 
 from adapters.updates import EDIT_ACTION, SEND_ACTION
 from bot.app import Bot
-from coaching.updates import AUTO, PROMISED
+from coaching.updates import AUTO, draft
 from config import load
 from tests import test_slack as slack_
 from tests.fakes.slack import TEAM, Call, FakeSlack, action_body, message_event, serving
@@ -35,6 +36,9 @@ ASKS = "Hi, my card was declined at checkout. Can you check?"
 PROMISE = "I'll check with the card team and get back to you within 10 minutes."
 ROOT, AGENT, CUSTOMER, OTHER = slack_.ROOT_TS, slack_.AGENT, slack_.CUSTOMER, "UOTHERAGENT"
 ONE_CLICK = "[updates]\none_click = true\n"
+# The reminders repeat every 20 minutes: the draft promises the next check-in within 20.
+EVERY_20 = "[coaching]\nwaiting_repeat_minutes = 20\n"
+PROMISED = draft("#promise1", 30 * 60)  # the default span: 30 minutes
 RETRY = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
 
 
@@ -144,13 +148,15 @@ async def test_the_agent_sends_the_drafted_update_once_and_the_reminder_stops(
     tmp_path: Path, storage: str, env: None
 ) -> None:
     clock = Later()
+    drafted = draft("#promise1", 20 * 60)
+    assert drafted.endswith("I'll update you here again within 20 minutes.")
     async with serving() as fake:
-        async with running(tmp_path, fake, storage, clock, ONE_CLICK) as r:
+        async with running(tmp_path, fake, storage, clock, ONE_CLICK + EVERY_20) as r:
             reminder = await reminded(r, fake, clock)
             buttons = update_buttons(reminder)
             nudge_id = buttons[SEND_ACTION]
             assert buttons == {SEND_ACTION: nudge_id, EDIT_ACTION: nudge_id}
-            assert PROMISED in json.dumps(reminder.args["blocks"], ensure_ascii=False)
+            assert drafted in json.dumps(reminder.args["blocks"], ensure_ascii=False)
 
             # Someone else (another agent, the customer) clicks: refused, nothing posted.
             for n, user in enumerate((OTHER, CUSTOMER)):
@@ -163,7 +169,7 @@ async def test_the_agent_sends_the_drafted_update_once_and_the_reminder_stops(
             assert sent["replace_original"] is True and "Sent to the customer" in sent["text"]
             [update] = posted(fake)
             assert (update.args["channel"], update.args["thread_ts"]) == ("C1", ROOT)
-            assert update.args["text"] == f"Update from <@{AGENT}>: {PROMISED}"
+            assert update.args["text"] == f"Update from <@{AGENT}>: {drafted}"
 
             # A double click and a retried interaction: nothing more.
             again = await click(r, fake, AGENT, SEND_ACTION, nudge_id, "r2")
@@ -172,17 +178,26 @@ async def test_the_agent_sends_the_drafted_update_once_and_the_reminder_stops(
             assert len(posted(fake)) == 1
 
             # It counts as the agent's update: the missed promise is replaced by the
-            # update's own (no time: owed `waiting_minutes` on), so no reminder now.
+            # update's own, "within 20 minutes", reminded 5 minutes (its grace) past it.
             promise = await promise_of(r)
-            assert (promise.agent, promise.when) == (AGENT, "")
-            assert promise.due == pytest.approx(clock.now() + 600, abs=30)
+            assert (promise.agent, promise.when) == (AGENT, "within 20 minutes")
+            assert promise.due == pytest.approx(clock.now() + 20 * 60, abs=30)
             before = len(fake.of("chat.postEphemeral"))
+            for offset in (0, 10 * 60, 20 * 60):  # now, and up to the span: no reminder
+                clock.offset = HOUR + offset
+                await r.bot.runtime.fire_timers()
+                await r.bot.runtime.drain()
+                assert len(fake.of("chat.postEphemeral")) == before
+            clock.offset = HOUR + 26 * 60  # past the span and its grace: reminded again
             await r.bot.runtime.fire_timers()
             await r.bot.runtime.drain()
-            assert len(fake.of("chat.postEphemeral")) == before
+            [*_, next_one] = fake.of("chat.postEphemeral")
+            assert len(fake.of("chat.postEphemeral")) == before + 1
+            assert next_one.args["user"] == AGENT
+            assert "get back within 20 minutes" in next_one.args["text"]
 
         # After a restart on the same store: still nothing more.
-        async with running(tmp_path, fake, storage, clock, ONE_CLICK) as r:
+        async with running(tmp_path, fake, storage, clock, ONE_CLICK + EVERY_20) as r:
             again = await click(r, fake, AGENT, SEND_ACTION, nudge_id, "r4")
             assert "sent already" in again["text"] and len(posted(fake)) == 1
             updates = [

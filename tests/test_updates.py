@@ -3,14 +3,18 @@ carries, an update fed back as the agent's, and when the automatic one falls due
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import replace
 
+import pytest
+
 from coaching.engine import Engine, StepResult
 from coaching.policy import Policy
+from coaching.promises import LocalTime, find, grace
 from coaching.state import ConversationState
 from coaching.types import MessagePosted, NudgeKind, Role, Tick
-from coaching.updates import AUTO, PROMISED, WAITING, UpdateKind
+from coaching.updates import AUTO, MIN_CHECK_IN, UpdateKind, check_in, draft
 from tests.helpers import CONV, Script, ScriptedDetectors, steps
 
 MIN = 60.0
@@ -18,8 +22,8 @@ ASKS = "Hi, my card was declined at checkout. Can you check?"
 PROMISE = "I'll check with the card team and get back to you within 10 minutes."
 
 
-def engine(auto_after: float = 0.0) -> Engine:
-    policy = Policy(waiting_after=10 * MIN, auto_update_after=auto_after)
+def engine(auto_after: float = 0.0, repeat: float = 30 * MIN) -> Engine:
+    policy = Policy(waiting_after=10 * MIN, waiting_repeat=repeat, auto_update_after=auto_after)
     return Engine(policy, ScriptedDetectors())
 
 
@@ -29,21 +33,23 @@ def update(text: str, at: float, kind: UpdateKind = UpdateKind.ONE_CLICK) -> Mes
     )
 
 
-def test_a_reminder_carries_a_draft_that_names_no_time_and_quotes_no_one() -> None:
+def reminded(e: Engine) -> StepResult:
+    """The agent promised 10 minutes at 60 s and missed it: the reminder at 13 minutes."""
     s = Script()
-    promised = steps(
-        engine(),
-        [
-            s.msg("customer", "dana", ASKS, 0),
-            s.msg("agent", "sam", PROMISE, 60),
-            Tick(CONV, 60 + 13 * MIN),
-        ],
+    promised = [s.msg("customer", "dana", ASKS, 0), s.msg("agent", "sam", PROMISE, 60)]
+    return steps(e, [*promised, Tick(CONV, 60 + 13 * MIN)])[-1]
+
+
+def test_a_reminder_drafts_when_the_agent_will_next_check_in_and_quotes_no_one() -> None:
+    [reminder] = reminded(engine()).nudges
+    assert reminder.kind is NudgeKind.WAITING
+    assert reminder.update == (
+        "Sorry this is taking longer than I said — I'm still on it. "
+        "I'll update you here again within 30 minutes."
     )
-    [reminder] = promised[-1].nudges
-    assert reminder.kind is NudgeKind.WAITING and reminder.update == PROMISED
     s = Script()
     waited = steps(
-        engine(),
+        engine(repeat=45 * MIN),
         [
             s.msg("customer", "dana", ASKS, 0),
             s.msg("agent", "sam", "Hi!", 10),
@@ -52,31 +58,63 @@ def test_a_reminder_carries_a_draft_that_names_no_time_and_quotes_no_one() -> No
         ],
     )
     [reminder] = waited[-1].nudges
-    assert reminder.update == WAITING
-    for text in (PROMISED, WAITING, AUTO):
-        assert not re.search(r"\d", text)  # no time, no number of any kind
-        assert "card" not in text and "declined" not in text  # never the customer's words
-
-
-def test_an_update_stops_the_reminder_and_its_own_promise_starts_the_next_timer() -> None:
-    e, s = engine(), Script()
-    results = steps(
-        e,
-        [
-            s.msg("customer", "dana", ASKS, 0),
-            s.msg("agent", "sam", PROMISE, 60),
-            Tick(CONV, 60 + 13 * MIN),
-        ],
+    assert reminder.update == (
+        "Thanks for your patience — I've seen your message and I'm on it. "
+        "I'll update you here within 45 minutes."
     )
-    state = results[-1].state
+    for text in (draft("e#promise1", 30 * MIN), draft("e#wait1", 30 * MIN)):
+        assert not re.search(r"\d:\d|\b\d+ ?[ap]\.?m\b", text)  # a span, never a clock time
+        assert "card" not in text and "declined" not in text  # never the customer's words
+    assert not re.search(r"\d", AUTO)  # the automatic update promises nothing at all
+
+
+@pytest.mark.parametrize(
+    ("repeat", "span"),
+    [
+        (30 * MIN, "30 minutes"),
+        (MIN, "5 minutes"),  # never sooner than MIN_CHECK_IN
+        (7.5 * MIN, "8 minutes"),  # rounded up, not down
+        (60 * MIN, "an hour"),
+        (120 * MIN, "2 hours"),
+        (90 * MIN, "90 minutes"),
+    ],
+)
+def test_the_span_is_the_reminders_repeat_and_reads_back_as_that_promise(
+    repeat: float, span: str
+) -> None:
+    assert check_in(repeat) == span
+    assert check_in(repeat) == check_in(max(repeat, MIN_CHECK_IN))
+    words = LocalTime(lambda _: 0.0)
+    for trigger in ("e#promise2", "e#wait1"):
+        text = draft(trigger, repeat)
+        assert text.endswith(f"within {span}.")
+        promise = find(text, 1000.0, 10 * MIN, words, 17)
+        assert promise is not None and promise.when == f"within {span}"
+        assert promise.due == 1000.0 + max(MIN_CHECK_IN, math.ceil(repeat / MIN) * MIN)
+
+
+def test_a_sent_draft_is_a_new_promise_due_its_span_plus_grace() -> None:
+    e = engine(repeat=20 * MIN)
+    result = reminded(e)
+    state, [reminder] = result.state, result.nudges
+    assert reminder.update is not None
     sent_at = 60 + 14 * MIN
-    after = e.step(state, update(PROMISED, sent_at), sent_at)
+    after = e.step(state, update(reminder.update, sent_at), sent_at)
     assert after.nudges == () and after.signals == ()  # not judged as a reply
     promised = after.state.promised
-    assert promised is not None and (promised.agent, promised.when) == ("sam", "")
-    assert e.next_deadline(after.state) == sent_at + 10 * MIN  # "as soon as I have news"
-    assert e.step(after.state, Tick(CONV, sent_at + 5 * MIN), sent_at + 5 * MIN).nudges == ()
-    edited = e.step(state, update("Found it. I'll update you by 3pm.", sent_at), sent_at)
+    assert promised is not None and (promised.agent, promised.when) == ("sam", "within 20 minutes")
+    due = sent_at + 20 * MIN + grace(20 * MIN)  # 25 minutes on: the span and its grace
+    assert e.next_deadline(after.state) == due
+    assert e.step(after.state, Tick(CONV, due - 1), due - 1).nudges == ()
+    [again] = e.step(after.state, Tick(CONV, due), due).nudges
+    assert again.kind is NudgeKind.WAITING and "within 20 minutes" in again.text
+    # The longest span the default policy drafts: the same, at 30 minutes.
+    e = engine()
+    result = reminded(e)
+    text = result.nudges[0].update or ""
+    after = e.step(result.state, update(text, sent_at), sent_at)
+    assert e.next_deadline(after.state) == sent_at + 30 * MIN + 7.5 * MIN
+    edited = e.step(result.state, update("Found it. I'll update you by 3pm.", sent_at), sent_at)
     assert edited.state.promised is not None and edited.state.promised.when == "by 15:00"
 
 
@@ -168,7 +206,8 @@ def steps_from(e: Engine, state: ConversationState, times: list[float]) -> list[
 
 async def test_the_service_sends_only_a_reminders_update_and_never_retries_a_failed_post() -> None:
     """Only a waiting reminder's update (a forged click on another tip's id sends nothing);
-    a post the platform refuses is reported, and not tried again by a second click."""
+    a post the platform refuses is reported, and not tried again by a second click. The
+    draft to edit names the engine's own check-in span."""
     from slack_sdk.web.async_client import AsyncWebClient
 
     from adapters.slack.outreach import SlackOutreach
@@ -182,7 +221,7 @@ async def test_the_service_sends_only_a_reminders_update_and_never_retries_a_fai
     from tests.fakes.slack import serving
 
     ref = ConversationRef("slack", "T1", "C1", "1700000000.000100")
-    policy = Policy(waiting_after=10 * MIN)
+    policy = Policy(waiting_after=10 * MIN, waiting_repeat=20 * MIN)
     clock, store = VirtualClock(1000.0), MemoryStore()
     scripted = ScriptedDetectors({"This is ridiculous!!": 0.9})
     runtime = Runtime(Engine(policy, scripted), store, {}, clock)
@@ -201,6 +240,10 @@ async def test_the_service_sends_only_a_reminders_update_and_never_retries_a_fai
         kinds = {n.kind: n.nudge_id for n in store.nudges.values()}
         heads_up, reminder = kinds["frustration"], kinds["waiting"]
 
+        to_edit = await service.draft(UpdateRequest(reminder, "sam"))
+        assert to_edit.text == draft(store.nudges[reminder].trigger_event, 20 * MIN)
+        assert to_edit.text.endswith("again within 20 minutes.")
+
         forged = await service.send(UpdateRequest(heads_up, "sam"))
         assert forged.status is UpdateStatus.UNKNOWN and fake.of("chat.postMessage") == []
 
@@ -215,7 +258,7 @@ async def test_the_service_sends_only_a_reminders_update_and_never_retries_a_fai
 def test_an_update_event_keeps_its_kind_through_the_inbox_codec() -> None:
     from bot.service import event_codec
 
-    event = update(PROMISED, 1234.5, UpdateKind.AUTO)
+    event = update(draft("e#promise1", 30 * MIN), 1234.5, UpdateKind.AUTO)
     assert event_codec.loads(event_codec.dumps(event)) == event
     plain = Script().msg("agent", "sam", "Hi!", 1)
     assert event_codec.loads(event_codec.dumps(plain)) == plain

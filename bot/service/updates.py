@@ -2,13 +2,16 @@
 and the automatic holding update (coaching/updates.py decides when; this posts it).
 
 Exactly once. An update is an engine event of its own, ``update:{the reminder's nudge
-id}`` or ``update:auto:{the automatic update's id}``, and the store claims each event id once and
-durably. The event is processed — claimed, and counted as the agent's update: the
-reminder stops, and a time in an edited update starts the new promise's timer — before
-anything is posted, so a second click, a retried interaction, another replica or a
-restart finds it claimed and posts nothing. Should posting then fail, it is not tried
-again (the agent is told to write themselves, and the update's own words — "I'll update
-you here as soon as I have news" — set a new reminder): at most once, never twice.
+id}`` or ``update:auto:{the automatic update's id}``, and the store claims each event id
+once and durably. The event is processed — claimed, and counted as the agent's update: the
+reminder stops, and the update's promise (the draft's span, or a time typed into an edited
+one) starts the new timer — before anything is posted, so a second click, a retried
+interaction, another replica or a restart finds it claimed and posts nothing. Should
+posting then fail, it is not tried again (the agent is told to write themselves, and the
+update's own promise sets a new reminder): at most once, never twice.
+
+The draft is the reminder's own: ``coaching.updates.draft`` with the running engine's
+``waiting_repeat``, the value the reminder was drafted with.
 
 Only the reminder's own agent may send it; anyone else's click is refused and posts
 nothing. Nothing is posted unless the team turned ``[updates] one_click`` (clicks) or
@@ -53,14 +56,14 @@ class UpdateService:
         record, refused = await self._theirs(request)
         if record is None:
             return refused
-        return UpdateResult(UpdateStatus.READY, record.agent, draft(record.trigger_event))
+        return UpdateResult(UpdateStatus.READY, record.agent, self._draft(record))
 
     async def send(self, request: UpdateRequest) -> UpdateResult:
         """Post the reminder's update (the draft, or ``request.text`` edited) once."""
         record, refused = await self._theirs(request)
         if record is None:
             return refused
-        text = draft(record.trigger_event) if request.text is None else request.text.strip()
+        text = self._draft(record) if request.text is None else request.text.strip()
         if not text or len(text) > MAX_TEXT:
             return UpdateResult(UpdateStatus.EMPTY, record.agent)
         ref = ConversationRef.from_key(record.conversation)
@@ -78,6 +81,10 @@ class UpdateService:
         event_id = f"update:auto:{update.update_id}"  # told apart from a click's by its id
         status = await self._post(event_id, ref, update.agent, update.text, UpdateKind.AUTO)
         log.info("automatic update %s in %s: %s", update.update_id, ref.key, status)
+
+    def _draft(self, record: NudgeRecord) -> str:
+        """The reminder's draft, as the engine wrote it: same trigger, same check-in span."""
+        return draft(record.trigger_event, self.runtime.engine.policy.waiting_repeat)
 
     async def _theirs(self, request: UpdateRequest) -> tuple[NudgeRecord | None, UpdateResult]:
         """The reminder, when one-click updates are on and ``request.user`` is its agent."""
