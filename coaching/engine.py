@@ -31,6 +31,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from coaching import acknowledgement, escalation, frustration, history, owed
+from coaching.acknowledgement import Verdict
 from coaching.detectors import Detectors
 from coaching.model import Assessment
 from coaching.policy import Policy
@@ -62,6 +63,8 @@ class StepResult:
     signals: tuple[Signal, ...] = ()
     nudges: tuple[Nudge, ...] = ()
     note: str | None = None  # why an event changed nothing, for the runtime's log
+    # An agent message: was acknowledgement owed, and did it come (the follow-up's cause).
+    verdict: Verdict | None = None
 
 
 class MessageDetectors(Protocol):
@@ -207,9 +210,9 @@ class Engine:
             last_agent_at=event.sent_at if last is None else max(last, event.sent_at),
         )
         state, briefs = history.brief(state, event, self.policy, now)
-        state, nudges = acknowledgement.on_reply(state, event, result, self.policy, now)
+        state, nudges, verdict = acknowledgement.on_reply(state, event, result, self.policy, now)
         signal = _signal(SignalKind.ACKNOWLEDGEMENT, event, result, result.fired)
-        return StepResult(state, (signal,), tuple(briefs + nudges))
+        return StepResult(state, (signal,), tuple(briefs + nudges), verdict=verdict)
 
     def _edited(
         self,
