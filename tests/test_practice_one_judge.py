@@ -17,7 +17,7 @@ import itertools
 import json
 import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -67,6 +67,7 @@ class Heard:
 
     owed: bool  # the customer's message before it got a heads-up (or escalation warning)
     follow_up: bool  # the reply got the acknowledgement follow-up
+    why: tuple[str, ...] = field(default=(), compare=False)  # the follow-up's reasons
 
 
 def heard(replies_lines: Sequence[Sequence[Line]], opening: Sequence[Line]) -> list[Heard]:
@@ -80,8 +81,8 @@ def heard(replies_lines: Sequence[Sequence[Line]], opening: Sequence[Line]) -> l
             for line in _after_customer(before)
         )
         own = list(itertools.takewhile(lambda line: not isinstance(line, CustomerSays), lines))
-        follow_up = any(isinstance(x, CoachTip) and x.kind is NudgeKind.ACKNOWLEDGE for x in own)
-        found.append(Heard(owed, follow_up))
+        tips = [x for x in own if isinstance(x, CoachTip) and x.kind is NudgeKind.ACKNOWLEDGE]
+        found.append(Heard(owed, bool(tips), tips[0].reasons if tips else ()))
         before = list(lines)
     return found
 
@@ -127,6 +128,13 @@ def assert_one_judge(
     acknowledged = tallied - follow_ups
     tip = [t for t in card.try_ if t.startswith(f"Acknowledge how {who} feels before the fix")]
     assert bool(tip) is (follow_ups > 0), (scenario.id, live, card.try_)
+    if tip:  # why, in the follow-ups' own words (what the customer's messages showed)
+        given = {reason for h in live for reason in h.why}
+        why = tip[0].partition(f"the fix ({who} ")[2].removesuffix(").")
+        assert set(why.split("; ") if why else ()) <= given and bool(why) is bool(given), (
+            tip,
+            given,
+        )
     praise = [s for s in card.strengths if s.startswith(f"You acknowledged how {who} felt")]
     if acknowledged == 0:
         assert praise == [], (scenario.id, live, praise)
