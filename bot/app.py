@@ -25,6 +25,7 @@ from bot.service.outreach import OutreachServices
 from bot.service.policy import policy_from
 from bot.service.runtime import Runtime
 from bot.service.scoring import build_engine
+from bot.service.updates import UpdateService, updates_service
 from bot.store import open_store
 from bot.store.base import Store
 from config import LoadedConfig
@@ -68,6 +69,7 @@ class Bot:
     ops_server: listener.OpsServer | None = None
     practice: PracticeHandler | None = None
     outreach: OutreachServices = field(default_factory=OutreachServices)
+    updates: UpdateService | None = None  # holding updates to customers, when turned on
     _purger: asyncio.Task[None] | None = None
 
     @classmethod
@@ -119,6 +121,7 @@ class Bot:
         for adapter in bot.adapters:
             runtime.deliveries[adapter.platform] = adapter.delivery
         bot.outreach = OutreachServices.build(settings, store, bot.adapters, clock)
+        bot.updates = updates_service(settings, runtime, bot.adapters, clock, metrics)
         if settings.http.enabled:
             # Never on Slack's public port: a listener of its own, on loopback by default.
             handlers = listener.routes(

@@ -17,7 +17,11 @@ What it does, per event (each signal lives in its own module; this one composes 
   does not acknowledge the customer's feelings earns that agent a follow-up
   (coaching/acknowledgement.py). A promise ("I'll get back to you within 10 minutes")
   starts the owed-update timer at the promised time;
-- tick: an update owed past its time earns the agents a reminder.
+- tick: an update owed past its time earns the agents a reminder, carrying a drafted
+  holding update; when a team opted in, one automatic holding update per wait follows
+  if no agent writes (coaching/updates.py). An update the bot posted for an agent comes
+  back as their message (``MessagePosted.update``): it settles what was owed and starts
+  its own promise's timer, and is not judged as a reply.
 - history (coaching/history.py): a customer's first message here carries their earlier
   conversations, looked up by the runtime. A customer at risk (back often, or frustrated
   or unresolved last time) earns the first agent who posts one private brief; their
@@ -30,7 +34,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from coaching import acknowledgement, escalation, frustration, history, owed
+from coaching import acknowledgement, escalation, frustration, history, owed, updates
 from coaching.acknowledgement import Verdict
 from coaching.detectors import Detectors
 from coaching.model import Assessment
@@ -63,6 +67,7 @@ class StepResult:
     signals: tuple[Signal, ...] = ()
     nudges: tuple[Nudge, ...] = ()
     note: str | None = None  # why an event changed nothing, for the runtime's log
+    holding: tuple[updates.HoldingUpdate, ...] = ()  # automatic updates for the runtime to post
     # An agent message: was acknowledgement owed, and did it come (the follow-up's cause).
     verdict: Verdict | None = None
 
@@ -117,7 +122,7 @@ class Engine:
 
     def next_deadline(self, state: ConversationState) -> float | None:
         """The earliest time a ``Tick`` could produce a nudge for this conversation."""
-        deadlines = [owed.deadline(state, self.policy)]
+        deadlines = [owed.deadline(state, self.policy), updates.due(state, self.policy)]
         if state.ack_due is not None:
             deadlines.append(state.ack_due.due)
         found = [d for d in deadlines if d is not None]
@@ -209,6 +214,10 @@ class Engine:
             owed.on_agent(state.with_agent(event.author), event, self.policy),
             last_agent_at=event.sent_at if last is None else max(last, event.sent_at),
         )
+        if event.update:
+            # A holding update the bot posted for the agent: it is the owed update, not
+            # their reply (a frustrated customer's reply is still judged when it comes).
+            return StepResult(state, note=f"{event.update} update")
         state, briefs = history.brief(state, event, self.policy, now)
         state, nudges, verdict = acknowledgement.on_reply(state, event, result, self.policy, now)
         signal = _signal(SignalKind.ACKNOWLEDGEMENT, event, result, result.fired)
@@ -253,7 +262,8 @@ class Engine:
     def _tick(self, state: ConversationState, now: float) -> StepResult:
         state, nudges = acknowledgement.flush(state, self.policy, now, force=False)
         state, signals, more = owed.remind(state, self.policy, now)
-        return StepResult(state, tuple(signals), tuple(nudges + more))
+        state, holding = updates.auto(state, self.policy, now)
+        return StepResult(state, tuple(signals), tuple(nudges + more), holding=tuple(holding))
 
 
 def _signal(

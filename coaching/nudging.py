@@ -34,6 +34,7 @@ class Draft:
     customer: str | None
     headline: str = ""
     cooldown: bool = True
+    update: str = ""  # a drafted update to the customer (waiting reminders)
 
 
 def recipients(state: ConversationState, policy: Policy) -> list[str]:
@@ -71,6 +72,7 @@ def issue(
                 customer=draft.customer,
                 trigger_event=draft.trigger,
                 created_at=now,
+                update=draft.update,
             )
         )
         state = state.nudged(agent, draft.kind.value, now)

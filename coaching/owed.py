@@ -30,7 +30,7 @@ import re
 from dataclasses import replace
 from enum import StrEnum
 
-from coaching import promises, suggestions
+from coaching import promises, suggestions, updates
 from coaching.model import Assessment
 from coaching.nudging import Draft, format_duration, issue, recipients
 from coaching.policy import Policy
@@ -130,7 +130,14 @@ def on_customer(
     state: ConversationState, event: MessagePosted, settled: Settles | None
 ) -> ConversationState:
     if settled in (Settles.CLOSING, Settles.DECLINE):
-        return replace(state, unanswered=(), promised=None, waiting_reminders=0, reminded_at=None)
+        return replace(
+            state,
+            unanswered=(),
+            promised=None,
+            waiting_reminders=0,
+            reminded_at=None,
+            first_reminded_at=None,
+        )
     if settled is Settles.THANKS:
         return state
     pending = Pending(event.message_id, event.event_id, event.author, event.sent_at)
@@ -162,6 +169,9 @@ def on_agent(state: ConversationState, event: MessagePosted, policy: Policy) -> 
         waiting_reminders=0,
         reminded_at=None,
         signed_off=signs_off(event.text),
+        first_reminded_at=None,
+        # an automatic update is not the agent's own word: it allows no second one
+        auto_updated=event.update == updates.UpdateKind.AUTO,
     )
 
 
@@ -224,7 +234,8 @@ def remind(
         source,
         now,
     )
-    state = replace(state, waiting_reminders=count, reminded_at=now)
+    began = now if state.first_reminded_at is None else state.first_reminded_at
+    state = replace(state, waiting_reminders=count, reminded_at=now, first_reminded_at=began)
     draft = Draft(
         NudgeKind.WAITING,
         trigger,
@@ -233,6 +244,7 @@ def remind(
         customer or subject or None,
         headline=headline,
         cooldown=False,
+        update=updates.draft(trigger),
     )
     state, nudges = issue(state, draft, policy, now)
     return state, [signal], nudges

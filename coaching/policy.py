@@ -40,4 +40,5 @@ class Policy:
     utc_offset: UtcOffset = _utc  # the team's time zone: "by end of day" means its evening
     end_of_day_hour: int = 17  # when "end of day" falls, local time
     history: HistoryRule = HistoryRule()  # when a returning customer is at risk
+    auto_update_after: float = 0.0  # seconds past a wait's first reminder; 0 = never
     nudge_key: bytes = field(default=b"", repr=False)  # the installation's secret: nudge ids

@@ -115,6 +115,10 @@ class ConversationState:
     # thanks, goodbye or compliment after it owes nothing (coaching/owed.py).
     signed_off: bool = False
     detector: str = ""  # the scorer behind ``scores``
+    # The current wait's first reminder, and whether its automatic holding update went
+    # (coaching/updates.py); an agent's own message starts afresh.
+    first_reminded_at: float | None = None
+    auto_updated: bool = False
 
     @classmethod
     def new(cls, conversation: ConversationRef) -> ConversationState:
@@ -223,6 +227,8 @@ class ConversationState:
             "briefed": self.briefed,
             "signed_off": self.signed_off,
             "detector": self.detector,
+            "first_reminded_at": self.first_reminded_at,
+            "auto_updated": self.auto_updated,
         }
 
     @classmethod
@@ -264,6 +270,8 @@ class ConversationState:
             briefed=bool(data.get("briefed", False)),
             signed_off=bool(data.get("signed_off", False)),
             detector=str(data.get("detector", "")),
+            first_reminded_at=data.get("first_reminded_at"),
+            auto_updated=bool(data.get("auto_updated", False)),
         )
 
 

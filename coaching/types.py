@@ -83,6 +83,9 @@ class MessagePosted:
     # Set by the runtime, never by an adapter: the author's earlier conversations, on a
     # customer's first message in this conversation (coaching/history.py).
     history: CustomerHistory | None = field(default=None, repr=False)
+    # Set by the runtime, never by an adapter: this message is an update the bot posted
+    # for the agent (coaching/updates.py ``UpdateKind``), "" for anything a person wrote.
+    update: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +166,9 @@ class Nudge:
     customer: str | None
     trigger_event: str
     created_at: float
+    # A waiting reminder's drafted update to the customer (coaching/updates.py): the
+    # coach's words, sent only when the agent clicks and the team allows it.
+    update: str = ""
 
     @property
     def text(self) -> str:

@@ -144,6 +144,21 @@ class SurveySettings(_Section):
     )
 
 
+class UpdatesSettings(_Section):
+    """Holding updates to the customer: written to customers, so off unless a team turns
+    them on (bot/service/updates.py)."""
+
+    one_click: bool = Field(
+        False, description="waiting reminders offer a drafted update the agent can send"
+    )
+    auto_after_minutes: float = Field(
+        0,
+        ge=0,
+        le=24 * 60,
+        description="post a holding update by itself this long after a reminder; 0 = off",
+    )
+
+
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
 
@@ -240,6 +255,7 @@ class Settings(BaseSettings):
     storage: StorageSettings = Field(default_factory=StorageSettings)
     runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
     survey: SurveySettings = Field(default_factory=SurveySettings)
+    updates: UpdatesSettings = Field(default_factory=UpdatesSettings)
     digest: DigestSettings = Field(default_factory=DigestSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)

@@ -170,7 +170,15 @@ def test_analyze_with_nothing_usable_fails(
 
 def test_check_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "check-config")
-    assert code == 0 and "configuration OK" in out
+    assert code == 0 and "configuration OK" in out and "updates: off" in out
+    on = tmp_path / "on.toml"
+    on.write_text("[updates]\none_click = true\nauto_after_minutes = 15\n")
+    code, out, _ = run(capsys, "check-config", "--config", str(on))
+    assert "updates: on, posted to customers: one click" in out and "15 min after" in out
+    wrong = tmp_path / "wrong.toml"
+    wrong.write_text("[updates]\nauto_after_minutes = -5\none_clik = true\n")
+    code, _, err = run(capsys, "check-config", "--config", str(wrong))
+    assert code == 2 and "[updates] auto_after_minutes" in err and "one_clik" in err
     bad = tmp_path / "bad.toml"
     bad.write_text('[slack]\nmode = "carrier-pigeon"\n')
     code, _, err = run(capsys, "check-config", "--config", str(bad))
@@ -210,3 +218,57 @@ def test_replay_names_hostile_lines_and_replays_the_rest(
     assert "2 messages replayed" in out and "frustration" in out
     for line in (2, 3, 4, 5):
         assert f"line {line}: " in err
+
+
+def test_waiting_nudges_carry_the_drafted_update_in_replay_json_and_the_demo(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``update`` on waiting nudges (and only on them), whatever [updates] says: a replay
+    posts nothing. The demo's promise reminder shows its draft in the terminal too."""
+    from coaching.updates import PROMISED, WAITING
+
+    rows = [
+        {
+            "conversation": "p",
+            "role": "customer",
+            "author": "kim",
+            "text": "Where is my parcel?",
+            "ts": 0,
+        },
+        {
+            "conversation": "p",
+            "role": "agent",
+            "author": "sam",
+            "text": "Let me check and get back to you within 10 minutes.",
+            "ts": 60,
+        },
+        {
+            "conversation": "w",
+            "role": "customer",
+            "author": "lee",
+            "text": "Hi, can I change my address?",
+            "ts": 0,
+        },
+        {"conversation": "w", "role": "agent", "author": "sam", "text": "Hi Lee!", "ts": 30},
+        {
+            "conversation": "w",
+            "role": "customer",
+            "author": "lee",
+            "text": "It's for order 1234.",
+            "ts": 40,
+        },
+        # later, elsewhere (no agent there to remind): the clock runs past the promise
+        {"conversation": "z", "role": "customer", "author": "max", "text": "Hello?", "ts": 1200},
+    ]
+    code, out, _ = run(capsys, "replay", str(write_jsonl(tmp_path / "u.jsonl", rows)), "--json")
+    assert code == 0
+    nudges = [json.loads(line) for line in out.splitlines()]
+    waiting = {n["conversation"]: n["update"] for n in nudges if n["kind"] == "waiting"}
+    assert waiting == {"p": PROMISED, "w": WAITING}
+    assert all("update" not in n for n in nudges if n["kind"] != "waiting")
+
+    code, out, _ = run(capsys, "demo", "--json")
+    [demo] = [json.loads(line) for line in out.splitlines() if '"waiting"' in line]
+    assert demo["update"] == PROMISED
+    code, out, _ = run(capsys, "demo")
+    assert "Update to send:" in out and "taking longer than I said" in " ".join(out.split())

@@ -166,6 +166,54 @@ async def test_nudges_go_only_to_the_agent(tmp_path: Path, monkeypatch: pytest.M
         assert [str(c.body["recipient_id"]) for c in opened] == [DISCORD_AGENT]
 
 
+async def test_updates_reach_customers_only_when_a_team_and_the_agent_chose_to_send(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bot posts where a customer can see it nothing but the survey and updates an agent chose to send, each only when a team turns it on: a one-click update (`[updates] one_click`, off by default) only when the reminder's own agent clicks, at most once per reminder, and the automatic holding update (`[updates] auto_after_minutes`, 0 = off by default) at most once per wait; an update holds the coach's words or the agent's, never a customer's."""
+    from tests import test_slack_updates as updates_
+
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test-token")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SECRET)
+    for extra in ("", updates_.ONE_CLICK, "[updates]\none_click = true\nauto_after_minutes = 5\n"):
+        clock = updates_.Later()
+        async with (
+            updates_.serving() as fake,
+            updates_.running(tmp_path, fake, "memory://", clock, extra) as r,
+        ):
+            reminder = await updates_.reminded(r, fake, clock)
+            [nudge] = [n for n in (await r.bot.store.slice(0, 2e10)).nudges if n.kind == "waiting"]
+            for n, user in enumerate((updates_.CUSTOMER, updates_.OTHER)):  # never theirs
+                await updates_.click(r, fake, user, updates_.SEND_ACTION, nudge.nudge_id, f"x{n}")
+            assert fake.of("chat.postMessage") == []
+            clicks = 2 if extra else 1
+            for n in range(clicks):  # the agent's click, and again: posted at most once
+                await updates_.click(r, fake, AGENT, updates_.SEND_ACTION, nudge.nudge_id, f"r{n}")
+            clock.offset = 3 * 3600  # long past any automatic update
+            for _ in range(3):
+                await r.bot.runtime.fire_timers()
+                await r.bot.runtime.drain()
+            sent = [c.args["text"] for c in fake.of("chat.postMessage")]
+            assert len(sent) == (1 if extra else 0)
+            assert bool(updates_.update_buttons(reminder)) == bool(extra)
+            for text in sent:
+                assert "card" not in text and "declined" not in text  # the customer's words
+    # Automatic only: at most once per wait, without any click.
+    clock = updates_.Later()
+    extra = "[updates]\nauto_after_minutes = 5\n"
+    async with (
+        updates_.serving() as fake,
+        updates_.running(tmp_path, fake, "memory://", clock, extra) as r,
+    ):
+        await updates_.reminded(r, fake, clock)
+        for offset in (3600 + 360, 7200, 4 * 3600):
+            clock.offset = offset
+            await r.bot.runtime.fire_timers()
+            await r.bot.runtime.drain()
+        assert [c.args["text"].split(":")[0] for c in fake.of("chat.postMessage")] == [
+            "Update from the support team"
+        ]
+
+
 async def test_tips_never_reach_customers_former_members_or_public_channels(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:

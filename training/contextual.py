@@ -73,7 +73,9 @@ def train(rows: Sequence[Example], out_dir: Path, *, seed: int = SEED, log: Any 
 
     torch.manual_seed(seed)
     random.seed(seed)
-    torch.set_num_threads(max(1, os.cpu_count() or 1))
+    # COACH_TRAIN_THREADS=1 on a busy machine: torch's threads spin-wait for each other
+    # when they cannot all run, and a training run then takes hours.
+    torch.set_num_threads(int(os.environ.get("COACH_TRAIN_THREADS", os.cpu_count() or 1)))
     base = base_model_path()
     tokenizer = Tokenizer.from_file(str(base / "tokenizer.json"))
     tokenizer.enable_truncation(MAX_TOKENS)

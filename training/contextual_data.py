@@ -1,7 +1,10 @@
 """Rows for the contextual model, each with the agent message before it where there was one.
 
 Only sources whose licences allow shipped weights train (../shared/eval/README.md):
-- ``written``: the team's own rows (training/data/frustration_written.jsonl);
+- ``written``: the team's own rows: training/data/frustration_written.jsonl (messages on
+  their own) and training/data/frustration_in_context.jsonl (each after the agent message
+  it answers, with a confusion label: terse frustration only the context explains, calm
+  replies to the same agent messages, customers lost in instructions);
 - ``ibm``: the team's labels of IBM customer-care tweets (Apache-2.0), context = the
   brand's previous reply in the thread;
 - ``goemotions``: GoEmotions train + dev splits (Apache-2.0), Reddit, no context; its
@@ -54,9 +57,28 @@ def half(key: str) -> str:
 
 
 def written() -> list[Example]:
-    return [
+    alone = [
         Example("written", r.id, r.text, r.context, r.label, None)
         for r in datasets.written("frustration")
+    ]
+    return alone + in_context()
+
+
+def in_context() -> list[Example]:
+    """Our rows written as replies to an agent message, labelled for both outputs."""
+    path = datasets.HERE / "data" / "frustration_in_context.jsonl"
+    if not path.exists():
+        return []
+    return [
+        Example(
+            "written",
+            str(r["id"]),
+            str(r["text"]),
+            str(r.get("context", "")),
+            int(r["label"]),  # type: ignore[call-overload]
+            int(r["confused"]),  # type: ignore[call-overload]
+        )
+        for r in datasets._jsonl(path)
     ]
 
 

@@ -12,7 +12,15 @@ from typing import IO
 
 from adapters.base import DeliveryResult, DeliveryStatus
 from adapters.console.transcript import Turn
-from coaching.types import ConversationRef, MessagePosted, Nudge, Role, Signal, SignalKind
+from coaching.types import (
+    ConversationRef,
+    MessagePosted,
+    Nudge,
+    NudgeKind,
+    Role,
+    Signal,
+    SignalKind,
+)
 
 PLATFORM = "console"
 
@@ -63,6 +71,7 @@ def nudge_json(nudge: Nudge) -> dict[str, object]:
         "nudge_id": nudge.nudge_id,
         "trigger_event": nudge.trigger_event,
         "at": nudge.created_at,
+        **({"update": nudge.update} if nudge.kind is NudgeKind.WAITING else {}),
     }
 
 

@@ -72,6 +72,9 @@ class TerminalView:
         if nudge.suggestion:
             body.append("Try: ", style="bold")
             body.append(f"“{printable(nudge.suggestion)}”", style="italic")
+        if nudge.update:  # what one click would send the customer ([updates] one_click)
+            body.append("\nUpdate to send: ", style="bold")
+            body.append(f"“{printable(nudge.update)}”", style="italic")
         self.console.print(
             Panel(
                 body,

@@ -31,6 +31,7 @@ from adapters.discord.places import Places
 from adapters.discord.practice import DiscordPractice
 from adapters.discord.translate import trigger_message
 from adapters.practice import PracticeHandler
+from adapters.updates import UpdateDesk
 from coaching.types import Nudge
 
 log = logging.getLogger("coach.discord")
@@ -108,6 +109,16 @@ class DiscordAdapter:
     @sink.setter
     def sink(self, sink: EventSink) -> None:
         self.intake.sink = sink
+
+    @property
+    def updates(self) -> UpdateDesk | None:
+        return self.client.updates.desk
+
+    @updates.setter
+    def updates(self, desk: UpdateDesk | None) -> None:
+        """One-click updates on (the bot's desk) or off (None: no button, clicks refused)."""
+        self.client.updates.desk = desk
+        self.delivery.one_click = desk is not None
 
     def link_of(self, nudge: Nudge) -> str:
         """A jump link to the message behind the nudge (its thread or channel)."""

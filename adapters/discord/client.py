@@ -27,6 +27,7 @@ from adapters.discord.feedback import Feedback
 from adapters.discord.intake import Intake
 from adapters.discord.outreach import DiscordOutreach
 from adapters.discord.practice import DiscordPractice, is_direct_message
+from adapters.discord.updates import DiscordUpdates
 
 log = logging.getLogger("coach.discord")
 
@@ -75,6 +76,7 @@ class CoachClient(discord.Client):
         self.intake: Intake | None = None  # set by the adapter
         self.practice: DiscordPractice | None = None  # set by the adapter with practice on
         self.outreach: DiscordOutreach | None = None  # survey clicks (set by the adapter)
+        self.updates = DiscordUpdates()  # one-click updates' buttons and modal
         self.gateway = GatewayState()
         self.tree = app_commands.CommandTree(self)
         self._sync: asyncio.Task[None] | None = None
@@ -186,6 +188,8 @@ class CoachClient(discord.Client):
 
     async def on_interaction(self, interaction: discord.Interaction[discord.Client]) -> None:
         if self.outreach is not None and await self.outreach.on_interaction(interaction):
+            return
+        if await self.updates.on_interaction(interaction):
             return
         await self.feedback.on_interaction(interaction)
 

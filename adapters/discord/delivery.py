@@ -56,6 +56,7 @@ class DiscordDelivery:
         self.closed_dm_memory = closed_dm_memory
         self._closed_until: dict[str, float] = {}
         self._staff_paused_until = 0.0
+        self.one_click = False  # [updates] one_click: reminders carry their update's buttons
 
     def dms_closed(self, agent: str) -> bool:
         until = self._closed_until.get(agent)
@@ -90,7 +91,8 @@ class DiscordDelivery:
         try:
             channel = await self.client.create_dm(discord.Object(int(nudge.agent)))
             await channel.send(
-                embed=render.nudge_embed(nudge, link, DM_FOOTER), view=render.feedback_view(nudge)
+                embed=render.nudge_embed(nudge, link, DM_FOOTER, self.one_click),
+                view=render.feedback_view(nudge, self.one_click),
             )
             return DeliveryResult(DeliveryStatus.SENT, route="dm")
         except discord.Forbidden as exc:
@@ -131,8 +133,8 @@ class DiscordDelivery:
                 return None
             await channel.send(
                 content=f"<@{nudge.agent}>",
-                embed=render.nudge_embed(nudge, link, STAFF_FOOTER),
-                view=render.feedback_view(nudge),
+                embed=render.nudge_embed(nudge, link, STAFF_FOOTER, self.one_click),
+                view=render.feedback_view(nudge, self.one_click),
                 allowed_mentions=discord.AllowedMentions(
                     everyone=False, roles=False, users=[discord.Object(int(nudge.agent))]
                 ),

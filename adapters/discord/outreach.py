@@ -33,6 +33,8 @@ from adapters.outreach import (
     answer_id,
     parse_answer_id,
 )
+from coaching.types import ConversationRef
+from coaching.updates import TEAM, signed
 
 log = logging.getLogger("coach.discord")
 
@@ -78,23 +80,32 @@ class DiscordOutreach:
         self.client, self.places = client, places
         self.record: SurveyAnswerHandler | None = None  # set by the bot when surveys are on
 
+    def _in_thread(self, ref: ConversationRef) -> bool:
+        return ref.thread == ref.channel or self.places.is_thread(ref.thread)
+
+    def _where(self, ref: ConversationRef) -> tuple[str, str]:
+        """(channel to post in, route): the thread, or in a plain channel the channel."""
+        return (ref.thread, "thread") if self._in_thread(ref) else (ref.channel, "channel")
+
+    def _reply_to(self, ref: ConversationRef) -> dict[str, Any]:
+        """In a plain channel, a post answers the conversation's first message."""
+        if self._in_thread(ref):
+            return {}
+        reference = discord.MessageReference(
+            message_id=int(ref.thread), channel_id=int(ref.channel), fail_if_not_exists=False
+        )
+        return {"reference": reference}
+
     async def ask(self, survey: SurveyRequest) -> DeliveryResult:
         ref = survey.conversation
-        in_thread = ref.thread == ref.channel or self.places.is_thread(ref.thread)
-        extra: dict[str, Any] = {}
-        if not in_thread:  # a plain channel: answer the conversation's first message
-            extra["reference"] = discord.MessageReference(
-                message_id=int(ref.thread), channel_id=int(ref.channel), fail_if_not_exists=False
-            )
         return await self._send(
-            ref.thread if in_thread else ref.channel,
-            "thread" if in_thread else "channel",
+            *self._where(ref),
             content=survey_text(survey),
             view=survey_view(survey),
             allowed_mentions=discord.AllowedMentions(
                 everyone=False, roles=False, users=[discord.Object(int(survey.customer))]
             ),
-            **extra,
+            **self._reply_to(ref),
         )
 
     async def on_interaction(self, interaction: Interaction) -> bool:
@@ -116,6 +127,19 @@ class DiscordOutreach:
         except discord.HTTPException as exc:  # the answer is recorded; the thanks is cosmetic
             log.info("could not acknowledge a survey answer: HTTP %s", exc.status)
         return True
+
+    async def post_update(
+        self, conversation: ConversationRef, agent: str | None, text: str
+    ) -> DeliveryResult:
+        """An update to the customer where the conversation is (its thread, or a reply to
+        its first message), pinging no one (only when the team turned updates on)."""
+        who = f"<@{agent}>" if agent else TEAM
+        return await self._send(
+            *self._where(conversation),
+            content=signed(who, discord.utils.escape_mentions(text)),
+            allowed_mentions=discord.AllowedMentions.none(),
+            **self._reply_to(conversation),
+        )
 
     async def post(self, channel_id: str, report: Report) -> DeliveryResult:
         """The weekly digest, as an embed in a team channel (mentioning no one)."""

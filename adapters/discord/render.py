@@ -13,6 +13,7 @@ from typing import Any
 import discord
 
 from adapters.base import Report, bar_lines
+from adapters.updates import update_id
 from coaching.types import Nudge, NudgeKind
 
 FEEDBACK_PREFIX = "coach:fb"
@@ -43,7 +44,8 @@ def jump_url(guild: str, container: str, message: str | None = None) -> str:
     return f"{JUMP_BASE}/{guild}/{container}" + (f"/{message}" if message else "")
 
 
-def nudge_embed(nudge: Nudge, link: str, footer: str) -> discord.Embed:
+def nudge_embed(nudge: Nudge, link: str, footer: str, updates: bool = False) -> discord.Embed:
+    """``updates``: one-click updates are on, so a drafted update is shown (to send)."""
     lines = []
     if nudge.reasons:
         lines.append("**Why:** " + clean("; ".join(nudge.reasons)))
@@ -51,6 +53,8 @@ def nudge_embed(nudge: Nudge, link: str, footer: str) -> discord.Embed:
         lines.append(f"**Try:** *“{clean(nudge.suggestion)}”*")
     if nudge.customer:
         lines.append(f"**Customer:** <@{nudge.customer}>")
+    if updates and nudge.update:
+        lines.append(f"**Update for the customer:** *“{clean(nudge.update)}”*")
     lines.append(f"[Open the conversation]({link})")
     embed = discord.Embed(
         title=f"{_EMOJI[nudge.kind]} {nudge.headline}"[:256],
@@ -76,8 +80,9 @@ def parse_feedback_id(custom_id: str) -> tuple[bool, str] | None:
     return parts[2] == "1", parts[3]
 
 
-def feedback_view(nudge: Nudge) -> discord.ui.View:
-    """Two buttons whose clicks arrive as interactions (handled in feedback.py).
+def feedback_view(nudge: Nudge, updates: bool = False) -> discord.ui.View:
+    """Two buttons whose clicks arrive as interactions (handled in feedback.py), and with
+    ``updates`` a drafted update's "Send update" and "Edit first" (adapters/discord/updates.py).
 
     The view is stopped before it is sent, so discord.py does not keep one view per
     nudge in memory: the custom IDs carry everything needed, even after a restart.
@@ -99,6 +104,16 @@ def feedback_view(nudge: Nudge) -> discord.ui.View:
             custom_id=feedback_id(False, nudge.nudge_id),
         )
     )
+    if updates and nudge.update:
+        for action, label, style in (
+            ("send", "Send update", discord.ButtonStyle.primary),
+            ("edit", "Edit first", discord.ButtonStyle.secondary),
+        ):
+            view.add_item(
+                discord.ui.Button(
+                    style=style, label=label, custom_id=update_id(action, nudge.nudge_id), row=1
+                )
+            )
     view.stop()
     return view
 

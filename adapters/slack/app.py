@@ -38,6 +38,8 @@ from adapters.slack.http_guard import signed_object_guard
 from adapters.slack.outreach import SURVEY_ACTION, SlackOutreach
 from adapters.slack.practice import SlackPractice, is_direct_message
 from adapters.slack.translate import translate
+from adapters.slack.updates import MODAL, SlackUpdates
+from adapters.updates import EDIT_ACTION, SEND_ACTION, UpdateDesk
 from coaching.types import Role
 
 log = logging.getLogger("coach.slack")
@@ -173,6 +175,7 @@ class SlackAdapter:
         )
         self.delivery = SlackDelivery(self.client)
         self.outreach = SlackOutreach(self.client)
+        self.update_clicks = SlackUpdates(self.client)
         self.groups = GroupDirectory(self.client, roles.agent_groups | roles.supervisor_groups)
         self.practice = (
             SlackPractice(self.client, practice, self.groups.of) if practice is not None else None
@@ -182,6 +185,16 @@ class SlackAdapter:
         self._refresher: asyncio.Task[None] | None = None
         self.started_at: float | None = None
         self._register()
+
+    @property
+    def updates(self) -> UpdateDesk | None:
+        return self.update_clicks.desk
+
+    @updates.setter
+    def updates(self, desk: UpdateDesk | None) -> None:
+        """One-click updates on (the bot's desk) or off (None: no button, clicks refused)."""
+        self.update_clicks.desk = desk
+        self.delivery.one_click = desk is not None
 
     # --- listeners -----------------------------------------------------------------------
 
@@ -202,6 +215,9 @@ class SlackAdapter:
         self.app.action(blocks.HELPFUL)(self._on_feedback)
         self.app.action(blocks.NOT_HELPFUL)(self._on_feedback)
         self.app.action(SURVEY_ACTION)(self.outreach.on_click)
+        self.app.action(SEND_ACTION)(self.update_clicks.on_send)
+        self.app.action(EDIT_ACTION)(self.update_clicks.on_edit)
+        self.app.view(MODAL)(self.update_clicks.on_submit)
         self.app.error(self._on_error)
 
     async def _on_error(self, error: Exception) -> None:

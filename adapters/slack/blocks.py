@@ -1,4 +1,5 @@
-"""Block Kit for nudges (with helpful / not helpful buttons) and command reports."""
+"""Block Kit for nudges (with helpful / not helpful buttons, and a waiting reminder's
+update to send when one-click updates are on) and command reports."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import re
 from typing import Any
 
 from adapters.base import Report, bar_lines
+from adapters.updates import EDIT_ACTION, SEND_ACTION
 from coaching.types import Nudge, NudgeKind
 
 HELPFUL, NOT_HELPFUL = "coach_helpful", "coach_not_helpful"
@@ -38,7 +40,8 @@ def _context(text: str) -> Block:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:_MAX_TEXT]}]}
 
 
-def nudge_blocks(nudge: Nudge, feedback: str | None = None) -> list[Block]:
+def nudge_blocks(nudge: Nudge, feedback: str | None = None, updates: bool = False) -> list[Block]:
+    """``updates``: the team turned one-click updates on (a drafted update gets its buttons)."""
     headline = f"{_EMOJI[nudge.kind]} *{escape(nudge.headline)}*"
     if nudge.customer:
         headline += f"  (customer <@{nudge.customer}>)"
@@ -47,6 +50,18 @@ def nudge_blocks(nudge: Nudge, feedback: str | None = None) -> list[Block]:
         blocks.append(_section("*Why:* " + escape("; ".join(nudge.reasons))))
     if nudge.suggestion:
         blocks.append(_section(f"*Try:* _“{escape(nudge.suggestion)}”_"))
+    if updates and nudge.update and feedback is None:
+        blocks.append(_section(f"*Update for the customer:* _“{escape(nudge.update)}”_"))
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": "coach_update",
+                "elements": [
+                    {**_button(SEND_ACTION, "Send update", nudge.nudge_id), "style": "primary"},
+                    _button(EDIT_ACTION, "Edit first", nudge.nudge_id),
+                ],
+            }
+        )
     if feedback is None:
         blocks.append(
             {

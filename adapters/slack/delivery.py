@@ -39,9 +39,10 @@ FALL_BACK_TO_DM = frozenset(
 class SlackDelivery:
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
+        self.one_click = False  # [updates] one_click: reminders carry their update's buttons
 
     async def deliver(self, nudge: Nudge) -> DeliveryResult:
-        blocks = nudge_blocks(nudge)
+        blocks = nudge_blocks(nudge, updates=self.one_click)
         try:
             await self.client.chat_postEphemeral(
                 channel=nudge.conversation.channel,

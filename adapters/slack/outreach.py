@@ -35,8 +35,10 @@ from adapters.outreach import (
     answer_id,
     parse_answer_id,
 )
-from adapters.slack.blocks import Block, report_blocks
+from adapters.slack.blocks import Block, escape, report_blocks
 from adapters.slack.delivery import failure
+from coaching.types import ConversationRef
+from coaching.updates import TEAM, signed
 
 log = logging.getLogger("coach.slack")
 
@@ -117,6 +119,24 @@ class SlackOutreach:
             await respond(response_type="ephemeral", text=result.text, **update)
         except Exception as exc:  # the answer is recorded; the thanks is cosmetic
             log.info("could not acknowledge a survey answer: %s", type(exc).__name__)
+
+    async def post_update(
+        self, conversation: ConversationRef, agent: str | None, text: str
+    ) -> DeliveryResult:
+        """An update to the customer, in the conversation's thread for everyone in it to
+        read (only when the team turned updates on: bot/service/updates.py)."""
+        who = f"<@{agent}>" if agent else TEAM
+        try:
+            await self.client.chat_postMessage(
+                channel=conversation.channel,
+                thread_ts=conversation.thread,
+                text=signed(who, escape(text)),
+            )
+            return DeliveryResult(DeliveryStatus.SENT, route="thread")
+        except SlackApiError as exc:
+            return failure(exc, "thread")
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            return DeliveryResult(DeliveryStatus.RETRY, route="thread", error=type(exc).__name__)
 
     async def post(self, channel: str, report: Report) -> DeliveryResult:
         """The weekly digest, as a message in a team channel."""

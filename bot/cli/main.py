@@ -22,6 +22,7 @@ from rich.markup import escape
 from bot.service.scoring import ScorerUnavailable
 from bot.store import StoreUnavailable, safe_url
 from config import ConfigError, LoadedConfig, load
+from config.settings import Settings
 
 EXIT_OK, EXIT_NOTHING_DONE, EXIT_USAGE = 0, 1, 2
 
@@ -121,6 +122,14 @@ def _config(path: Path | None) -> LoadedConfig:
     return load(path)
 
 
+def _updates(s: Settings) -> str:
+    """What ``[updates]`` lets the bot post to customers, in words."""
+    kinds = ["one click by the reminder's agent"] if s.updates.one_click else []
+    if s.updates.auto_after_minutes > 0:
+        kinds.append(f"automatically {s.updates.auto_after_minutes:g} min after a reminder")
+    return "on, posted to customers: " + " and ".join(kinds) if kinds else "off"
+
+
 def _demo(args: argparse.Namespace, err: Console) -> int:
     from bot.cli import replay as cli_replay
 
@@ -208,6 +217,7 @@ def _check_config(args: argparse.Namespace) -> int:
         counted = f"workspace {d.workspace}" if d.workspace else "SLACK_BOT_TOKEN's workspace"
         digest += f", counting only {counted}"
     out.print(f"  survey:  {survey}")
+    out.print(f"  updates: {_updates(s)}")
     out.print(f"  digest:  {digest}")
     roles = s.roles
     out.print(

@@ -44,6 +44,9 @@ class Metrics:
             "coach_queue_depth", "Events waiting in the inbox to be processed", registry=r
         )
         self.nudges = Counter("coach_nudges_total", "Nudges created", ["kind"], registry=r)
+        self.updates = Counter(
+            "coach_updates_total", "Updates posted to customers", ["kind", "outcome"], registry=r
+        )
         self.delivered = Counter(
             "coach_nudges_delivered_total", "Nudges delivered", ["route"], registry=r
         )

@@ -28,6 +28,8 @@ def dumps(event: Stored) -> str:
     if isinstance(event, MessagePosted):
         data |= {"k": "posted", "m": event.message_id, "a": event.author, "r": event.role.value}
         data |= {"t": event.text, "at": event.sent_at}
+        if event.update:  # an update the bot posted for the agent (coaching/updates.py)
+            data["u"] = event.update
     elif isinstance(event, MessageEdited):
         data |= {"k": "edited", "m": event.message_id, "a": event.author, "r": event.role.value}
         data |= {"t": event.text, "at": event.edited_at}
@@ -46,7 +48,14 @@ def loads(text: str) -> Event:
         kind, event_id, at = data["k"], data["id"], float(data["at"])
         if kind == "posted":
             return MessagePosted(
-                event_id, ref, data["m"], data["a"], Role(data["r"]), data["t"], at
+                event_id,
+                ref,
+                data["m"],
+                data["a"],
+                Role(data["r"]),
+                data["t"],
+                at,
+                update=str(data.get("u", "")),
             )
         if kind == "edited":
             return MessageEdited(

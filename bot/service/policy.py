@@ -44,4 +44,5 @@ def policy_from(settings: Settings, nudge_key: bytes = b"") -> Policy:
             if_unresolved=c.at_risk_if_unresolved,
         ),
         nudge_key=nudge_key,
+        auto_update_after=settings.updates.auto_after_minutes * 60,
     )

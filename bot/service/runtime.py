@@ -11,7 +11,8 @@ nudges are delivered right after the commit (bot/service/outbox.py); those that 
 are retried from the outbox. Nothing waits in memory: a restart, or another replica
 once a lease runs out, carries on from the store.
 
-Timers (customers left waiting) are ``Tick`` events fed by the timer loop. Replays call
+Timers (customers left waiting) are ``Tick`` events fed by the timer loop; an automatic
+holding update they make is handed to ``holding`` after the commit. Replays call
 ``process`` and ``fire_timers`` directly with a virtual clock: the same batch path.
 """
 
@@ -24,7 +25,7 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from adapters.base import NudgeDelivery
@@ -42,15 +43,8 @@ from bot.service.storable import storable_event
 from bot.store.base import DeadLetter, Pending, Release, Store
 from bot.store.records import FeedbackRecord, event_record, signal_record
 from coaching.engine import Engine
-from coaching.types import (
-    ConversationRef,
-    Event,
-    MessageEdited,
-    MessagePosted,
-    Nudge,
-    Signal,
-    Tick,
-)
+from coaching.types import ConversationRef, Event, MessageEdited, MessagePosted, Nudge, Signal, Tick
+from coaching.updates import HoldingUpdate
 
 log = logging.getLogger("coach.runtime")
 
@@ -69,7 +63,6 @@ class Outcome:
     duplicate: bool = False
     nudges: tuple[Nudge, ...] = ()
     signals: tuple[Signal, ...] = ()
-    note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +109,8 @@ class Runtime:
         self._stopping = asyncio.Event()
         self._busy = 0  # workers holding a lease
         self._progress = asyncio.Condition()  # notified after each batch (drain)
+        # Posts automatic holding updates (bot/service/updates.py), when a team turned them on.
+        self.holding: Callable[[HoldingUpdate], Awaitable[None]] | None = None
 
     # --- intake ------------------------------------------------------------------------
 
@@ -150,6 +145,7 @@ class Runtime:
         seqs = [i.seq for i in items if i.seq is not None]
         outcomes: list[Outcome] = []
         made: list[tuple[Nudge, float | None]] = []
+        held: list[HoldingUpdate] = []
         lease_until = now + self.lease_seconds
         async with self.store.batch(keys, records, seqs, release) as tx:
             fresh = set(tx.claimed)
@@ -172,6 +168,7 @@ class Runtime:
                 tx.save(key, result.state, deadline, signals, list(result.nudges), lease_until)
                 outcomes.append(Outcome(nudges=result.nudges, signals=result.signals))
                 made.extend((n, item.received) for n in result.nudges)
+                held.extend(result.holding)
                 if result.note:
                     log.info("event %s: %s", event.event_id, result.note)
                 if not isinstance(event, Tick):
@@ -188,6 +185,9 @@ class Runtime:
             await self.outbox.deliver(fresh_nudges)
         else:
             await self.outbox.send(fresh_nudges, lease_until)
+        if self.holding is not None:
+            for update in held:  # committed: the engine will not make them again
+                await self.holding(update)
         return [
             Outcome(o.duplicate, tuple(n for n in o.nudges if n.nudge_id in new), o.signals)
             for o in outcomes

@@ -256,6 +256,10 @@ class Store(Protocol):
         nudge or a user who is not the nudge's agent."""
         ...
 
+    async def nudge(self, nudge_id: str) -> NudgeRecord | None:
+        """One nudge's record (whose it is, its kind and conversation), if kept."""
+        ...
+
     async def add_command(
         self, at: float, platform: str, user: str, command: str, allowed: bool
     ) -> None: ...

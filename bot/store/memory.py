@@ -204,6 +204,9 @@ class MemoryStore(MemoryInbox):
         self.feedback[(feedback.nudge_id, feedback.user)] = feedback
         return True
 
+    async def nudge(self, nudge_id: str) -> NudgeRecord | None:
+        return self.nudges.get(nudge_id)
+
     async def add_command(
         self, at: float, platform: str, user: str, command: str, allowed: bool
     ) -> None:

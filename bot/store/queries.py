@@ -28,7 +28,7 @@ from sqlalchemy.engine import Connection
 from bot.store import schema
 from bot.store.base import Slice, SliceFilter
 from bot.store.message_text import supersede_text
-from bot.store.records import FeedbackRecord, SignalRecord
+from bot.store.records import FeedbackRecord, NudgeRecord, SignalRecord
 from bot.store.schema import (
     commands,
     conversations,
@@ -250,6 +250,11 @@ def inbox(conn: Connection, agent: str, limit: int) -> list[Nudge]:
 
 
 # --- the outbox, feedback, commands ----------------------------------------------------------
+
+
+def nudge(conn: Connection, nudge_id: str) -> NudgeRecord | None:
+    row = conn.execute(sa.select(nudges).where(nudges.c.nudge_id == nudge_id)).first()
+    return None if row is None else schema.nudge_record_from(row)
 
 
 def add_feedback(conn: Connection, record: FeedbackRecord) -> bool:

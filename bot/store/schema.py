@@ -361,6 +361,7 @@ def nudge_payload(nudge: Nudge) -> dict[str, Any]:
         "customer": nudge.customer,
         "trigger_event": nudge.trigger_event,
         "created_at": nudge.created_at,
+        "update": nudge.update,
     }
 
 
@@ -377,6 +378,7 @@ def nudge_from(text: str) -> Nudge:
         customer=data["customer"],
         trigger_event=data["trigger_event"],
         created_at=float(data["created_at"]),
+        update=str(data.get("update", "")),
     )
 
 

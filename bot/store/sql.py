@@ -44,7 +44,7 @@ from bot.store.base import (
 from bot.store.engine import backend, postgres_engine, sqlite_engine
 from bot.store.migrate import upgrade
 from bot.store.queries import Outcome
-from bot.store.records import EventRecord, FeedbackRecord, SignalRecord
+from bot.store.records import EventRecord, FeedbackRecord, NudgeRecord, SignalRecord
 from bot.store.runner import AsyncRunner, Runner, ThreadRunner
 from coaching.state import ConversationState
 from coaching.types import Nudge
@@ -200,6 +200,9 @@ class SqlStore:
 
     async def add_feedback(self, record: FeedbackRecord) -> bool:
         return await self.runner.write(lambda conn: queries.add_feedback(conn, record))
+
+    async def nudge(self, nudge_id: str) -> NudgeRecord | None:
+        return await self.runner.read(lambda conn: queries.nudge(conn, nudge_id))
 
     async def add_command(
         self, at: float, platform: str, user: str, command: str, allowed: bool
