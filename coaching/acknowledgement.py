@@ -6,11 +6,14 @@ report ("I was billed for a plan I cancelled") needs an answer, not "that must b
 frustrating". The first agent reply after the frustrated message is judged; without
 acknowledgement the follow-up is due ``ack_grace`` later (agents who split a reply get
 that long to add it), or at once when the customer or another agent speaks first.
+
+The decision on each reply is also returned as a ``Verdict``, so whoever reports on the
+reply (the practice scorecard) reads the very decision the follow-up came from.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from coaching import suggestions
 from coaching.model import Assessment
@@ -20,9 +23,23 @@ from coaching.state import AckDue, ConversationState
 from coaching.types import MessageEdited, MessagePosted, Nudge, NudgeKind
 
 
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The decision on one agent reply."""
+
+    owed: bool  # it answered a frustrated customer message: acknowledgement was owed
+    acknowledged: bool  # the acknowledgement detector fired
+
+    @property
+    def follow_up(self) -> bool:
+        """Owed and missing: the follow-up is due (sent after ``ack_grace``, unless the
+        same agent acknowledges in a later part of the reply)."""
+        return self.owed and not self.acknowledged
+
+
 def on_reply(
     state: ConversationState, event: MessagePosted, result: Assessment, policy: Policy, now: float
-) -> tuple[ConversationState, list[Nudge]]:
+) -> tuple[ConversationState, list[Nudge], Verdict]:
     """An agent replied (``result``: its acknowledgement score)."""
     nudges: list[Nudge] = []
     due = state.ack_due
@@ -31,15 +48,19 @@ def on_reply(
     elif due is not None and due.agent != event.author:
         state, nudges = flush(state, policy, now, force=True)
     frustration = state.frustration
-    if frustration is not None and frustration.at <= event.sent_at:
+    verdict = Verdict(
+        owed=frustration is not None and frustration.at <= event.sent_at,
+        acknowledged=result.fired,
+    )
+    if frustration is not None and verdict.owed:
         state = replace(state, frustration=None)
-        if not result.fired:
+        if verdict.follow_up:
             due = AckDue(
                 event.author, event.event_id, now + policy.ack_grace, frustration, event.message_id
             )
             state, more = flush(replace(state, ack_due=due), policy, now, force=False)
             nudges += more
-    return state, nudges
+    return state, nudges, verdict
 
 
 def on_edit(

@@ -35,6 +35,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from coaching import acknowledgement, escalation, frustration, history, owed, updates
+from coaching.acknowledgement import Verdict
 from coaching.detectors import Detectors
 from coaching.model import Assessment
 from coaching.policy import Policy
@@ -67,6 +68,8 @@ class StepResult:
     nudges: tuple[Nudge, ...] = ()
     note: str | None = None  # why an event changed nothing, for the runtime's log
     holding: tuple[updates.HoldingUpdate, ...] = ()  # automatic updates for the runtime to post
+    # An agent message: was acknowledgement owed, and did it come (the follow-up's cause).
+    verdict: Verdict | None = None
 
 
 class MessageDetectors(Protocol):
@@ -216,9 +219,9 @@ class Engine:
             # their reply (a frustrated customer's reply is still judged when it comes).
             return StepResult(state, note=f"{event.update} update")
         state, briefs = history.brief(state, event, self.policy, now)
-        state, nudges = acknowledgement.on_reply(state, event, result, self.policy, now)
+        state, nudges, verdict = acknowledgement.on_reply(state, event, result, self.policy, now)
         signal = _signal(SignalKind.ACKNOWLEDGEMENT, event, result, result.fired)
-        return StepResult(state, (signal,), tuple(briefs + nudges))
+        return StepResult(state, (signal,), tuple(briefs + nudges), verdict=verdict)
 
     def _edited(
         self,

@@ -113,6 +113,37 @@ def test_only_the_next_reply_is_judged() -> None:
     assert results[-1].nudges == ()
 
 
+def test_every_agent_reply_carries_the_decision_its_follow_up_comes_from() -> None:
+    """The verdict (owed? acknowledged?) is what practice's scorecard reads: a follow-up
+    exactly when acknowledgement was owed and missing."""
+    s = Script()
+    results = run(
+        [
+            s.msg("agent", "sam", PLAIN, 0),  # nothing to answer yet
+            s.msg("customer", "cust", CALM, 60),
+            s.msg("agent", "sam", PLAIN, 120),  # a calm message: nothing owed
+            s.msg("customer", "cust", ANGRY, 180),
+            s.msg("agent", "sam", PLAIN, 240),  # owed, missed: the follow-up
+            s.msg("customer", "cust", ANGRIER, 300),
+            s.msg("agent", "sam", ACK, 360),  # owed, given
+            s.msg("agent", "sam", PLAIN, 420),  # only the next reply is judged
+        ]
+    )
+    replies = [r for r in results if r.verdict is not None]
+    assert [(v.owed, v.acknowledged) for v in (r.verdict for r in replies) if v] == [
+        (False, False),
+        (False, False),
+        (True, False),
+        (True, True),
+        (False, False),
+    ]
+    for reply in replies:
+        assert reply.verdict is not None
+        followed_up = NudgeKind.ACKNOWLEDGE.value in kinds(reply.nudges)
+        assert followed_up is reply.verdict.follow_up
+    assert all(r.verdict is None for r in results if r not in replies)  # customers' messages
+
+
 def test_acknowledgement_is_computed_for_every_agent_reply() -> None:
     s = Script()
     results = run([s.msg("agent", "sam", ACK, 0), s.msg("agent", "sam", PLAIN, 1)])

@@ -24,7 +24,7 @@ from tests.test_discord import (
     serving,
     started,
 )
-from tests.test_practice_slack import Answers, Slow
+from tests.test_practice_slack import ONE_JUDGE, Answers, Slow
 
 LATE = library.load().scenarios["late-delivery"]
 EMPATHETIC = [LATE.step("open").example, LATE.step("birthday").example]
@@ -201,3 +201,25 @@ async def test_supervisors_see_nothing_when_the_team_keeps_results_private(
         team = await r.command("practice", SUPERVISOR, options=option("team"))
         title = team["data"]["embeds"][0]["title"]
         assert title == "Practice results are private to each agent here."
+
+
+async def test_the_scorecard_counts_the_follow_up_the_dm_showed(
+    running: Running, fake: FakeDiscord
+) -> None:
+    """One judge (tests/test_practice_one_judge.py): an apology, then a fix without one —
+    the follow-up in the DM is the one miss the scorecard counts."""
+    await running.command("practice", AGENT, options=option("double-charge"))
+    for heard, text in enumerate((*ONE_JUDGE, "stop"), 1):
+        await fake.wait_until(lambda n=heard: len(priya_said(fake)) >= n)  # type: ignore[misc]
+        await reply(running, text)
+    await fake.wait_until(lambda: scorecards(fake))
+    card = "\n".join(f["value"] for f in scorecards(fake)[0]["fields"])
+    tips = [d.get("content") or "" for d in dms(fake)]
+    assert sum("Your reply didn't acknowledge how the customer feels." in t for t in tips) == 1
+    assert "You acknowledged how Priya felt in 1 of 2 replies." in card
+    assert "Acknowledge how Priya feels before the fix" in card
+    assert "every reply that needed it" not in card
+
+
+def priya_said(fake: FakeDiscord) -> list[dict[str, Any]]:
+    return [d for d in dms(fake) if (d.get("content") or "").startswith("**Priya:** ")]

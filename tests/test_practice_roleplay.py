@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from coaching.acknowledgement import Verdict
 from coaching.policy import Policy
 from coaching.practice import criteria
 from coaching.practice.judgement import honest, judge
@@ -246,16 +247,36 @@ def test_an_honest_update_time_is_a_time_inside_the_window() -> None:
     assert not honest(None, window)
 
 
+OWED, ACKNOWLEDGED, NOT_OWED = Verdict(True, False), Verdict(True, True), Verdict(False, False)
+
+
 def test_points_and_reactions_follow_the_steps_needs() -> None:
     step = Step("s", "Where is it?", (Need.ACKNOWLEDGE, Need.OWNERSHIP, Need.NEXT_STEP))
-    full = judge(step, "Sorry! I'm sending a replacement today.", True, None, (15, 480))
+    full = judge(step, "Sorry! I'm sending a replacement today.", ACKNOWLEDGED, None, (15, 480))
     assert (full.points, full.reaction) == (100, Reaction.CALM)
-    no_ack = judge(step, "I'm sending a replacement today.", False, None, (15, 480))
+    no_ack = judge(step, "I'm sending a replacement today.", OWED, None, (15, 480))
     assert (no_ack.points, no_ack.reaction) == (50, Reaction.PARTIAL)
-    rude = judge(step, "Calm down. I'm sending a replacement today.", True, None, (15, 480))
+    rude = judge(step, "Calm down. I'm sending a replacement today.", ACKNOWLEDGED, None, (15, 480))
     assert (rude.points, rude.reaction) == (60, Reaction.ESCALATE)
-    nothing = judge(step, "Ok.", False, None, (15, 480))
+    nothing = judge(step, "Ok.", OWED, None, (15, 480))
     assert (nothing.points, nothing.reaction) == (0, Reaction.ESCALATE)
+
+
+def test_acknowledgement_is_needed_exactly_when_the_live_coach_owed_it() -> None:
+    """Whatever the step lists: the scorecard never asks for what the coach did not, nor
+    passes over a reply the coach followed up."""
+    listed = Step("s", "Fine. Send it.", (Need.ACKNOWLEDGE, Need.OWNERSHIP, Need.NEXT_STEP))
+    calm = judge(listed, "I'm sending a replacement today.", NOT_OWED, None, (15, 480))
+    assert calm.needs == (Need.OWNERSHIP, Need.NEXT_STEP) and calm.missed() == ()
+    assert (calm.points, calm.reaction) == (100, Reaction.CALM)
+    unlisted = Step("s", "How long??", (Need.OWNERSHIP, Need.NEXT_STEP))
+    missed = judge(unlisted, "I'm sending a replacement today.", OWED, None, (15, 480))
+    assert missed.needs == (Need.ACKNOWLEDGE, Need.OWNERSHIP, Need.NEXT_STEP)
+    assert missed.missed() == (Need.ACKNOWLEDGE,)
+    assert (missed.points, missed.reaction) == (50, Reaction.PARTIAL)
+    only = Step("s", "Ok, thanks.", (Need.ACKNOWLEDGE,))  # nothing asked of this reply
+    assert judge(only, "Great.", NOT_OWED, None, (15, 480)).points == 100
+    assert judge(only, "Calm down.", NOT_OWED, None, (15, 480)).reaction is Reaction.ESCALATE
 
 
 @pytest.mark.parametrize("offset", [0.0, -8 * 3600.0, 9 * 3600.0])

@@ -29,6 +29,10 @@ DM = "DAGENT"  # the fake opens DM channels as "D" + the user ID without its "U"
 LATE = library.load().scenarios["late-delivery"]
 EMPATHETIC = [LATE.step("open").example, LATE.step("birthday").example]
 DISMISSIVE = ["Please wait for the courier to deliver it.", "That's our policy."]
+ONE_JUDGE = (  # double-charge: an apology that half-lands, then a fix without one
+    "I'm so sorry, that's really frustrating.",
+    "I'm emailing you the reversal confirmation now, and I'll message you by Thursday.",
+)
 _clock = iter(range(10**6))
 
 
@@ -314,3 +318,24 @@ def test_the_manifest_subscribes_to_dms_to_the_app() -> None:
     assert "- message.im" in manifest and "- im:history" in manifest
     assert "messages_tab_enabled: true" in manifest
     assert "messages_tab_read_only_enabled: false" in manifest
+
+
+def priya_said(fake: FakeSlack) -> list[Call]:
+    return [c for c in posts(fake) if c.args["text"].startswith("Priya: ")]
+
+
+async def test_the_scorecard_counts_the_follow_up_the_dm_showed(
+    running: Running, fake: FakeSlack
+) -> None:
+    """One judge (tests/test_practice_one_judge.py): an apology, then a fix without one —
+    the follow-up in the DM is the one miss the scorecard counts."""
+    await running.command("practice double-charge", AGENT, fake)
+    for heard, text in enumerate((*ONE_JUDGE, "stop"), 1):
+        await fake.wait_until(lambda n=heard: len(priya_said(fake)) >= n)  # type: ignore[misc]
+        await running.event(dm_event(AGENT, text))
+    card = blocks_text(await wait_scorecard(fake))
+    tips = [c.args["text"] for c in posts(fake) if c.args["text"].startswith("Coach: ")]
+    assert tips.count("Coach: Your reply didn't acknowledge how the customer feels.") == 1
+    assert "You acknowledged how Priya felt in 1 of 2 replies." in card
+    assert "Acknowledge how Priya feels before the fix" in card
+    assert "every reply that needed it" not in card

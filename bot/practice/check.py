@@ -11,7 +11,7 @@ calms the customer at that step. Teams run it on their own scenarios before shar
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from bot.service.scoring import DEFAULT_MODEL, build_scorer
 from coaching.policy import Policy
@@ -79,13 +79,15 @@ def scorecard_of(roleplay: Roleplay, scenario: Scenario, replies: Replies) -> Sc
 
 
 def weak_examples(roleplay: Roleplay, scenario: Scenario) -> tuple[str, ...]:
-    """Every step's example, answered at its step: those that would not calm."""
+    """Every step's example, answered at its step (the step's message opening the
+    session, so the live coach reads the message the example answers): those that would
+    not calm."""
     problems = []
     for step in scenario.steps.values():
         if step.ending:
             continue
-        session, _ = roleplay.start(scenario, "check")
-        session, _ = roleplay.reply(scenario, replace(session, step=step.name), step.example)
+        session, _ = roleplay.start(scenario, "check", at=step.name)
+        session, _ = roleplay.reply(scenario, session, step.example)
         judged = session.judgements[-1]
         if judged.reaction is not Reaction.CALM:
             missed = ", ".join(n.value for n in judged.missed()) or "nothing"

@@ -5,9 +5,10 @@ customer messages, or ``--conversation``) is replayed through the live engine. I
 customer messages, redacted as the store redacts (e-mail addresses, phone and card
 numbers, tokens), become the steps in order: a message the engine judges frustrated
 follows the previous one on the ``escalate`` branch, a calm one on the ``calm`` branch;
-the other branch leads to a short written ending. An agent reply the engine judged
-acknowledging becomes that step's example; otherwise the example is the opener the live
-coach would have suggested, to be improved by hand. Terminal escape sequences, control
+the other branch leads to a short written ending. The agent's reply becomes that step's
+example unless the live coach would have followed it up (acknowledgement owed and
+missing: the engine's own decision on the reply, as practice scores it); then the example
+is the opener the live coach would have suggested, to be improved by hand. Terminal escape sequences, control
 characters and bidi controls in the transcript are left out of the draft: it is text to
 print and edit, and its words reach a terminal when played. The draft is checked like any
 scenario before it is written, so it plays as it is.
@@ -45,6 +46,12 @@ class Exchange:
     cues: tuple[str, ...] = ()
     reply: str = ""
     acknowledged: bool = False
+    owed: bool = False  # the live coach owed the reply acknowledgement (its verdict)
+
+    @property
+    def followed_up(self) -> bool:
+        """The live coach would have followed the reply up (no part acknowledged)."""
+        return self.owed and not self.acknowledged
 
 
 @dataclass
@@ -115,6 +122,7 @@ def exchanges(
             last = found[-1]
             last.reply = f"{last.reply}\n{turn.text}".strip()
             last.acknowledged |= signal.fired
+            last.owed |= result.verdict is not None and result.verdict.owed
     return found
 
 
@@ -143,11 +151,7 @@ def draft(
         if last and index > 0:
             lines.append(f'outcome = "{"escalated" if exchange.frustrated else "calmed"}"')
             continue
-        example = exchange.reply if exchange.acknowledged else suggestions.opener(exchange.cues)
-        if not exchange.acknowledged:
-            lines.append("# TODO: the original answer did not acknowledge the customer; write a")
-            lines.append("# reply that does, takes it on, and gives a concrete next step.")
-        lines.append(f"example = {_quoted(example)}")
+        lines += _example(exchange)
         following = None if last else (f"turn{index + 2}", talk[index + 1].frustrated)
         calm = following[0] if following and not following[1] else "calmed"
         escalate = following[0] if following and following[1] else "escalated"
@@ -159,6 +163,26 @@ def draft(
     text = "\n".join(lines) + "\n"
     from_dict(tomllib.loads(text), name)  # a draft that does not load is a bug here
     return Draft(text, conversation, len(talk))
+
+
+def _example(exchange: Exchange) -> list[str]:
+    """The step's example line, after a note when it needs work."""
+    if exchange.followed_up or not exchange.reply:
+        return [
+            "# TODO: the original answer did not acknowledge the customer (the live coach",
+            "# would have followed it up); write a reply that does, takes it on, and gives",
+            "# a concrete next step.",
+            f"example = {_quoted(suggestions.opener(exchange.cues))}",
+        ]
+    note = (
+        []
+        if exchange.acknowledged
+        else [
+            "# TODO: the original answer (a calm message: no acknowledgement owed); check it",
+            "# takes it on and gives a concrete next step.",
+        ]
+    )
+    return [*note, f"example = {_quoted(exchange.reply)}"]
 
 
 def _plain(text: str) -> str:

@@ -1,4 +1,4 @@
-"""What a practice reply is judged on, besides acknowledgement (the live detector's).
+"""What a practice reply is judged on, besides acknowledgement (the live coach's decision).
 
 - ownership: the agent takes the problem on ("I'll chase it myself", "leave it with me",
   "that's on us", "I'll message you by 3pm"), rather than handing it back ("you'll need
@@ -13,7 +13,7 @@ Patterns for coaching/cues.py's matcher, like the live cues: lower case, run on 
 lower-cased reply, each with a plain-words label for the scorecard; no word gates (a
 practice reply is judged once, speed does not matter, and "I'm" has no word to gate on). (The acknowledgement
 and the time of the next update come from the engine: coaching/acknowledgement.py's
-detector and coaching/promises.py.)
+verdict and coaching/promises.py.)
 """
 
 from __future__ import annotations

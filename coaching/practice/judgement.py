@@ -1,7 +1,13 @@
-"""One practice reply, judged: which of the step's needs it met, its points, and how the
+"""One practice reply, judged: which of its needs it met, its points, and how the
 simulated customer reacts.
 
-Points are the share of the step's needs met, weighted (acknowledgement counts double:
+A reply needs what its step lists, except acknowledgement: that is the live coach's
+decision (coaching/acknowledgement.py's ``Verdict``), needed exactly when the coach owed
+it — the customer's message was judged frustrated — and missed exactly when the coach
+followed the reply up, whatever the step lists. One judge: the scorecard never
+contradicts what the agent was told during the session.
+
+Points are the share of the reply's needs met, weighted (acknowledgement counts double:
 it is what the live coach nudges for), less a penalty for dismissive wording. The
 customer
 - escalates at a dismissive reply, or one that meets less than ``ESCALATE_BELOW``;
@@ -16,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from coaching.acknowledgement import Verdict
 from coaching.practice import criteria
 from coaching.practice.scenario import Need, Reaction, Step
 from coaching.state import Promised
@@ -30,7 +37,7 @@ MAX_REPLY = 4000  # characters judged; a longer reply is judged on its beginning
 @dataclass(frozen=True, slots=True)
 class Judgement:
     step: str  # the step whose customer message the reply answered
-    needs: tuple[Need, ...]
+    needs: tuple[Need, ...]  # the step's, acknowledgement as the live coach owed it
     met: tuple[Need, ...]  # of everything judged, needed or not
     points: int  # 0-100
     reaction: Reaction
@@ -79,40 +86,50 @@ def honest(promise: Promised | None, window: tuple[float, float]) -> bool:
 def judge(
     step: Step,
     text: str,
-    acknowledged: bool,
+    verdict: Verdict,
     promise: Promised | None,
     window: tuple[float, float],
     cues: tuple[str, ...] = (),
 ) -> Judgement:
-    """``acknowledged`` and ``promise`` are the engine's reading of the reply."""
+    """``verdict`` and ``promise`` are the live engine's reading of the reply."""
     text = text[:MAX_REPLY]
+    needs = needed(step, verdict)
     found = {
-        Need.ACKNOWLEDGE: acknowledged,
+        Need.ACKNOWLEDGE: verdict.acknowledged,
         Need.OWNERSHIP: criteria.takes_ownership(text),
         Need.NEXT_STEP: criteria.has_next_step(text),
         Need.UPDATE_TIME: honest(promise, window),
     }
     met = tuple(n for n in Need if found[n])
     dismissive = criteria.dismissals(text)
-    needed = sum(WEIGHTS[n] for n in step.needs)
-    points = round(100 * sum(WEIGHTS[n] for n in step.needs if found[n]) / needed)
+    weight = sum(WEIGHTS[n] for n in needs)
+    # A calm message at a step that listed only acknowledgement: nothing was asked.
+    points = round(100 * sum(WEIGHTS[n] for n in needs if found[n]) / weight) if weight else 100
     if dismissive:
         points = max(0, points - DISMISSAL_PENALTY)
     return Judgement(
         step.name,
-        step.needs,
+        needs,
         met,
         points,
-        react(step, found, points, bool(dismissive)),
+        react(needs, found, points, bool(dismissive)),
         promise.when if promise is not None else "",
         dismissive,
         cues,
     )
 
 
-def react(step: Step, found: Mapping[Need, bool], points: int, dismissive: bool) -> Reaction:
+def needed(step: Step, verdict: Verdict) -> tuple[Need, ...]:
+    """The reply's needs: the step's others, and acknowledgement when the coach owed it."""
+    others = tuple(n for n in step.needs if n is not Need.ACKNOWLEDGE)
+    return (Need.ACKNOWLEDGE, *others) if verdict.owed else others
+
+
+def react(
+    needs: tuple[Need, ...], found: Mapping[Need, bool], points: int, dismissive: bool
+) -> Reaction:
     if dismissive or points < ESCALATE_BELOW:
         return Reaction.ESCALATE
-    if Need.ACKNOWLEDGE in step.needs and not found[Need.ACKNOWLEDGE]:
+    if Need.ACKNOWLEDGE in needs and not found[Need.ACKNOWLEDGE]:
         return Reaction.PARTIAL
     return Reaction.CALM if points >= CALM_FROM else Reaction.PARTIAL

@@ -2,13 +2,13 @@
 engine judging every turn.
 
 Each customer message and each agent reply is stepped through ``Engine.step`` as a
-conversation of its own, on a virtual clock (the scenario's weekday and time, in the team's zone), exactly as in
-production: the engine scores
-the customer's frustration and gives the agent the heads-up it would give live; it scores
-the reply's acknowledgement (and sends the follow-up when it missed), and reads a
-promised update. coaching/practice/judgement.py adds ownership and a concrete next step,
-picks the customer's reaction, and the scenario says what the customer says next. At an
-ending (or when the agent stops) comes the scorecard.
+conversation of its own, on a virtual clock (the scenario's weekday and time, in the
+team's zone), exactly as in production: the engine scores the customer's frustration and
+gives the agent the heads-up it would give live; it decides whether the reply owed and
+gave acknowledgement (and sends the follow-up when it missed), and reads a promised
+update. coaching/practice/judgement.py takes that decision as it is, adds ownership and
+a concrete next step, picks the customer's reaction, and the scenario says what the
+customer says next. At an ending (or when the agent stops) comes the scorecard.
 
 Pure and deterministic: the same scenario and replies give the same lines and the same
 score. A ``Session`` holds no message text (only step names, scores and cue names), so
@@ -158,17 +158,22 @@ class Roleplay:
         self.engine = Engine(replace(policy, cooldown=0.0, ack_grace=0.0), detectors)
         self.local = LocalTime(policy.utc_offset)
 
-    def start(self, scenario: Scenario, agent: str) -> tuple[Session, tuple[Line, ...]]:
-        """The briefing and the customer's opening message (with the live heads-up)."""
+    def start(
+        self, scenario: Scenario, agent: str, at: str | None = None
+    ) -> tuple[Session, tuple[Line, ...]]:
+        """The briefing and the customer's opening message (with the live heads-up);
+        ``at``: open with that step's message instead (``--check`` tries each example
+        where the live coach reads the message it answers)."""
         ref = ConversationRef(PLATFORM, agent, scenario.id, "session")
         # The agent has picked the conversation up: the live coach addresses them from
         # the first message on.
         state = ConversationState.new(ref).with_agent(agent)
         # The scenario's weekday and time, in the team's zone (wall time -> POSIX).
         begins = self.local.to_posix(WEEK + scenario.week_offset)
-        session = Session(scenario.id, agent, scenario.start, begins, state)
+        first = scenario.step(at or scenario.start)
+        session = Session(scenario.id, agent, first.name, begins, state)
         briefing = Briefing(scenario.id, scenario.title, scenario.situation, scenario.customer)
-        session, lines = self._customer(scenario, session, scenario.step(scenario.start), begins)
+        session, lines = self._customer(scenario, session, first, begins)
         return session, (briefing, *lines)
 
     def reply(
@@ -190,11 +195,12 @@ class Roleplay:
             sent_at=at,
         )
         result = self.engine.step(session.state, event, at)
-        acknowledged = any(s.kind is SignalKind.ACKNOWLEDGEMENT and s.fired for s in result.signals)
+        assert result.verdict is not None  # every agent message gets one
         promise = result.state.promised
         if promise is not None and promise.at != at:
             promise = None  # an earlier reply's promise, still standing
-        judgement = judge(step, text, acknowledged, promise, scenario.update_window, session.cues)
+        # The live coach's own decision on the reply: the follow-up below came from it.
+        judgement = judge(step, text, result.verdict, promise, scenario.update_window, session.cues)
         tips = _tips(result.nudges, session.agent)
         session = replace(
             session,

@@ -29,7 +29,9 @@ class Outcome(StrEnum):
 
 
 class Need(StrEnum):
-    ACKNOWLEDGE = "acknowledge"  # acknowledges how the customer feels (the live detector)
+    # Acknowledges how the customer feels: needed and judged as the live coach decides
+    # (practice/judgement.py), whether or not a step lists it.
+    ACKNOWLEDGE = "acknowledge"
     OWNERSHIP = "ownership"  # "I'll", "leave it with me", "that's on us": takes it on
     NEXT_STEP = "next_step"  # a concrete action: a refund, a replacement, an escalation
     UPDATE_TIME = "update_time"  # an honest time for the next update ("within the hour")

@@ -2,7 +2,9 @@
 what to try, and example wordings.
 
 The score is mostly the replies (the mean of their points, 80%), partly where the
-customer ended up (calmed 20, unresolved 10, escalated 0). "What to try" speaks the live
+customer ended up (calmed 20, unresolved 10, escalated 0). What it says about
+acknowledgement is what the live coach decided during the session (judgement.py): a
+reply it followed up is a miss here, and only those. "What to try" speaks the live
 coach's language: the customer's cues in the words a heads-up uses, and the opener the
 live coach would have suggested (coaching/suggestions.py) beside the scenario's own
 example reply.
@@ -81,11 +83,12 @@ def build(
 
 
 def _tally(judgements: Sequence[Judgement], need: Need) -> tuple[int, int]:
-    """Replies that met ``need`` (a dismissive one never counts as a strength: "that's
-    our policy, sorry" may read as an apology, but it is no acknowledgement), of those
-    that needed it."""
-    asked = [j for j in judgements if need in j.needs]
-    return sum(1 for j in asked if need in j.met and not j.dismissive), len(asked)
+    """Replies that met ``need``, of those that needed it. A dismissive reply that met it
+    is left out of both: "that's our policy, sorry" earns no praise, yet it is no miss
+    either (the live coach heard the apology and sent no follow-up), so the misses
+    counted here are exactly the replies that missed it."""
+    asked = [j for j in judgements if need in j.needs and not (j.dismissive and need in j.met)]
+    return sum(1 for j in asked if need in j.met), len(asked)
 
 
 def _times(met: int, asked: int) -> str:
