@@ -42,6 +42,17 @@ class Frustration:
 
 
 @dataclass(frozen=True, slots=True)
+class Confusion:
+    """A customer lost in an agent's steps, until an agent's next reply (one nudge each)."""
+
+    message_id: str
+    event_id: str
+    customer: str
+    at: float
+    instruction_words: int  # how long the instructions that lost them were
+
+
+@dataclass(frozen=True, slots=True)
 class AckDue:
     """An agent replied to a frustrated customer without acknowledgement; the follow-up
     fires at ``due`` unless the same agent acknowledges first (split replies)."""
@@ -115,6 +126,10 @@ class ConversationState:
     # thanks, goodbye or compliment after it owes nothing (coaching/owed.py).
     signed_off: bool = False
     detector: str = ""  # the scorer behind ``scores``
+    # Words in the latest agent message when it gave instructions (0: it did not), and a
+    # customer lost in them not yet answered (coaching/confusion.py).
+    instructions: int = 0
+    confusion: Confusion | None = None
 
     @classmethod
     def new(cls, conversation: ConversationRef) -> ConversationState:
@@ -223,6 +238,16 @@ class ConversationState:
             "briefed": self.briefed,
             "signed_off": self.signed_off,
             "detector": self.detector,
+            "instructions": self.instructions,
+            "confusion": None
+            if self.confusion is None
+            else {
+                "message_id": self.confusion.message_id,
+                "event_id": self.confusion.event_id,
+                "customer": self.confusion.customer,
+                "at": self.confusion.at,
+                "instruction_words": self.confusion.instruction_words,
+            },
         }
 
     @classmethod
@@ -264,6 +289,8 @@ class ConversationState:
             briefed=bool(data.get("briefed", False)),
             signed_off=bool(data.get("signed_off", False)),
             detector=str(data.get("detector", "")),
+            instructions=int(data.get("instructions", 0)),
+            confusion=Confusion(**data["confusion"]) if data.get("confusion") else None,
         )
 
 
