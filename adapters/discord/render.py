@@ -24,6 +24,7 @@ _COLOUR = {
     NudgeKind.WAITING: discord.Colour.gold(),
     NudgeKind.ESCALATION: discord.Colour.red(),
     NudgeKind.HISTORY: discord.Colour.teal(),
+    NudgeKind.CONFUSION: discord.Colour.purple(),
 }
 _EMOJI = {
     NudgeKind.FRUSTRATION: "⚠️",
@@ -31,6 +32,7 @@ _EMOJI = {
     NudgeKind.WAITING: "⏳",
     NudgeKind.ESCALATION: "🚨",
     NudgeKind.HISTORY: "🗂️",
+    NudgeKind.CONFUSION: "🧭",
 }
 
 
