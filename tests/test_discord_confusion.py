@@ -7,6 +7,11 @@ replies); the agent rates it, clarifies, and their own ``/coach me`` counts it."
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
 from tests.fakes.discord import FakeDiscord, button_click, message_payload
 from tests.test_discord import (
     AGENT,
@@ -16,11 +21,20 @@ from tests.test_discord import (
     fake,
     nothing_reached_customers,
     open_thread,
-    running,
+    started,
 )
-from tests.test_slack_confusion import CLARIFIES, INSTRUCTIONS, LOST, LOST_AGAIN
+from tests.test_slack_confusion import CLARIFIES, INSTRUCTIONS, LOST, LOST_AGAIN, NO_COOLDOWN
 
-__all__ = ["fake", "running"]  # the fixtures, used by name
+__all__ = ["fake"]  # the fixture, used by name
+
+
+@pytest.fixture
+async def running(
+    tmp_path: Path, fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Running]:
+    """No cooldown: only the one-nudge-per-episode rule may hold back a second nudge."""
+    async with started(tmp_path, fake, monkeypatch, NO_COOLDOWN) as r:
+        yield r
 
 
 async def test_a_lost_customer_gets_the_agent_one_confusion_dm(

@@ -7,18 +7,50 @@ agent replies); the agent rates it, clarifies, and their own ``/coach me`` count
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
-from tests.fakes.slack import FakeSlack, action_body, message_event
-from tests.test_slack import AGENT, CUSTOMER, ROOT_TS, Running, fake, running, start_thread, ts
+import aiohttp
+import pytest
 
-__all__ = ["fake", "running"]  # the fixtures, used by name
+from bot.app import Bot
+from config import load
+from tests.fakes.slack import FakeSlack, action_body, message_event
+from tests.test_slack import (
+    AGENT,
+    CUSTOMER,
+    ROOT_TS,
+    SECRET,
+    Running,
+    fake,
+    start_thread,
+    ts,
+    write_config,
+)
+
+__all__ = ["fake"]  # the fixture, used by name
+# No cooldown: only the one-nudge-per-episode rule may hold back a second nudge.
+NO_COOLDOWN = "[coaching]\ncooldown_minutes = 0"
 
 INSTRUCTIONS = "Go to Settings > Privacy and switch off Background Sync, then restart the app."
 # Plainly lost, so that any model with a confusion output reads it so.
 LOST = "I don't understand, what do you mean by that?"
 LOST_AGAIN = "I'm confused, which button do you mean? I don't understand"
 CLARIFIES = "No problem. What do you see on your screen right now?"
+
+
+@pytest.fixture
+async def running(
+    tmp_path: Path, fake: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Running]:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test-token")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SECRET)
+    bot = await Bot.build(load(write_config(tmp_path, fake, extra=NO_COOLDOWN)))
+    await bot.start()
+    async with aiohttp.ClientSession() as session:
+        yield Running(bot, session)
+    await bot.stop()
 
 
 def fields(answer: dict[str, Any]) -> dict[str, str]:
