@@ -4,10 +4,13 @@ and "clarified" (coaching/steps.py)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
+from bot.cli.main import main
 from bot.reports.summary import compute
 from bot.service.scoring import build_engine
 from bot.store.base import Slice
@@ -262,3 +265,28 @@ def test_lost_messages_are_read_without_context_by_the_shipped_model() -> None:
     assert with_steps.confused and with_steps.confusion_cues
     if not CONFUSION_READS_CONTEXT:
         assert alone.confusion == with_steps.confusion is not None
+
+
+def test_replay_json_and_summary_carry_confusion(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    turns = [
+        ("customer", "kim", "Hi, the app drains my battery.", 0),
+        ("agent", "sam", STEPS, 60),
+        ("customer", "kim", "I don't understand, what do you mean by that?", 120),
+        ("agent", "sam", "No problem. What do you see on your screen right now?", 180),
+    ]
+    path = tmp_path / "t.jsonl"
+    path.write_text(
+        "\n".join(
+            json.dumps({"conversation": "c1", "role": r, "author": a, "text": t, "ts": ts})
+            for r, a, t, ts in turns
+        )
+    )
+    assert main(["replay", str(path), "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(r["kind"], r["agent"]) for r in rows] == [("confusion", "sam")]
+    assert main(["replay", str(path), "--summary", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["confused_customers"] == 1 and summary["nudges"] == {"confusion": 1}
+    assert summary["clarified_in_next_reply_counts"]["hits"] == 1
