@@ -19,10 +19,10 @@ from __future__ import annotations
 import re
 
 _ACTION_VERBS = (
-    r"go|goto|click|tap|press|hit|open|select|choose|pick|enter|type|navigate|scroll|find|check"
+    r"go|goto|click|tap|press|hit|open|select|choose|enter|type|navigate|scroll|find|check"
     r"|try|restart|reboot|reset|log|sign|install|uninstall|reinstall|download|update|upgrade"
     r"|clear|toggle|turn|switch|unplug|plug|hold|drag|copy|paste|visit|head|follow|delete"
-    r"|remove|add|disable|enable|change|set|upload|attach|send|confirm|verify|refresh|reload"
+    r"|remove|add|disable|enable|change|set|upload|attach|send|refresh|reload"
     r"|close|quit|launch|run|connect|disconnect|pair|insert|expand|tick|untick|look|use"
     r"|right-click|double-click|long-press|long press|swipe|power|wait|reply|fill|save|export"
     r"|import|forward"
@@ -37,8 +37,8 @@ _LEAD_IN = (
 )
 _STEP = re.compile(rf"^{_LEAD_IN}(?:{_ACTION_VERBS})\b", re.IGNORECASE)
 _ASKS_TO_DO = re.compile(
-    r"\b(?:can|could|would|will) you (?:please |kindly |just )?(?!(?:be|like|prefer|want|need|have|know)\b)\w+"
-    r"|\byou(?:'ll| will)? (?:need|have|want) to\b|\byou should\b|\bmake sure\b"
+    r"\b(?:can|could|would|will) you (?:please |kindly |just )?(?!(?:be|like|prefer|want|need|have|know|confirm)\b)\w+"
+    r"|\byou(?:'ll| will)? (?:need|have) to\b|\byou should\b|\bmake sure\b"
     r"|\bstep (?:\d+|one|two|three)\b",
     re.IGNORECASE,
 )
