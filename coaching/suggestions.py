@@ -87,11 +87,11 @@ def suggestion(kind: NudgeKind, cues: Sequence[str] = ()) -> str:
 def slow_down(cues: Sequence[str]) -> str:
     """For a customer lost in the steps: one step at a time, and where are they now."""
     if "where_is" in cues:
-        start = "Sorry, I should have said where to find it. Let's go one step at a time: "
+        start = "Sorry, I should have said where to find it. Let's go one step at a time: what"
     else:
-        start = "Sorry, that was a lot at once — let's take it one step at a time. "
+        start = "Sorry, that was a lot at once — let's take it one step at a time. What"
     return (
-        start + "what do you see on your screen right now? "
+        start + " do you see on your screen right now? "
         "If it helps, I can send a screenshot or we can go through it on a quick call."
     )
 
