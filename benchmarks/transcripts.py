@@ -67,6 +67,9 @@ class SetFigures:
     nudges: Counter[str] = field(default_factory=Counter)
     nudged: int = 0
     warned: int = 0  # got a frustration heads-up or an escalation warning
+    # Confusion nudges, counted apart so that every figure above stays frustration's alone.
+    confusion: int = 0
+    confused: int = 0  # conversations with a confusion nudge
     satisfied: Rates = field(default_factory=Rates)
     dissatisfied: Rates = field(default_factory=Rates)
     customer_turns: Rates = field(default_factory=Rates)
@@ -116,6 +119,11 @@ def replay(
     out.conversations = len({t.conversation for t in turns})
     out.early = early_warning.measure(name, turns, verdicts, replayer.store.states, name)
     for counts in by_conversation.values():
+        lost = counts.pop(NudgeKind.CONFUSION.value, 0)
+        out.confusion += lost
+        out.confused += bool(lost)
+        if not +counts:
+            continue
         out.nudges.update(counts)
         out.nudged += 1
         out.warned += any(counts[k] for k in _WARNINGS)
@@ -177,7 +185,7 @@ def _pct(x: float) -> str:
 
 def report(results: list[SetFigures], model: str = DEFAULT_MODEL) -> None:
     print(f"scorer: {label(model)}")
-    kinds = [k.value for k in NudgeKind]
+    kinds = [k.value for k in NudgeKind if k is not NudgeKind.CONFUSION]  # apart, below
     head = (
         f"{'transcripts':<34} {'convs':>6} "
         + " ".join(f"{k[:11]:>11}" for k in kinds)
@@ -221,6 +229,17 @@ def report(results: list[SetFigures], model: str = DEFAULT_MODEL) -> None:
         )
     print()
     early_warning.report([f.early for f in results if f.early is not None])
+    print()
+    print("confusion nudges (counted apart from every figure above):")
+    head = f"{'transcripts':<34} {'convs':>6} {'per 100':>8} {'conversations with one':>23}"
+    print(head)
+    print("-" * len(head))
+    for f in results:
+        share = f.confused / max(1, f.conversations)
+        print(
+            f"{f.name:<34} {f.conversations:>6} {100 * f.confusion / max(1, f.conversations):>8.1f} "
+            f"{f.confused:>14} ({_pct(share).strip()})"
+        )
 
 
 def report_side_by_side(by_model: dict[str, list[SetFigures]]) -> None:

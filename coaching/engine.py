@@ -17,6 +17,10 @@ What it does, per event (each signal lives in its own module; this one composes 
   does not acknowledge the customer's feelings earns that agent a follow-up
   (coaching/acknowledgement.py). A promise ("I'll get back to you within 10 minutes")
   starts the owed-update timer at the promised time;
+- confusion (coaching/confusion.py): a customer message the model reads as lost, after
+  an agent message that gave instructions, earns the agents one nudge per episode to slow
+  down; the agent's next reply is judged for clarification. A message judged frustrated
+  gets the heads-up (or escalation warning) instead: one nudge, not two;
 - tick: an update owed past its time earns the agents a reminder, carrying a drafted
   holding update; when a team opted in, one automatic holding update per wait follows
   if no agent writes (coaching/updates.py). An update the bot posted for an agent comes
@@ -34,7 +38,15 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from coaching import acknowledgement, escalation, frustration, history, owed, updates
+from coaching import (
+    acknowledgement,
+    confusion,
+    escalation,
+    frustration,
+    history,
+    owed,
+    updates,
+)
 from coaching.acknowledgement import Verdict
 from coaching.detectors import Detectors
 from coaching.model import Assessment
@@ -114,6 +126,7 @@ class Engine:
                 unanswered=(),
                 promised=None,
                 frustration=None,
+                confusion=None,
                 ack_due=None,
                 last_activity=max(state.last_activity, event.closed_at),
             )
@@ -171,8 +184,17 @@ class Engine:
             signals.append(_resolved(event, settled))
         if judged:
             state, more_signals, more_nudges = self._frustrated(state, event, result, now)
-            signals += more_signals
-            nudges += more_nudges
+        elif settled in (owed.Settles.CLOSING, owed.Settles.DECLINE):
+            more_signals, more_nudges = [], []
+        else:
+            # Frustration wins over confusion (above): a frustrated customer's feelings come
+            # first, the acknowledgement follow-up hangs on that heads-up, and the heads-ups
+            # and false-alarm figures stay exactly what they were before confusion existed.
+            state, more_signals, more_nudges = confusion.on_customer(
+                state, event, result, self.policy, now
+            )
+        signals += more_signals
+        nudges += more_nudges
         return StepResult(state, tuple(signals), tuple(nudges))
 
     def _frustrated(
@@ -218,10 +240,13 @@ class Engine:
             # A holding update the bot posted for the agent: it is the owed update, not
             # their reply (a frustrated customer's reply is still judged when it comes).
             return StepResult(state, note=f"{event.update} update")
+        clarification: list[Signal] = []
+        if last is None or event.sent_at >= last:  # a late-delivered older reply gave no steps
+            state, clarification = confusion.on_agent(state, event)
         state, briefs = history.brief(state, event, self.policy, now)
         state, nudges, verdict = acknowledgement.on_reply(state, event, result, self.policy, now)
         signal = _signal(SignalKind.ACKNOWLEDGEMENT, event, result, result.fired)
-        return StepResult(state, (signal,), tuple(briefs + nudges), verdict=verdict)
+        return StepResult(state, (signal, *clarification), tuple(briefs + nudges), verdict=verdict)
 
     def _edited(
         self,
@@ -255,7 +280,12 @@ class Engine:
         pending = state.frustration
         if pending is not None and pending.message_id == event.message_id:
             pending = None
-        return StepResult(replace(state, unanswered=unanswered, frustration=pending))
+        lost = state.confusion
+        if lost is not None and lost.message_id == event.message_id:
+            lost = None
+        return StepResult(
+            replace(state, unanswered=unanswered, frustration=pending, confusion=lost)
+        )
 
     # --- timers ------------------------------------------------------------------------
 

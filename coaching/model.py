@@ -41,6 +41,12 @@ class Assessment:
     # feeling cue behind it (coaching/frustration.py, ``judge``).
     decisive: bool = False
     detector: str = ""  # which scorer produced it (a model's fingerprint, or "lexicon")
+    # How lost in the agent's steps the customer reads (the contextual model's second
+    # output; None: the scorer has none, as the lexicon) and whether that passes its
+    # threshold, with the confusion cues that explain it (coaching/confusion.py).
+    confusion: float | None = None
+    confused: bool = False
+    confusion_cues: tuple[Cue, ...] = ()
     # (cue, the words that fired it): for explanations only, never stored or shown.
     evidence: tuple[tuple[str, str], ...] = field(default=(), repr=False, compare=False)
 

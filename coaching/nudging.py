@@ -22,6 +22,7 @@ HEADLINES = {
     NudgeKind.ESCALATION: "Escalation risk: this customer may escalate.",
     NudgeKind.WAITING: "The customer is waiting for an update.",
     NudgeKind.HISTORY: "Returning customer: how it went before.",
+    NudgeKind.CONFUSION: "The customer seems lost in your steps.",
 }
 
 

@@ -8,7 +8,10 @@
   point decides. The cue lists only explain: a cue becomes a reason where taking its words
   out of the message lowers the score noticeably; with none, the plain "sounds frustrated".
   Closings, declines and escalation intent still come from the cue patterns (what the
-  message says, not how it feels). Acknowledgement stays with the lexicon model: no
+  message says, not how it feels). The model's second output, confusion, is judged at
+  its own threshold and explained the same way by the confusion cues (coaching/steps.py);
+  the lexicon has no confusion output, so with it the coach sends no confusion nudges.
+  Acknowledgement stays with the lexicon model: no
   licence-clean set large enough to train a better one exists here (EPITOME only
   evaluates).
 
@@ -27,15 +30,24 @@ from coaching.detectors import UNSUPPORTED_LANGUAGE, Detectors
 from coaching.frustration import PLAIN_REASON
 from coaching.model import Assessment, label
 from coaching.model_input import model_input
+from coaching.steps import CONFUSION_LABELS, confusion_evidence
 from coaching.types import Cue
 
 SOUNDS_FRUSTRATED = Cue(PLAIN_REASON, "sounds frustrated", 0.0)
+SEEMS_LOST = Cue("seems_lost", "seems lost in the steps", 0.0)
 # A cue explains a score when taking its words out lowers the model's log-odds by at least
 # this much (the odds by about a third). Log-odds, not the probability: in a message with
 # several cues each one alone barely moves a score near 1, yet each is a reason.
 MIN_LOGIT_DROP = 0.4
 _MAX_REASON_CUES = 3
 _NOT_WORDS = frozenset({"negative_tone", "unsupported_language"})
+# Whether the confusion output reads the agent message before the customer's too. Not with
+# the shipped model (sha 1f538af13116): its confusion output was trained on GoEmotions
+# rows alone, and context raises it on calm lines. On tests/test_confusion_tables.py's
+# tables, read with context it caught 9 of 34 lost customers and nudged on 10 of 96 calm
+# generalisation lines (6 after instructions); read alone, 14 of 34 and 1 of 96. It costs a
+# second model run for a message that has context. Measure again when the model changes.
+CONFUSION_READS_CONTEXT = False
 
 
 class Scorer(Protocol):
@@ -72,18 +84,40 @@ class ContextualScorer:
         self.model = model
         self.detectors = detectors
         self.threshold = model.thresholds["frustration"] if threshold is None else threshold
+        # A model without a confusion threshold in its sidecar judges no confusion.
+        self.confusion_threshold = model.thresholds.get("confusion")
         self.fingerprint = f"contextual:{model.sha256[:12]}"
 
     def frustration(self, text: str, context: str = "") -> Assessment:
+        """How the customer's message reads: frustrated, and lost (both model outputs)."""
         message, window = model_input(text, context)
         lexicon = self.detectors.frustration(text)  # cue matches, and the language check
         if not message or UNSUPPORTED_LANGUAGE in lexicon.cues:
             # nothing to read, or not English
             return replace(lexicon, decisive=True, detector=self.fingerprint)
-        score = self.model.score_prepared(message, window).frustration
+        scores = self.model.score_prepared(message, window)
+        score = scores.frustration
         fired = score >= self.threshold
         cues = self._explain(message, window, score, lexicon) if fired else ()
-        return Assessment(round(score, 4), fired, cues, lexicon.matched, True, self.fingerprint)
+        assessment = Assessment(
+            round(score, 4), fired, cues, lexicon.matched, True, self.fingerprint
+        )
+        if self.confusion_threshold is None:
+            return assessment
+        lost_in = window if CONFUSION_READS_CONTEXT else ""
+        same_reading = lost_in == window  # no second run when the reading is the same
+        lost_score = (
+            scores.confusion if same_reading else self.model.score_prepared(message, "").confusion
+        )
+        confused = lost_score >= self.confusion_threshold
+        return replace(
+            assessment,
+            confusion=round(lost_score, 4),
+            confused=confused,
+            confusion_cues=self._explain_confusion(message, lost_in, lost_score)
+            if confused
+            else (),
+        )
 
     def acknowledgement(self, text: str, context: str = "") -> Assessment:
         return replace(self.detectors.acknowledgement(text), detector="lexicon")
@@ -109,6 +143,19 @@ class ContextualScorer:
                 found = [Cue(n, label(n), round(drop, 3)) for n, _ in candidates]
         found.sort(key=lambda c: c.weight, reverse=True)
         return tuple(found[:_MAX_REASON_CUES]) or (SOUNDS_FRUSTRATED,)
+
+    def _explain_confusion(self, message: str, context: str, score: float) -> tuple[Cue, ...]:
+        """The confusion cues whose words, taken out, lower the confusion score noticeably;
+        with none, the plain "seems lost in the steps"."""
+        found = []
+        for name, words in confusion_evidence(message):
+            without = _without(message, name, words)
+            lower = self.model.score_prepared(without, context).confusion
+            drop = _logit(score) - _logit(lower)
+            if drop >= MIN_LOGIT_DROP:
+                found.append(Cue(name, CONFUSION_LABELS[name], round(drop, 3)))
+        found.sort(key=lambda c: c.weight, reverse=True)
+        return tuple(found[:_MAX_REASON_CUES]) or (SEEMS_LOST,)
 
     def _drop(self, score: float, changed: str, context: str) -> float:
         """How much lower the log-odds are for ``changed`` (0 when nothing changed)."""

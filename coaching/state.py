@@ -42,6 +42,17 @@ class Frustration:
 
 
 @dataclass(frozen=True, slots=True)
+class Confusion:
+    """A customer lost in an agent's steps, until an agent's next reply (one nudge each)."""
+
+    message_id: str
+    event_id: str
+    customer: str
+    at: float
+    instruction_words: int  # how long the instructions that lost them were
+
+
+@dataclass(frozen=True, slots=True)
 class AckDue:
     """An agent replied to a frustrated customer without acknowledgement; the follow-up
     fires at ``due`` unless the same agent acknowledges first (split replies)."""
@@ -119,6 +130,10 @@ class ConversationState:
     # (coaching/updates.py); an agent's own message starts afresh.
     first_reminded_at: float | None = None
     auto_updated: bool = False
+    # Words in the latest agent message when it gave instructions (0: it did not), and a
+    # customer lost in them not yet answered (coaching/confusion.py).
+    instructions: int = 0
+    confusion: Confusion | None = None
 
     @classmethod
     def new(cls, conversation: ConversationRef) -> ConversationState:
@@ -229,6 +244,16 @@ class ConversationState:
             "detector": self.detector,
             "first_reminded_at": self.first_reminded_at,
             "auto_updated": self.auto_updated,
+            "instructions": self.instructions,
+            "confusion": None
+            if self.confusion is None
+            else {
+                "message_id": self.confusion.message_id,
+                "event_id": self.confusion.event_id,
+                "customer": self.confusion.customer,
+                "at": self.confusion.at,
+                "instruction_words": self.confusion.instruction_words,
+            },
         }
 
     @classmethod
@@ -272,6 +297,8 @@ class ConversationState:
             detector=str(data.get("detector", "")),
             first_reminded_at=data.get("first_reminded_at"),
             auto_updated=bool(data.get("auto_updated", False)),
+            instructions=int(data.get("instructions", 0)),
+            confusion=Confusion(**data["confusion"]) if data.get("confusion") else None,
         )
 
 

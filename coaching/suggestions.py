@@ -79,7 +79,21 @@ def suggestion(kind: NudgeKind, cues: Sequence[str] = ()) -> str:
         )
     if kind is NudgeKind.ACKNOWLEDGE:
         return "One more thing before we go on. " + opener(cues)
+    if kind is NudgeKind.CONFUSION:
+        return slow_down(cues)
     return opener(cues)
+
+
+def slow_down(cues: Sequence[str]) -> str:
+    """For a customer lost in the steps: one step at a time, and where are they now."""
+    if "where_is" in cues:
+        start = "Sorry, I should have said where to find it. Let's go one step at a time: what"
+    else:
+        start = "Sorry, that was a lot at once — let's take it one step at a time. What"
+    return (
+        start + " do you see on your screen right now? "
+        "If it helps, I can send a screenshot or we can go through it on a quick call."
+    )
 
 
 def returning(past: Returning) -> str:

@@ -23,6 +23,7 @@ class NudgeKind(StrEnum):
     WAITING = "waiting"  # the customer is owed an update
     ESCALATION = "escalation"  # rising frustration or intent to escalate
     HISTORY = "history"  # opening brief: a returning customer at risk (coaching/history.py)
+    CONFUSION = "confusion"  # the customer seems lost in the agent's steps (coaching/confusion.py)
 
 
 class SignalKind(StrEnum):
@@ -31,6 +32,8 @@ class SignalKind(StrEnum):
     WAITING = "waiting"
     ESCALATION = "escalation"
     RESOLVED = "resolved"  # the customer closed or declined: nothing more is owed
+    CONFUSION = "confusion"  # a customer lost in an agent's steps (once per episode)
+    CLARIFICATION = "clarification"  # the agent's next reply to them: ``fired`` = clarified
 
 
 @dataclass(frozen=True, slots=True)

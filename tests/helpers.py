@@ -22,11 +22,23 @@ class ScriptedDetectors:
     ack_scores: dict[str, float] = field(default_factory=dict)
     matched: dict[str, frozenset[str]] = field(default_factory=dict)
     threshold: float = 0.5
+    confusion_scores: dict[str, float] = field(default_factory=dict)
 
     def frustration(self, text: str, context: str = "") -> Assessment:
         score = self.frustration_scores.get(text, 0.0)
         cues = (Cue("complaint", "uses complaint words", 1.0),) if score >= self.threshold else ()
-        return Assessment(score, score >= self.threshold, cues, self.matched.get(text, frozenset()))
+        lost = self.confusion_scores.get(text, 0.0)
+        return Assessment(
+            score,
+            score >= self.threshold,
+            cues,
+            self.matched.get(text, frozenset()),
+            confusion=lost,
+            confused=lost >= self.threshold,
+            confusion_cues=(Cue("seems_lost", "seems lost in the steps", 0.0),)
+            if lost >= self.threshold
+            else (),
+        )
 
     def acknowledgement(self, text: str, context: str = "") -> Assessment:
         score = self.ack_scores.get(text, 0.0)

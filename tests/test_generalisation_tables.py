@@ -79,9 +79,10 @@ def engine() -> Engine:
     return build_engine(Policy(), "contextual")
 
 
-def play(engine: Engine, index: int, customer_text: str) -> Played:
-    """The line at ``index`` of its class after an agent's turn, as live (see module doc)."""
-    agent_text = lines.AGENT_TURNS[index % len(lines.AGENT_TURNS)]
+def play(engine: Engine, index: int, customer_text: str, agent_text: str = "") -> Played:
+    """The line at ``index`` of its class after an agent's turn (``agent_text``, or the
+    class's in rotation), as live (see module doc)."""
+    agent_text = agent_text or lines.AGENT_TURNS[index % len(lines.AGENT_TURNS)]
     reply_text = lines.PLAIN_REPLIES[index % len(lines.PLAIN_REPLIES)]
     script = Script()
     context = AgentContext()
@@ -208,11 +209,12 @@ def _ours() -> dict[str, str]:
     return {_digest(t): t for t in texts}
 
 
-def _clashes(trained: set[str]) -> list[str]:
-    return sorted(text for digest, text in _ours().items() if digest in trained)
+def _clashes(ours: dict[str, str], trained: set[str]) -> list[str]:
+    return sorted(text for digest, text in ours.items() if digest in trained)
 
 
-def test_no_line_is_one_of_the_repos_training_rows() -> None:
+def _clashes_with_repo_rows(ours: dict[str, str]) -> list[str]:
+    """Our lines (digest -> text) that are a text or context of training/data's rows."""
     files = sorted((ROOT / "training" / "data").glob("*.jsonl"))
     assert files, "no training/data/*.jsonl found"
     trained: set[str] = set()
@@ -221,12 +223,11 @@ def test_no_line_is_one_of_the_repos_training_rows() -> None:
             if line.strip():
                 row = json.loads(line)
                 trained |= {_digest(row[f]) for f in ("text", "context") if row.get(f)}
-    clashes = _clashes(trained)
-    assert not clashes, f"{len(clashes)} lines are rows of training/data: {clashes}"
+    return _clashes(ours, trained)
 
 
-@pytest.mark.evaldata
-def test_no_line_is_a_training_row_of_the_shared_sources() -> None:
+def _clashes_with_shared_sources(ours: dict[str, str]) -> list[str]:
+    """The same against the training pool read from ../shared/eval (skips without it)."""
     if not EVAL_DIR.is_dir():
         pytest.skip(f"evaluation data not found at {EVAL_DIR} (../shared/eval, outside the repo)")
     from training.contextual_data import training_pool
@@ -236,5 +237,15 @@ def test_no_line_is_a_training_row_of_the_shared_sources() -> None:
     for source, rows in pool.items():
         assert rows, f"training source {source} has no rows"
         trained |= {_digest(t) for r in rows for t in (r.text, r.context) if t}
-    clashes = _clashes(trained)
+    return _clashes(ours, trained)
+
+
+def test_no_line_is_one_of_the_repos_training_rows() -> None:
+    clashes = _clashes_with_repo_rows(_ours())
+    assert not clashes, f"{len(clashes)} lines are rows of training/data: {clashes}"
+
+
+@pytest.mark.evaldata
+def test_no_line_is_a_training_row_of_the_shared_sources() -> None:
+    clashes = _clashes_with_shared_sources(_ours())
     assert not clashes, f"{len(clashes)} lines are training rows: {clashes}"

@@ -35,6 +35,7 @@ from tests.helpers import Script, ScriptedDetectors
 from tests.pg import PgSchema, fresh_schema, pg  # noqa: F401  (pg is a fixture)
 
 ANGRY, PLAIN, SORRY = "angry", "plain", "sorry"
+STEPS, LOST = "Go to Settings and switch off sync.", "lost"
 REF = ConversationRef("test", "W1", "C1", "T1")
 Step = MessagePosted | float | str  # an event, a time to fire the timers at, or RESTART
 RESTART = "restart"
@@ -100,7 +101,9 @@ def make_runtime(
     detectors: ScriptedDetectors | None = None,
     **kwargs: Any,
 ) -> Runtime:
-    detectors = detectors or ScriptedDetectors({ANGRY: 0.9}, {PLAIN: 0.1, SORRY: 0.9})
+    detectors = detectors or ScriptedDetectors(
+        {ANGRY: 0.9}, {PLAIN: 0.1, SORRY: 0.9}, confusion_scores={LOST: 0.9}
+    )
     engine = Engine(Policy(waiting_after=600), detectors)
     return Runtime(engine, store, {"test": delivery}, clock, **kwargs)
 
@@ -118,6 +121,14 @@ def events_for(ref: ConversationRef, start: float = 0.0) -> list[MessagePosted]:
         s.msg("agent", "ana", SORRY, start + 950),
         s.msg("customer", "cust", PLAIN, start + 960),
     ]
+    return [replace(e, event_id=f"{ref.thread}-{e.event_id}") for e in events]
+
+
+def lost_in_steps(ref: ConversationRef, start: float) -> list[MessagePosted]:
+    """An agent's instructions, and the customer lost in them (a confusion nudge)."""
+    s = Script(ref)
+    s.count = 100  # ids apart from events_for's
+    events = [s.msg("agent", "sam", STEPS, start), s.msg("customer", "cust", LOST, start + 5)]
     return [replace(e, event_id=f"{ref.thread}-{e.event_id}") for e in events]
 
 
@@ -244,7 +255,9 @@ async def test_replicas_given_the_same_events_process_each_once(database: Opener
     clock = VirtualClock(0)
     sent_a, sent_b = RecordingDelivery(), RecordingDelivery()
     replicas = (make_runtime(store_a, sent_a, clock), make_runtime(store_b, sent_b, clock))
-    events = events_for(REF) + events_for(ConversationRef("test", "W1", "C2", "T2"), start=5)
+    other = ConversationRef("test", "W1", "C2", "T2")
+    events = events_for(REF) + events_for(other, start=5)
+    events += lost_in_steps(REF, 970) + lost_in_steps(other, 975)
     steps = timeline(events, (700.0, 2000.0, 5000.0))
 
     for step in steps:

@@ -23,6 +23,7 @@ _KIND_STYLE = {
     NudgeKind.WAITING: ("cyan", "Waiting reminder"),
     NudgeKind.ESCALATION: ("red", "Escalation risk"),
     NudgeKind.HISTORY: ("blue", "Returning customer"),
+    NudgeKind.CONFUSION: ("bright_magenta", "Lost in the steps"),
 }
 
 

@@ -25,6 +25,7 @@ _COLOUR = {
     NudgeKind.WAITING: discord.Colour.gold(),
     NudgeKind.ESCALATION: discord.Colour.red(),
     NudgeKind.HISTORY: discord.Colour.teal(),
+    NudgeKind.CONFUSION: discord.Colour.purple(),
 }
 _EMOJI = {
     NudgeKind.FRUSTRATION: "⚠️",
@@ -32,6 +33,7 @@ _EMOJI = {
     NudgeKind.WAITING: "⏳",
     NudgeKind.ESCALATION: "🚨",
     NudgeKind.HISTORY: "🗂️",
+    NudgeKind.CONFUSION: "🧭",
 }
 
 

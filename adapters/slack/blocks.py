@@ -17,6 +17,7 @@ _EMOJI = {
     NudgeKind.WAITING: ":hourglass_flowing_sand:",
     NudgeKind.ESCALATION: ":rotating_light:",
     NudgeKind.HISTORY: ":card_index_dividers:",
+    NudgeKind.CONFUSION: ":compass:",
 }
 _MAX_TEXT = 2900  # Slack refuses section text over 3000 characters
 _BROADCAST = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)

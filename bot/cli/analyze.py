@@ -31,7 +31,8 @@ was frustrated). ``coach`` is what the live coach makes of the row in its conver
   frustration signal fired; ``false`` for agent rows). With the lexicon model it also
   wants a feeling cue, or a customer already frustrated in the conversation;
 - ``nudges``: the kinds of nudge this row makes the coach send (``frustration``,
-  ``escalation``, ``acknowledge``, ``history``, ``waiting``), after cooldowns, in order.
+  ``escalation``, ``acknowledge``, ``history``, ``waiting``, ``confusion``), after cooldowns,
+  in order.
   Nudges go only to agents who have posted in the conversation: a customer message
   before any agent row nudges nobody;
 - ``timers``: the kinds of nudge sent on a timer since the conversation's previous row

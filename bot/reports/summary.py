@@ -14,6 +14,10 @@ Definitions (docs/surveys-and-summaries.md repeats them for supervisors):
   declining anything more ("that's all, thanks", "no thanks, I'm all set") with nothing
   asked by them after it; failing those, to the last agent reply when the conversation
   has then been quiet for a day.
+- confused customers: customers the coach judged lost in an agent's instructions
+  (coaching/confusion.py), counted once per conversation; clarified in the next reply:
+  the agent's next reply to them checked where they were, offered a screenshot, a video
+  or a call, or gave one step in fewer words than the instructions (coaching/steps.py).
 - nudges per 100 conversations, and per nudge kind how agents rated it (👍/👎).
 - repeat-contact rate and returning-customer frustration: bot/reports/returning.py.
 - survey answers next to these: bot/surveys/satisfaction.py.
@@ -68,6 +72,9 @@ class Figures:
     first_response: list[float] = field(default_factory=list)
     resolution: list[float] = field(default_factory=list)
     escalations: int = 0
+    confused: set[tuple[str, str]] = field(default_factory=set)  # (conversation, customer)
+    clarified: int = 0  # confusion episodes whose next agent reply clarified ...
+    answered_confusion: int = 0  # ... of those answered
     nudges: Counter[str] = field(default_factory=Counter)
     rated: int = 0
     helpful: int = 0
@@ -108,6 +115,8 @@ class Figures:
             "calmed_after_acknowledging_reply_counts": self.calmed_after_ack_share.as_json(),
             "calmed_after_other_reply_counts": self.calmed_after_other_share.as_json(),
             "escalation_signals": self.escalations,
+            "confused_customers": len(self.confused),
+            "clarified_in_next_reply_counts": self.clarified_share.as_json(),
             "nudges": dict(sorted(self.nudges.items())),
             "nudges_per_100_conversations": self.per_100(),
             "nudges_rated": self.rated,
@@ -135,6 +144,10 @@ class Figures:
     @property
     def acknowledged_share(self) -> Share:
         return Share(self.acknowledged_next, self.episodes)
+
+    @property
+    def clarified_share(self) -> Share:
+        return Share(self.clarified, self.answered_confusion)
 
     @property
     def calmed_after_ack_share(self) -> Share:
@@ -175,6 +188,11 @@ def compute(data: Slice, now: float) -> Figures:
     for signal in data.signals:
         if signal.kind == "escalation" and signal.fired:
             figures.escalations += 1
+        if signal.kind == "confusion" and signal.fired:
+            figures.confused.add((signal.conversation, signal.subject))
+        if signal.kind == "clarification":
+            figures.answered_confusion += 1
+            figures.clarified += int(signal.fired)
         if signal.kind == "frustration" and signal.fired:
             figures.cues.update(c for c in signal.cues if c != "wording")
         if signal.kind == "frustration" and signal.detector not in ("", *figures.detectors):

@@ -19,6 +19,7 @@ _KIND_NAMES = {
     "waiting": "waiting reminders",
     "escalation": "escalation warnings",
     "history": "returning-customer briefs",
+    "confusion": "confusion nudges",
 }
 
 
@@ -47,6 +48,8 @@ def summary_report(figures: Figures, scope: Scope, period: Period) -> Report:
         ("Median resolution", duration(median(f.resolution))),
         ("Calmed down / stayed frustrated", f"{f.calmed} / {f.stayed}"),
         ("Escalation signals", str(f.escalations)),
+        ("Confused customers", str(len(f.confused))),
+        ("Clarified in the next reply", f.clarified_share.text()),
         ("Nudges sent", f"{nudges}" + (f" ({by_kind})" if by_kind else "")),
         ("Nudges per 100 conversations", _per_100(f)),
         ("Rated helpful", Share(f.helpful, f.rated).text()),
