@@ -41,12 +41,13 @@ SEEMS_LOST = Cue("seems_lost", "seems lost in the steps", 0.0)
 MIN_LOGIT_DROP = 0.4
 _MAX_REASON_CUES = 3
 _NOT_WORDS = frozenset({"negative_tone", "unsupported_language"})
-# Whether the confusion output reads the agent message before the customer's too. Not with
-# the shipped model (sha 1f538af13116): its confusion output was trained on GoEmotions
-# rows alone, and context raises it on calm lines. On tests/test_confusion_tables.py's
-# tables, read with context it caught 9 of 34 lost customers and nudged on 10 of 96 calm
-# generalisation lines (6 after instructions); read alone, 14 of 34 and 1 of 96. It costs a
-# second model run for a message that has context. Measure again when the model changes.
+# Whether the confusion output reads the agent message before the customer's too. Not:
+# measured on tests/test_confusion_tables.py's tables with the shipped model (sha
+# f6697a913ad6), read with context it caught 32 of 34 lost customers but nudged on 5 of 34
+# calm follow-ups and 3 of 96 calm generalisation lines; read alone, 29 of 34, 4 of 34 and 0
+# of 96 (the model before it, 1f538af13116: with context 9 of 34 and 10 of 96, alone 14
+# of 34 and 1 of 96). Fewer false alarms win; it costs a second model run for a message
+# that has context. Measure again when the model changes.
 CONFUSION_READS_CONTEXT = False
 
 

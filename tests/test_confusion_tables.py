@@ -34,17 +34,20 @@ from tests.test_generalisation_tables import (
 )
 
 MIN_CONFUSED_RECALL = 0.8
-# What the shipped model (sha 1f538af13116, confusion threshold 0.534 in its sidecar, the
-# confusion output read without context: coaching/scoring.py) does today: 14 of 34 confused
-# turns get the confusion nudge (41%; its confusion output was trained on GoEmotions' Reddit
-# rows only), 0 of our 34 calm follow-ups, and 1 of the 96 generalisation calm lines ("The
-# ending of that book was so disappointing, do you have anything else by the same author?"
-# after "Can you give that a go and tell me what you see?"). Floors, so a change of detection
-# cannot do worse (one line of slack each way: int8 kernels differ by CPU, see
-# tests/test_generalisation_tables.py); the targets are strict expected failures until a
-# model meets them (then they pass and the marks must go).
-MIN_CONFUSED_SHARE = 0.35
-MAX_CALM_CONFUSED = 2
+# What the shipped model (sha f6697a913ad6, confusion threshold 0.635 in its sidecar, the
+# confusion output read without context: coaching/scoring.py) does today: 29 of 34 confused
+# turns get the confusion nudge (85%), 0 of the 96 generalisation calm lines, but 4 of our
+# 34 calm follow-ups to instructions (questions after a step: "if I clear it, do my saved
+# playlists survive?", "Set it as default. Does that stick after a restart?", "Copied the
+# link. Can people who open it see my other folders?", "Entered them, the status page says
+# connected"). The model before it (1f538af13116, confusion learned from GoEmotions alone):
+# 14 of 34, 1 of 96 and 0 of 34. Floors, so a change of detection cannot do worse (one line
+# of slack each way: int8 kernels differ by CPU, see tests/test_generalisation_tables.py);
+# the target not met is a strict expected failure until a model meets it (then it passes
+# and the mark must go).
+MIN_CONFUSED_SHARE = 28 / 34
+MAX_CALM_CONFUSED = 1
+MAX_FOLLOW_UPS_CONFUSED = 5
 NOT_YET = pytest.mark.xfail(strict=True, reason="issue 21 target not met by the shipped model")
 
 
@@ -71,7 +74,6 @@ def test_the_model_does_no_worse_than_when_it_shipped(engine: Engine) -> None:
     assert not [p for p in played if NudgeKind.CONFUSION in p.on_reply + p.on_ticks]
 
 
-@NOT_YET
 def test_confused_customers_get_the_confusion_nudge(engine: Engine) -> None:
     played = confused(engine)
     missed = [p for p in played if not lost_in(p)]
@@ -82,12 +84,21 @@ def test_confused_customers_get_the_confusion_nudge(engine: Engine) -> None:
     )
 
 
-def test_calm_follow_ups_to_instructions_get_no_confusion_nudge(engine: Engine) -> None:
-    played = [
+def calm_follow_ups(engine: Engine) -> list[Played]:
+    return [
         play(engine, i, line, agent_text=agent)
         for i, (agent, line) in enumerate(table.CALM_FOLLOW_UPS)
     ]
-    fired = [p for p in played if NudgeKind.CONFUSION in p.kinds]
+
+
+def test_calm_follow_ups_no_worse_than_when_it_shipped(engine: Engine) -> None:
+    fired = [p for p in calm_follow_ups(engine) if NudgeKind.CONFUSION in p.kinds]
+    assert len(fired) <= MAX_FOLLOW_UPS_CONFUSED, "\n".join(p.describe() for p in fired)
+
+
+@NOT_YET
+def test_calm_follow_ups_to_instructions_get_no_confusion_nudge(engine: Engine) -> None:
+    fired = [p for p in calm_follow_ups(engine) if NudgeKind.CONFUSION in p.kinds]
     assert not fired, "\n".join(p.describe() for p in fired)
 
 
@@ -100,7 +111,6 @@ def test_generalisation_calm_lines_no_worse_than_when_it_shipped(engine: Engine)
     assert len(fired) <= MAX_CALM_CONFUSED, "\n".join(p.describe() for p in fired)
 
 
-@NOT_YET
 def test_generalisation_calm_lines_get_no_confusion_nudge(engine: Engine) -> None:
     fired = [p for p in generalisation_calm(engine) if NudgeKind.CONFUSION in p.kinds]
     assert not fired, "\n".join(p.describe() for p in fired)

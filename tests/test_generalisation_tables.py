@@ -123,16 +123,20 @@ def play_all(engine: Engine, texts: list[str]) -> list[Played]:
     return [play(engine, i, text) for i, text in enumerate(texts)]
 
 
-# Issue 18's targets (no calm line nudges; 80% of terse ones do) are not met by the shipped
-# model: 10 of 96 calm lines and 9 of 28 terse ones (see training/loso_report.json and
-# docs/how-it-decides.md). Strict: when a model meets them, these pass and the marks must go.
+# Issue 18's targets (no calm line nudges; 80% of terse ones do) are not all met by the
+# shipped model (sha f6697a913ad6): 6 of 96 calm lines (none of the problem-age or praise
+# lines; 2 "several times" and 4 opinions of a thing) and 11 of 28 terse ones (see
+# training/loso_report.json and docs/how-it-decides.md); the model before it, 1f538af13116,
+# 10 of 96 and 9 of 28. Strict: when a model meets a target, its test passes and the mark
+# must go.
 NOT_YET = pytest.mark.xfail(strict=True, reason="issue 18 target not met by the shipped model")
+MET = frozenset({"problem_age", "praise_not_sarcasm"})  # classes the shipped model gets right
 # What the shipped model does today, as a floor: a change of detection must not do worse.
-# 10/96 calm lines and 9/28 terse ones on the machine it shipped from, 11/96 and 8/28 on an
-# AVX2-only one: onnxruntime's int8 kernels differ by CPU (VNNI or not) and move a score by
-# ~0.01, and a line or two sit that close to the threshold. The floor allows one each way.
-MAX_CALM_SHARE = 0.12
-MIN_TERSE_SHARE = 0.28
+# onnxruntime's int8 kernels differ by CPU (VNNI or not) and move a score by ~0.01, and a
+# line or two sit that close to the threshold: the floor allows one line each way
+# (7 of 96 calm, 10 of 28 terse).
+MAX_CALM_SHARE = 0.075
+MIN_TERSE_SHARE = 0.35
 
 
 def test_the_model_does_no_worse_than_when_it_shipped(engine: Engine) -> None:
@@ -144,8 +148,9 @@ def test_the_model_does_no_worse_than_when_it_shipped(engine: Engine) -> None:
     assert len(caught) >= MIN_TERSE_SHARE * len(terse), f"{len(caught)}/{len(terse)}"
 
 
-@NOT_YET
-@pytest.mark.parametrize("name", sorted(CALM))
+@pytest.mark.parametrize(
+    "name", [name if name in MET else pytest.param(name, marks=NOT_YET) for name in sorted(CALM)]
+)
 def test_calm_lines_get_no_heads_up_escalation_or_follow_up(engine: Engine, name: str) -> None:
     played = play_all(engine, CALM[name])
     fired = [p for p in played if p.kinds & FALSE_ALARMS]

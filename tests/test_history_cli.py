@@ -41,7 +41,15 @@ def returning_customer(tmp_path: Path, author: str | None = "kim", start: float 
         turn("c2", "agent", "ana", "Hi! Looking into it.", start + DAY + 60),
         turn("c2", "agent", "ana", "It works now.", start + DAY + 120),
         turn("c2", "customer", author, "Thanks, that worked, bye!", start + DAY + 180),
-        turn("c3", "customer", author, "One more question about exports.", start + DAY + 3600),
+        # (was "One more question about exports.", which the shipped model f6697a913ad6 reads
+        # as just frustrated, 0.509: this test is about the figures, not the model)
+        turn(
+            "c3",
+            "customer",
+            author,
+            "Hi, could you tell me how to export to CSV?",
+            start + DAY + 3600,
+        ),
         turn("c3", "agent", "sam", "Sure, go ahead.", start + DAY + 3660),
     ]
     return write_jsonl(tmp_path / "t.jsonl", rows)

@@ -55,9 +55,17 @@ SEQUENCES = (
     (SORRY_BUT, FIXES, ACKNOWLEDGES),
     (FIXES, BOTH, SORRY_BUT, BARE),
 )
-# The case reproduced on the old code (both models): the live coach followed the second
-# reply up; the scorecard said acknowledgement was never missed.
-PRIYA = (ACKNOWLEDGES, "I'm emailing you the reversal confirmation now, and I'll message you by Thursday to check the money is back.")  # fmt: skip
+# The case reproduced on the old code (both models): the live coach followed the fix up;
+# the scorecard said acknowledgement was never missed. With the lexicon the fix answers
+# Priya's "Reversing it how? I need something in writing..." (judged frustrated); the
+# shipped contextual model (f6697a913ad6) reads that message, after the apology, as calm,
+# so its case goes one step further: a bare "ok" sends her to her bank ("Unbelievable...").
+THURSDAY = "I'm emailing you the reversal confirmation now, and I'll message you by Thursday to check the money is back."  # fmt: skip
+PRIYA = (ACKNOWLEDGES, BARE, THURSDAY)  # the default model's case
+CASES = {
+    "lexicon": ((ACKNOWLEDGES, THURSDAY), ["open", "proof"], [(True, False), (True, True)]),
+    "contextual": (PRIYA, ["open", "proof", "bank"], [(True, False), (False, False), (True, True)]),
+}
 FOLLOW_UP = "Your reply didn't acknowledge how the customer feels."
 
 
@@ -166,9 +174,10 @@ def test_a_fix_without_acknowledgement_after_a_half_landing_apology_is_followed_
     model: str,
 ) -> None:
     scenario = SHIPPED.scenarios["double-charge"]
-    session, card, live = play(ROLEPLAYS[model], scenario, PRIYA, to_the_end=False)
-    assert [j.step for j in session.judgements] == ["open", "proof"]
-    assert live == [Heard(True, False), Heard(True, True)]
+    replies, steps, decisions = CASES[model]
+    session, card, live = play(ROLEPLAYS[model], scenario, replies, to_the_end=False)
+    assert [j.step for j in session.judgements] == steps
+    assert [(h.owed, h.follow_up) for h in live] == decisions
     assert_one_judge(scenario, session, card, live)
     assert "You acknowledged how Priya felt in 1 of 2 replies." in card.strengths
     assert card.try_[0].startswith("Acknowledge how Priya feels before the fix")
@@ -183,7 +192,7 @@ def test_the_terminal_session_and_its_scorecard_agree(capsys: pytest.CaptureFixt
         assert main(["practice", "double-charge"]) == 0
     out = " ".join(capsys.readouterr().out.split())  # the panel's line breaks undone
     assert out.count(f"coach › {FOLLOW_UP}") == 1
-    assert out.index(f"you › {PRIYA[1]}") < out.index(FOLLOW_UP)
+    assert out.index(f"you › {PRIYA[-1]}") < out.index(FOLLOW_UP)
     assert "in every reply that needed it" not in out
     assert "You acknowledged how Priya felt in 1 of 2 replies." in out
 
@@ -196,15 +205,24 @@ async def test_chat_practice_stores_and_scores_the_live_coachs_decisions() -> No
     started = await practice.command(
         PracticeCommand("slack", "T1", "UAGENT", frozenset(), "double-charge")
     )
-    answers = [started.lines]
+    answers, card, stopped = [started.lines], None, False
     for number, reply in enumerate((*PRIYA, "stop")):
         answer = await practice.message(PracticeMessage("slack", "UAGENT", f"m{number}", reply))
         answers.append(answer.lines)
-    live = heard(answers[1:-1], answers[0])
-    assert live == [Heard(True, False), Heard(True, True)]
-    card = answers[-1][-1]
+        card = next((line for line in answer.lines if isinstance(line, Scorecard)), None)
+        if card is not None:  # Priya's last step ends the session, or "stop" does
+            stopped = reply == "stop"
+            break
     assert isinstance(card, Scorecard)
-    assert "You acknowledged how Priya felt in 1 of 2 replies." in card.strengths
+    live = heard(answers[1:-1] if stopped else answers[1:], answers[0])
+    # Whether Priya's "Reversing it how?" counts may differ with what the model reads it
+    # beside; what must hold is that the scorecard counts exactly the follow-ups the DM
+    # showed, and that the fix was one of them.
+    assert live[0] == Heard(True, False) and live[-1] == Heard(True, True, live[-1].why)
+    owed, missed = sum(h.owed for h in live), sum(h.follow_up for h in live)
+    assert (
+        f"You acknowledged how Priya felt in {owed - missed} of {owed} replies." in card.strengths
+    )
     assert any(t.startswith("Acknowledge how Priya feels") for t in card.try_)
 
 

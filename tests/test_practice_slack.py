@@ -29,8 +29,12 @@ DM = "DAGENT"  # the fake opens DM channels as "D" + the user ID without its "U"
 LATE = library.load().scenarios["late-delivery"]
 EMPATHETIC = [LATE.step("open").example, LATE.step("birthday").example]
 DISMISSIVE = ["Please wait for the courier to deliver it.", "That's our policy."]
-ONE_JUDGE = (  # double-charge: an apology that half-lands, then a fix without one
+# double-charge: an apology that half-lands, a bare "ok" that sends Priya to her bank, then
+# a fix without acknowledgement (the shipped model reads her "Reversing it how?" as calm,
+# so the miss comes one step later: tests/test_practice_one_judge.py).
+ONE_JUDGE = (
     "I'm so sorry, that's really frustrating.",
+    "ok",
     "I'm emailing you the reversal confirmation now, and I'll message you by Thursday.",
 )
 _clock = iter(range(10**6))
@@ -335,7 +339,10 @@ async def test_the_scorecard_counts_the_follow_up_the_dm_showed(
         await running.event(dm_event(AGENT, text))
     card = blocks_text(await wait_scorecard(fake))
     tips = [c.args["text"] for c in posts(fake) if c.args["text"].startswith("Coach: ")]
-    assert tips.count("Coach: Your reply didn't acknowledge how the customer feels.") == 1
-    assert "You acknowledged how Priya felt in 1 of 2 replies." in card
+    missed = tips.count("Coach: Your reply didn't acknowledge how the customer feels.")
+    # The fix is followed up; Priya's "Reversing it how?" may be too, as the model reads it
+    # (tests/test_practice_one_judge.py): the card counts exactly the follow-ups shown.
+    assert missed >= 1
+    assert f"You acknowledged how Priya felt in 1 of {1 + missed} replies." in card
     assert "Acknowledge how Priya feels before the fix" in card
     assert "every reply that needed it" not in card
