@@ -39,7 +39,7 @@ def on_customer(
     state: ConversationState, event: MessagePosted, result: Assessment, policy: Policy, now: float
 ) -> tuple[ConversationState, list[Signal], list[Nudge]]:
     """A customer message not judged frustrated (the engine decides which nudge wins)."""
-    if not lost(state, result):
+    if not policy.confusion_nudges or not lost(state, result):
         return state, [], []
     episode = Confusion(
         event.message_id, event.event_id, event.author, event.sent_at, state.instructions

@@ -41,4 +41,5 @@ class Policy:
     end_of_day_hour: int = 17  # when "end of day" falls, local time
     history: HistoryRule = HistoryRule()  # when a returning customer is at risk
     auto_update_after: float = 0.0  # seconds past a wait's first reminder; 0 = never
+    confusion_nudges: bool = True  # a team that only wants the frustration coach turns it off
     nudge_key: bytes = field(default=b"", repr=False)  # the installation's secret: nudge ids

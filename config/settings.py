@@ -49,6 +49,9 @@ class CoachingSettings(_Section):
     at_risk_days: float = Field(7, gt=0, description="... within this many days")
     at_risk_if_frustrated: bool = Field(True, description="at risk: frustrated last time")
     at_risk_if_unresolved: bool = Field(True, description="at risk: last one ended unresolved")
+    confusion_nudges: bool = Field(
+        True, description="tell the agent when a customer seems lost in their instructions"
+    )
 
     @field_validator("timezone")
     @classmethod

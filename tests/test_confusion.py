@@ -95,6 +95,25 @@ def test_a_lost_customer_after_instructions_gets_one_nudge_with_a_plain_reason()
     assert nudge.reasons == ("seems lost in the steps",)
 
 
+def test_a_team_that_turned_confusion_off_gets_no_confusion_nudge() -> None:
+    off = Conversation(Engine(Policy(cooldown=0, confusion_nudges=False)))
+    off.say("agent", STEPS)
+    result = off.say("customer", "sorry, where is that setting?", LOST)
+    assert list(result.nudges) == []
+    assert not [s for s in result.signals if s.kind is SignalKind.CONFUSION]
+    assert off.state is not None and off.state.confusion is None
+
+
+def test_the_confusion_switch_is_read_from_the_settings(tmp_path: Path) -> None:
+    from bot.service.policy import policy_from
+    from config.load import load
+
+    path = tmp_path / "coach.toml"
+    path.write_text("[coaching]\nconfusion_nudges = false\n")
+    assert policy_from(load(path).settings).confusion_nudges is False
+    assert Policy().confusion_nudges is True
+
+
 def test_never_on_the_first_message_before_any_agent_message() -> None:
     c = Conversation()
     result = c.say("customer", "I'm lost, where is the settings page?", LOST)

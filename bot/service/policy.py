@@ -45,4 +45,5 @@ def policy_from(settings: Settings, nudge_key: bytes = b"") -> Policy:
         ),
         nudge_key=nudge_key,
         auto_update_after=settings.updates.auto_after_minutes * 60,
+        confusion_nudges=c.confusion_nudges,
     )
