@@ -38,10 +38,6 @@ CALM_EMOTIONS = frozenset(
 # teach what ordinary chat looks like without drowning the support rows, and one epoch of
 # the whole mix fits in about ten minutes on two cores.
 SAMPLE = {"goemotions_frustrated": 1400, "goemotions_other": 2000, "mwoz": 1400, "taskmaster": 1000}
-# Our rows written as replies to an agent message are the only ones that teach what the
-# context changes (terse frustration, calm questions after a step): seen twice a run, they
-# weigh about a fifth of the mix instead of a tenth.
-IN_CONTEXT_REPEATS = 2
 
 
 @dataclass(frozen=True)
@@ -246,9 +242,6 @@ def sample(pool: dict[str, list[Example]], seed: int) -> dict[str, list[Example]
             out[source] = rng.sample(angry, SAMPLE["goemotions_frustrated"]) + take
         elif source in SAMPLE:
             out[source] = rng.sample(rows, min(SAMPLE[source], len(rows)))
-        elif source == "written":
-            in_context = [r for r in rows if r.confused is not None]
-            out[source] = list(rows) + in_context * (IN_CONTEXT_REPEATS - 1)
         else:
             out[source] = list(rows)
     return out
