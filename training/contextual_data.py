@@ -4,7 +4,11 @@ Only sources whose licences allow shipped weights train (../shared/eval/README.m
 - ``written``: the team's own rows: training/data/frustration_written.jsonl (messages on
   their own) and training/data/frustration_in_context.jsonl (each after the agent message
   it answers, with a confusion label: terse frustration only the context explains, calm
-  replies to the same agent messages, customers lost in instructions);
+  replies to the same agent messages, customers lost in instructions).
+  training/data/tried_in_context.jsonl holds 348 more such rows (calm questions after a
+  step, terse frustration, lost customers) that no shipped model trained on: trained with
+  them, the model did worse on the sources it never saw (docs/how-it-decides.md, "Tried
+  and not shipped"), so they wait for a training recipe that uses them without that cost;
 - ``ibm``: the team's labels of IBM customer-care tweets (Apache-2.0), context = the
   brand's previous reply in the thread;
 - ``goemotions``: GoEmotions train + dev splits (Apache-2.0), Reddit, no context; its
