@@ -43,11 +43,11 @@ _MAX_REASON_CUES = 3
 _NOT_WORDS = frozenset({"negative_tone", "unsupported_language"})
 # Whether the confusion output reads the agent message before the customer's too. Not:
 # measured on tests/test_confusion_tables.py's tables with the shipped model (sha
-# f6697a913ad6), read with context it caught 32 of 34 lost customers but nudged on 5 of 34
-# calm follow-ups and 3 of 96 calm generalisation lines; read alone, 29 of 34, 4 of 34 and 0
-# of 96 (the model before it, 1f538af13116: with context 9 of 34 and 10 of 96, alone 14
-# of 34 and 1 of 96). Fewer false alarms win; it costs a second model run for a message
-# that has context. Measure again when the model changes.
+# a3eddb692ecc), read with context it caught 34 of 34 lost customers but nudged on 12 of
+# 34 calm follow-ups and 3 of 96 calm generalisation lines; read alone, 30 of 34, 5 of 34
+# and 0 of 96 (the model before it, f6697a913ad6: with context 32, 5 and 3; alone 29, 4
+# and 0). Fewer false alarms win; it costs a second model run for a message that has
+# context. Measure again when the model changes.
 CONFUSION_READS_CONTEXT = False
 
 

@@ -34,20 +34,17 @@ from tests.test_generalisation_tables import (
 )
 
 MIN_CONFUSED_RECALL = 0.8
-# What the shipped model (sha f6697a913ad6, confusion threshold 0.635 in its sidecar, the
-# confusion output read without context: coaching/scoring.py) does today: 29 of 34 confused
-# turns get the confusion nudge (85%), 0 of the 96 generalisation calm lines, but 4 of our
-# 34 calm follow-ups to instructions (questions after a step: "if I clear it, do my saved
-# playlists survive?", "Set it as default. Does that stick after a restart?", "Copied the
-# link. Can people who open it see my other folders?", "Entered them, the status page says
-# connected"). The model before it (1f538af13116, confusion learned from GoEmotions alone):
-# 14 of 34, 1 of 96 and 0 of 34. Floors, so a change of detection cannot do worse (one line
-# of slack each way: int8 kernels differ by CPU, see tests/test_generalisation_tables.py);
-# the target not met is a strict expected failure until a model meets it (then it passes
-# and the mark must go).
+# What the shipped model (sha a3eddb692ecc, confusion threshold 0.501 in its sidecar, the
+# confusion output read without context: coaching/scoring.py) does today: 30 of 34 confused
+# turns get the confusion nudge (88%), 0 of the 96 generalisation calm lines, but 5 of our
+# 34 calm follow-ups to instructions (questions after a step, such as "Set it as default.
+# Does that stick after a restart?"); the model before it (f6697a913ad6): 29, 0 and 4.
+# Floors, so a change of detection cannot do worse (one line of slack each way: int8
+# kernels differ by CPU, see tests/test_generalisation_tables.py); the target not met is a
+# strict expected failure until a model meets it (then it passes and the mark must go).
 MIN_CONFUSED_SHARE = 28 / 34
 MAX_CALM_CONFUSED = 1
-MAX_FOLLOW_UPS_CONFUSED = 5
+MAX_FOLLOW_UPS_CONFUSED = 6
 NOT_YET = pytest.mark.xfail(strict=True, reason="issue 21 target not met by the shipped model")
 
 

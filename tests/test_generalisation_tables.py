@@ -124,10 +124,10 @@ def play_all(engine: Engine, texts: list[str]) -> list[Played]:
 
 
 # Issue 18's targets (no calm line nudges; 80% of terse ones do) are not all met by the
-# shipped model (sha f6697a913ad6): 6 of 96 calm lines (none of the problem-age or praise
-# lines; 2 "several times" and 4 opinions of a thing) and 11 of 28 terse ones (see
-# training/loso_report.json and docs/how-it-decides.md); the model before it, 1f538af13116,
-# 10 of 96 and 9 of 28. Strict: when a model meets a target, its test passes and the mark
+# shipped model (sha a3eddb692ecc): 5 of 96 calm lines (none of the problem-age or praise
+# lines; 2 "several times" and 3 opinions of a thing) and 11 of 28 terse ones (see
+# training/loso_report.json and docs/how-it-decides.md); the model before it, f6697a913ad6,
+# 6 of 96 and 11 of 28. Strict: when a model meets a target, its test passes and the mark
 # must go.
 NOT_YET = pytest.mark.xfail(strict=True, reason="issue 18 target not met by the shipped model")
 MET = frozenset({"problem_age", "praise_not_sarcasm"})  # classes the shipped model gets right

@@ -56,17 +56,26 @@ SEQUENCES = (
     (FIXES, BOTH, SORRY_BUT, BARE),
 )
 # The case reproduced on the old code (both models): the live coach followed the fix up;
-# the scorecard said acknowledgement was never missed. With the lexicon the fix answers
-# Priya's "Reversing it how? I need something in writing..." (judged frustrated); the
-# shipped contextual model (f6697a913ad6) reads that message, after the apology, as calm,
-# so its case goes one step further: a bare "ok" sends her to her bank ("Unbelievable...").
+# the scorecard said acknowledgement was never missed. Whether Priya's "Reversing it how? I
+# need something in writing..." reads as frustrated after the apology is the model's call.
+# The lexicon and the shipped contextual model (a3eddb692ecc) hear it so, and the fix
+# answers it (SHORT); the contextual model before it (f6697a913ad6) read it as calm, so
+# its case went one step further: a bare "ok" sent her to her bank ("Unbelievable...").
 THURSDAY = "I'm emailing you the reversal confirmation now, and I'll message you by Thursday to check the money is back."  # fmt: skip
-PRIYA = (ACKNOWLEDGES, BARE, THURSDAY)  # the default model's case
-CASES = {
-    "lexicon": ((ACKNOWLEDGES, THURSDAY), ["open", "proof"], [(True, False), (True, True)]),
-    "contextual": (PRIYA, ["open", "proof", "bank"], [(True, False), (False, False), (True, True)]),
-}
+SHORT = ((ACKNOWLEDGES, THURSDAY), ["open", "proof"], [(True, False), (True, True)])
+LONG = (
+    (ACKNOWLEDGES, BARE, THURSDAY),
+    ["open", "proof", "bank"],
+    [(True, False), (False, False), (True, True)],
+)
 FOLLOW_UP = "Your reply didn't acknowledge how the customer feels."
+
+
+def case(model: str) -> tuple[tuple[str, ...], list[str], list[tuple[bool, bool]]]:
+    """SHORT when ``model`` hears Priya's second message as frustrated, else LONG."""
+    scenario = SHIPPED.scenarios["double-charge"]
+    *_, live = play(ROLEPLAYS[model], scenario, SHORT[0], to_the_end=False)
+    return SHORT if live[1].owed else LONG
 
 
 @dataclass(frozen=True)
@@ -174,7 +183,7 @@ def test_a_fix_without_acknowledgement_after_a_half_landing_apology_is_followed_
     model: str,
 ) -> None:
     scenario = SHIPPED.scenarios["double-charge"]
-    replies, steps, decisions = CASES[model]
+    replies, steps, decisions = case(model)
     session, card, live = play(ROLEPLAYS[model], scenario, replies, to_the_end=False)
     assert [j.step for j in session.judgements] == steps
     assert [(h.owed, h.follow_up) for h in live] == decisions
@@ -187,12 +196,13 @@ def test_the_terminal_session_and_its_scorecard_agree(capsys: pytest.CaptureFixt
     """``coach practice double-charge`` from a pipe, as an agent would try it."""
     from bot.cli.main import main
 
+    priya = case("contextual")[0]  # the default model's case
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("sys.stdin", _Lines(PRIYA))
+        patch.setattr("sys.stdin", _Lines(priya))
         assert main(["practice", "double-charge"]) == 0
     out = " ".join(capsys.readouterr().out.split())  # the panel's line breaks undone
     assert out.count(f"coach › {FOLLOW_UP}") == 1
-    assert out.index(f"you › {PRIYA[-1]}") < out.index(FOLLOW_UP)
+    assert out.index(f"you › {priya[-1]}") < out.index(FOLLOW_UP)
     assert "in every reply that needed it" not in out
     assert "You acknowledged how Priya felt in 1 of 2 replies." in out
 
@@ -206,7 +216,7 @@ async def test_chat_practice_stores_and_scores_the_live_coachs_decisions() -> No
         PracticeCommand("slack", "T1", "UAGENT", frozenset(), "double-charge")
     )
     answers, card, stopped = [started.lines], None, False
-    for number, reply in enumerate((*PRIYA, "stop")):
+    for number, reply in enumerate((*case("contextual")[0], "stop")):
         answer = await practice.message(PracticeMessage("slack", "UAGENT", f"m{number}", reply))
         answers.append(answer.lines)
         card = next((line for line in answer.lines if isinstance(line, Scorecard)), None)
