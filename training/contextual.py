@@ -26,7 +26,8 @@ from coaching.model_input import model_input
 from training.contextual_data import Example
 
 # The seed moves a model's figures on sources it never saw as much as a change of data:
-# the same rows gave airline ROC-AUC 0.897 with seed 13 and 0.913 with 14. 14 replaced 13
+# the same sources and procedure gave airline ROC-AUC 0.897 with seed 13 and 0.913 with 14
+# (it also picks which rows of the large sources are sampled). 14 replaced 13
 # (2026-12-06) because its leave-one-source-out folds were no worse (docs/how-it-decides.md);
 # compare changes of data over the same seeds, never one run against another.
 SEED = 14
