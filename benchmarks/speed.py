@@ -185,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     engine = engines[args.model]
     model_label = f"analyze, {describe(build_scorer(args.model))}"
-    sia = vader.analyzer()
+    sia = vader.plain_analyzer()  # nltk as it ships: the baseline
     messages = rows(args.eval_dir, args.limit)
     customers = [m for m in messages if m["role"] == "customer"]
     source = "eval sets" if (args.eval_dir / "labelled").is_dir() else "demo"
