@@ -45,7 +45,8 @@ def deeper_than(value: Any, limit: int) -> bool:
             continue
         if level > limit:
             return True
-        stack.extend((child, level + 1) for child in item)
+        # only containers nest: strings and numbers (most of an event) are not stacked
+        stack.extend((c, level + 1) for c in item if isinstance(c, dict | list))
     return False
 
 
