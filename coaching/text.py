@@ -119,5 +119,5 @@ def clean(raw: str) -> CleanText:
     if ":" in text:
         text = _SHORTCODE.sub(lambda m: _SHORTCODES.get(m.group(), " "), text)
     text = _WHITESPACE.sub(" ", text).strip()
-    letters = sum(1 for ch in text if ch.isalpha())
+    letters = sum(map(str.isalpha, text))
     return CleanText(text=text, letters=letters, truncated=truncated)
