@@ -30,6 +30,7 @@ class UpdateStatus(StrEnum):
     READY = "ready"  # (an edit) the clicker may send it: here is the draft
     NOT_YOURS = "not_yours"  # someone other than the reminder's agent clicked
     ALREADY_SENT = "already_sent"  # a second click, a retried interaction: nothing posted
+    STALE = "stale"  # an agent has written in the conversation since the reminder
     EMPTY = "empty"  # an edited update with no text, or too long
     FAILED = "failed"  # the platform refused the post
     UNKNOWN = "unknown"  # no such reminder (forgotten, purged), or updates are off
@@ -57,6 +58,11 @@ class UpdateResult:
             return f"Only <@{self.agent}> can send this update; nothing was sent."
         if self.status is UpdateStatus.ALREADY_SENT:
             return "This update was sent already; nothing more was sent."
+        if self.status is UpdateStatus.STALE:
+            return (
+                "Someone from the team has written in the conversation since this reminder, "
+                "so its update is no longer needed; nothing was sent."
+            )
         if self.status is UpdateStatus.EMPTY:
             return f"An update needs some text, at most {MAX_TEXT} characters; nothing was sent."
         if self.status is UpdateStatus.FAILED:

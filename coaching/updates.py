@@ -27,6 +27,7 @@ from enum import StrEnum
 
 from coaching.policy import Policy
 from coaching.state import ConversationState
+from coaching.types import Role
 
 
 class UpdateKind(StrEnum):
@@ -71,6 +72,24 @@ def draft(trigger: str, repeat: float) -> str:
     ``Policy.waiting_repeat``): the coach's words, a new check-in span, no quote."""
     template = PROMISED if "#promise" in trigger else WAITING
     return template.format(span=check_in(repeat))
+
+
+def one_click_id(reminder_id: str) -> str:
+    """The event and message id of the update a reminder's button sends (once: the store
+    claims it)."""
+    return f"update:{reminder_id}"
+
+
+def written_since(state: ConversationState, reminder_id: str, reminded_at: float) -> bool:
+    """Whether an agent wrote in the conversation after the reminder (a reply, or an update
+    sent from elsewhere), its own one-click update aside: then the update it drafted is no
+    longer owed, and a late click on it must not tell the customer "still on it" after
+    they were answered."""
+    own = one_click_id(reminder_id)
+    return any(
+        seen.role is Role.AGENT and seen.at > reminded_at and seen.message_id != own
+        for seen in state.messages
+    )
 
 
 def signed(author: str, text: str) -> str:

@@ -255,6 +255,78 @@ async def test_the_service_sends_only_a_reminders_update_and_never_retries_a_fai
         assert len(fake.of("chat.postMessage")) == 1  # the refused attempt only
 
 
+@pytest.mark.parametrize("writer", ["sam", "kim"])
+async def test_a_reminder_answered_since_posts_no_update_however_late_the_click(
+    writer: str,
+) -> None:
+    """The agent (or a colleague) answered the customer after the reminder: its "still on
+    it" update is no longer owed, and a late click on Send or Edit posts nothing."""
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    from adapters.slack.outreach import SlackOutreach
+    from adapters.updates import UpdateRequest, UpdateStatus
+    from bot.ops.clock import VirtualClock
+    from bot.ops.metrics import Metrics
+    from bot.service.runtime import Runtime
+    from bot.service.updates import UpdateService
+    from bot.store.memory import MemoryStore
+    from coaching.types import ConversationRef
+    from tests.fakes.slack import serving
+
+    ref = ConversationRef("slack", "T1", "C1", "1700000000.000100")
+    policy = Policy(waiting_after=10 * MIN, waiting_repeat=20 * MIN)
+    clock, store = VirtualClock(1000.0), MemoryStore()
+    runtime = Runtime(Engine(policy, ScriptedDetectors()), store, {}, clock)
+    async with serving() as fake:
+        outreach = SlackOutreach(AsyncWebClient(token="xoxb-test", base_url=fake.api_url))
+        service = UpdateService(runtime, {"slack": outreach}, clock, Metrics(), one_click=True)
+        s = Script(ref)
+        await runtime.process(s.msg("customer", "dana", ASKS, 1000))
+        await runtime.process(s.msg("agent", "sam", PROMISE, 1010))
+        clock.advance_to(1010 + 13 * MIN)
+        await runtime.fire_timers()
+        [reminder] = [n.nudge_id for n in store.nudges.values() if n.kind == "waiting"]
+        assert (await service.draft(UpdateRequest(reminder, "sam"))).status is UpdateStatus.READY
+
+        answer = "Found it: your bank's fraud check blocked the card. It's cleared now."
+        await runtime.process(s.msg("agent", writer, answer, 1010 + 14 * MIN))
+        clock.advance_to(1010 + 15 * MIN)
+        late = await service.send(UpdateRequest(reminder, "sam"))
+        assert late.status is UpdateStatus.STALE and "nothing was sent" in late.reply
+        assert (await service.draft(UpdateRequest(reminder, "sam"))).status is UpdateStatus.STALE
+        edited = await service.send(UpdateRequest(reminder, "sam", "Still on it!"))
+        assert edited.status is UpdateStatus.STALE
+        assert fake.of("chat.postMessage") == []
+
+
+def test_only_an_agents_message_after_the_reminder_makes_its_update_stale() -> None:
+    from coaching.updates import one_click_id, written_since
+
+    e = engine()
+    result = reminded(e)
+    [reminder] = result.nudges
+    at = 60 + 13 * MIN  # when the reminder was made
+    state = result.state
+    assert not written_since(state, reminder.nudge_id, at)  # the promise came before it
+    s = Script()
+    customer = e.step(state, s.msg("customer", "dana", "Any news?", at + 30), at + 30).state
+    assert not written_since(customer, reminder.nudge_id, at)
+    own = MessagePosted(
+        one_click_id(reminder.nudge_id),
+        CONV,
+        one_click_id(reminder.nudge_id),
+        "sam",
+        Role.AGENT,
+        reminder.update or "",
+        at + 40,
+        update=UpdateKind.ONE_CLICK,
+    )
+    sent = e.step(customer, own, at + 40).state
+    assert not written_since(sent, reminder.nudge_id, at)  # its own update: "already sent"
+    replied = e.step(sent, s.msg("agent", "sam", "Here's the answer.", at + 50), at + 50).state
+    assert written_since(replied, reminder.nudge_id, at)
+
+
 def test_an_update_event_keeps_its_kind_through_the_inbox_codec() -> None:
     from bot.service import event_codec
 

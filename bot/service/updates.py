@@ -14,7 +14,8 @@ The draft is the reminder's own: ``coaching.updates.draft`` with the running eng
 ``waiting_repeat``, the value the reminder was drafted with.
 
 Only the reminder's own agent may send it; anyone else's click is refused and posts
-nothing. Nothing is posted unless the team turned ``[updates] one_click`` (clicks) or
+nothing. Once an agent has written in the conversation since the reminder, its update is
+no longer owed: a late click posts nothing (``coaching.updates.written_since``). Nothing is posted unless the team turned ``[updates] one_click`` (clicks) or
 ``auto_after_minutes`` (automatic updates) on: off, this service is not even built.
 """
 
@@ -32,7 +33,7 @@ from bot.ops.metrics import Metrics
 from bot.service.runtime import Runtime
 from bot.store.records import NudgeRecord
 from coaching.types import ConversationRef, MessagePosted, NudgeKind, Role
-from coaching.updates import HoldingUpdate, UpdateKind, draft
+from coaching.updates import HoldingUpdate, UpdateKind, draft, one_click_id, written_since
 from config.settings import Settings
 
 log = logging.getLogger("coach.updates")
@@ -68,7 +69,7 @@ class UpdateService:
             return UpdateResult(UpdateStatus.EMPTY, record.agent)
         ref = ConversationRef.from_key(record.conversation)
         status = await self._post(
-            f"update:{record.nudge_id}", ref, record.agent, text, UpdateKind.ONE_CLICK
+            one_click_id(record.nudge_id), ref, record.agent, text, UpdateKind.ONE_CLICK
         )
         return UpdateResult(status, record.agent, text)
 
@@ -96,6 +97,10 @@ class UpdateService:
                 "update of nudge %s refused: %s is not its agent", record.nudge_id, request.user
             )
             return None, UpdateResult(UpdateStatus.NOT_YOURS, record.agent)
+        async with self.runtime.store.transaction(record.conversation) as tx:
+            state = tx.state
+        if state is not None and written_since(state, record.nudge_id, record.created_at):
+            return None, UpdateResult(UpdateStatus.STALE, record.agent)
         return record, UpdateResult(UpdateStatus.READY, record.agent)
 
     async def _post(
