@@ -12,8 +12,8 @@ in the process's own /metrics (so the load generator reads them with the rest), 
   explanation takes more than one);
 - ``context_notes``: agent messages kept as the next customer message's context
   (redacted and cut, bot/service/context_cache.py);
-- ``batches``: batches scored off the event loop (``BatchScorer.assess``: all of the
-  above, on a worker thread).
+- ``batches``: batches scored (``BatchScorer.assess``: all of the above; the model's on a
+  worker thread, the lexicon's on the event loop).
 
 A wrapper costs two clock reads and a lock; nothing is cached or skipped.
 """

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 from adapters.base import DeliveryResult, DeliveryStatus
 from bot.ops.clock import VirtualClock
-from bot.service.runtime import Runtime
+from bot.ops.metrics import Metrics
+from bot.service.runtime import Runtime, _Item
+from bot.service.scoring import BatchScorer, build_engine
 from bot.store.memory import MemoryStore
 from coaching.engine import Engine
+from coaching.model import Assessment
 from coaching.policy import Policy
 from coaching.types import Nudge
 from tests.helpers import Script, ScriptedDetectors
@@ -247,3 +251,40 @@ async def test_retries_back_off_exponentially_then_give_up() -> None:
     assert len(delivery.sent) == 8
     clock.advance_to(clock.now() + 1e6)
     assert await runtime.retry_deliveries() == 0 and len(delivery.sent) == 8
+
+
+class _SlowModel(ScriptedDetectors):
+    """A scorer that, like the contextual model, takes a while per message."""
+
+    def frustration(self, text: str, context: str = "") -> Assessment:
+        time.sleep(0.05)
+        return super().frustration(text, context)
+
+
+async def test_a_model_is_scored_off_the_event_loop_and_the_lexicon_on_it() -> None:
+    """A batch of slow model scoring must not stall the event loop (acknowledgements and
+    other batches wait on it); the pure-Python lexicon is scored on the loop, where a thread
+    would only take turns with it for the interpreter."""
+    assert not BatchScorer(build_engine(Policy(), "lexicon"), Metrics()).off_loop
+    assert BatchScorer(build_engine(Policy(), "contextual"), Metrics()).off_loop
+
+    runtime = Runtime(Engine(Policy(), _SlowModel()), MemoryStore(), {}, VirtualClock(1000.0))
+    s = Script()
+    events = [s.msg("customer", f"c{i}", f"message {i}", 1000 + i) for i in range(6)]
+    gaps: list[float] = []
+    done = asyncio.Event()
+
+    async def beat() -> None:
+        last = time.monotonic()
+        while not done.is_set():
+            await asyncio.sleep(0.005)
+            now = time.monotonic()
+            gaps.append(now - last)
+            last = now
+
+    beating = asyncio.create_task(beat())
+    await runtime._process([_Item(e, None, 1000.0) for e in events], wait=True)
+    done.set()
+    await beating
+    assert len(gaps) >= 20  # the loop kept turning while 0.3 s of scoring ran
+    assert max(gaps) < 0.15, max(gaps)

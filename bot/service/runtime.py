@@ -138,8 +138,10 @@ class Runtime:
         # the engine cannot read the store: customers new to a conversation get their history
         events = await self.history.attach([i.event for i in items])
         items = [replace(i, event=e) for i, e in zip(items, events, strict=True)]
-        # the model's few milliseconds a message must not hold up the event loop
-        assessments = await asyncio.to_thread(self.scoring.assess, events)
+        if self.scoring.off_loop:  # the model's milliseconds must not hold up the event loop
+            assessments = await asyncio.to_thread(self.scoring.assess, events)
+        else:
+            assessments = self.scoring.assess(events)
         records = [r for i in items if (r := event_record(i.event, self._stored_text(i.event)))]
         keys = [i.event.conversation.key for i in items]
         seqs = [i.seq for i in items if i.seq is not None]

@@ -77,6 +77,10 @@ class BatchScorer:
         )
         self.metrics = metrics
         self.context = AgentContext()
+        # The model's runs free the interpreter while they compute, so they are worth a
+        # worker thread. The lexicon is pure Python: on a thread it would only take turns
+        # with the event loop for the interpreter, and pay for the hand-offs.
+        self.off_loop = not isinstance(self.scorer, LexiconScorer)
 
     def assess(self, events: Sequence[Event]) -> list[Assessment | None]:
         """Each event's assessment (None: not a message the engine scores). A message the
