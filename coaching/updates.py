@@ -74,10 +74,29 @@ def draft(trigger: str, repeat: float) -> str:
     return template.format(span=check_in(repeat))
 
 
+_PREFIX = "update:"
+_AUTO_PREFIX = "update:auto:"
+
+
 def one_click_id(reminder_id: str) -> str:
     """The event and message id of the update a reminder's button sends (once: the store
     claims it)."""
-    return f"update:{reminder_id}"
+    return _PREFIX + reminder_id
+
+
+def auto_id(update_id: str) -> str:
+    """The event and message id of an automatic holding update."""
+    return _AUTO_PREFIX + update_id
+
+
+def kind_of(event_id: str) -> UpdateKind | None:
+    """Which kind of update an event id names; None for every other event (summaries count
+    updates apart from the agents' own replies)."""
+    if event_id.startswith(_AUTO_PREFIX):
+        return UpdateKind.AUTO
+    if event_id.startswith(_PREFIX):
+        return UpdateKind.ONE_CLICK
+    return None
 
 
 def written_since(state: ConversationState, reminder_id: str, reminded_at: float) -> bool:

@@ -12,6 +12,7 @@ from adapters.console.transcript import in_order, load
 from bot.ops.clock import VirtualClock
 from bot.ops.metrics import Metrics
 from bot.reports.summary import compute
+from bot.reports.views import summary_report
 from bot.service.commands import CommandService
 from bot.service.replay import Replayer
 from bot.service.scoring import build_scorer
@@ -101,6 +102,35 @@ def test_definitions_on_hand_made_rows() -> None:
         "helpful_share": 1.0,
         "helpful_counts": {"hits": 1, "total": 1, "share": None, "ci95": None},
     }
+
+
+def test_holding_updates_are_counted_apart_and_never_taken_for_a_reply() -> None:
+    """An update posted for an agent (one click) or by the coach (automatic) is not the
+    agents' reply: not a first response, not the reply a frustration episode is judged on
+    (the engine does not judge it either); it is counted on its own line."""
+    e1, s1 = conversation(
+        C1, [("customer", True, 0), ("agent", True, 900), ("customer", False, 1000)]
+    )
+    e2, s2 = conversation(C2, [("customer", False, 0), ("agent", False, 400)])
+    updates = [
+        EventRecord("update:auto:u1", C1, "posted", "update:auto:u1", "sam", "agent", 600),
+        EventRecord("update:n9", C2, "posted", "update:n9", "sam", "agent", 100),
+    ]
+    f = compute(Slice(events=e1 + e2 + updates, signals=s1 + s2), now=2000)
+    assert f.agent_replies == 2
+    assert sorted(f.first_response) == [400, 900]
+    assert (f.episodes, f.acknowledged_next, f.calmed) == (1, 1, 1)
+    assert f.as_dict()["holding_updates"] == {"one_click": 1, "auto": 1}
+    shown = summary_report(f, Scope(), Period.ALL).as_text()
+    assert "Holding updates to customers" in shown and "2 (1 sent by agents, 1 automatic)" in shown
+    quiet = compute(Slice(events=e2, signals=s2), now=2000)
+    assert quiet.as_dict()["holding_updates"] == {"one_click": 0, "auto": 0}
+    assert "Holding updates" not in summary_report(quiet, Scope(), Period.ALL).as_text()
+    # Quiet for days after an agent's reply: resolved; after a holding update: still waiting.
+    days = 3 * 86_400
+    assert compute(Slice(events=e2, signals=s2), now=days).resolution == [400]
+    held = EventRecord("update:auto:u2", C2, "posted", "update:auto:u2", "sam", "agent", 500)
+    assert compute(Slice(events=[*e2, held], signals=s2), now=days).resolution == []
 
 
 def test_a_customer_wrapping_up_resolves_the_conversation_unless_they_ask_again() -> None:

@@ -39,6 +39,8 @@ from bot.reports.shares import share as _share
 from bot.store.base import Slice
 from bot.store.records import EventRecord, SignalRecord
 from bot.surveys.satisfaction import SurveyFigures, survey_figures
+from coaching import updates
+from coaching.updates import UpdateKind
 
 QUIET_FOR_RESOLVED = 86_400.0
 
@@ -76,6 +78,9 @@ class Figures:
     clarified: int = 0  # confusion episodes whose next agent reply clarified ...
     answered_confusion: int = 0  # ... of those answered
     nudges: Counter[str] = field(default_factory=Counter)
+    # Holding updates posted to customers (coaching/updates.py), by kind: "one_click" or
+    # "auto". Not agent replies: neither a response time nor the reply an episode is judged on.
+    updates: Counter[str] = field(default_factory=Counter)
     rated: int = 0
     helpful: int = 0
     rated_by_kind: Counter[str] = field(default_factory=Counter)
@@ -118,6 +123,7 @@ class Figures:
             "confused_customers": len(self.confused),
             "clarified_in_next_reply_counts": self.clarified_share.as_json(),
             "nudges": dict(sorted(self.nudges.items())),
+            "holding_updates": {kind.value: self.updates[kind.value] for kind in UpdateKind},
             "nudges_per_100_conversations": self.per_100(),
             "nudges_rated": self.rated,
             "rated_helpful_share": _share(self.helpful, self.rated),
@@ -234,8 +240,11 @@ def _resolution(messages: list[_Message], at: float | None, now: float) -> float
     )
     if at is not None and at >= first and not asked_after:
         return at - first
-    if messages[-1].event.role == "agent" and now - messages[-1].event.at >= QUIET_FOR_RESOLVED:
-        return messages[-1].event.at - first
+    last = messages[-1].event
+    # A holding update last ("still on it") leaves the customer waiting: not resolved.
+    held = updates.kind_of(last.event_id) is not None
+    if last.role == "agent" and not held and now - last.at >= QUIET_FOR_RESOLVED:
+        return last.at - first
     return None
 
 
@@ -285,6 +294,10 @@ def _conversation(messages: list[_Message], figures: Figures) -> list[Judged]:
     acknowledged_open: list[float] = []  # episodes waiting for any acknowledgement
     for index, m in enumerate(messages):
         e = m.event
+        update = updates.kind_of(e.event_id)
+        if update is not None:  # the engine does not take it for a reply: nor do the figures
+            figures.updates[update.value] += 1
+            continue
         if e.role == "customer":
             figures.customer_messages += 1
             if m.frustrated and open_at is None:

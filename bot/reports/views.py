@@ -55,6 +55,13 @@ def summary_report(figures: Figures, scope: Scope, period: Period) -> Report:
         ("Rated helpful", Share(f.helpful, f.rated).text()),
         *returning_fields(f.returning),
     )
+    if sent := sum(f.updates.values()):  # only where a team turned updates on
+        fields += (
+            (
+                "Holding updates to customers",
+                f"{sent} ({f.updates['one_click']} sent by agents, {f.updates['auto']} automatic)",
+            ),
+        )
     survey_fields, survey_lines = survey_parts(f.survey)
     fields += survey_fields
     lines = []

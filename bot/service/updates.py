@@ -33,7 +33,14 @@ from bot.ops.metrics import Metrics
 from bot.service.runtime import Runtime
 from bot.store.records import NudgeRecord
 from coaching.types import ConversationRef, MessagePosted, NudgeKind, Role
-from coaching.updates import HoldingUpdate, UpdateKind, draft, one_click_id, written_since
+from coaching.updates import (
+    HoldingUpdate,
+    UpdateKind,
+    auto_id,
+    draft,
+    one_click_id,
+    written_since,
+)
 from config.settings import Settings
 
 log = logging.getLogger("coach.updates")
@@ -79,7 +86,7 @@ class UpdateService:
             ref = ConversationRef.from_key(update.conversation_key)
         except ValueError:
             return
-        event_id = f"update:auto:{update.update_id}"  # told apart from a click's by its id
+        event_id = auto_id(update.update_id)  # told apart from a click's by its id
         status = await self._post(event_id, ref, update.agent, update.text, UpdateKind.AUTO)
         log.info("automatic update %s in %s: %s", update.update_id, ref.key, status)
 
