@@ -334,3 +334,12 @@ def test_an_update_event_keeps_its_kind_through_the_inbox_codec() -> None:
     assert event_codec.loads(event_codec.dumps(event)) == event
     plain = Script().msg("agent", "sam", "Hi!", 1)
     assert event_codec.loads(event_codec.dumps(plain)) == plain
+
+
+def test_an_update_id_says_which_kind_it_is_and_no_other_event_id_does() -> None:
+    from coaching.updates import auto_id, kind_of, one_click_id
+
+    assert kind_of(one_click_id("n1")) is UpdateKind.ONE_CLICK
+    assert kind_of(auto_id("u1")) is UpdateKind.AUTO
+    for other in ("slack:T1:C1:1.0#4", "e#promise1", "Ev123", "updates:n1", ""):
+        assert kind_of(other) is None
