@@ -15,7 +15,8 @@ The draft is the reminder's own: ``coaching.updates.draft`` with the running eng
 
 Only the reminder's own agent may send it; anyone else's click is refused and posts
 nothing. Once an agent has written in the conversation since the reminder, its update is
-no longer owed: a late click posts nothing (``coaching.updates.written_since``). Nothing is posted unless the team turned ``[updates] one_click`` (clicks) or
+no longer owed: a late click posts nothing (``coaching.updates.written_since``). Nothing
+is posted unless the team turned ``[updates] one_click`` (clicks) or
 ``auto_after_minutes`` (automatic updates) on: off, this service is not even built.
 """
 
