@@ -10,7 +10,7 @@ import string
 from datetime import date, datetime
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from bot.redact import MAX_STORED_CHARS, iban_valid, redact, stored_text
@@ -254,6 +254,7 @@ def test_phone_numbers_are_hidden(number: str, before: str) -> None:
     before=st.sampled_from([" ", ":", "#", "/", "(", "\n", " no. "]),
     after=st.sampled_from(["", " ", ":", ")", ".", ",", "\n"]),
 )
+@example(number="2000 2000 2000", before=" ", after="")  # an Aadhaar number made of "years"
 def test_national_id_numbers_are_hidden_whatever_is_around_them(
     number: str, before: str, after: str
 ) -> None:

@@ -26,10 +26,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import average_precision_score, roc_auc_score
 
 from coaching.contextual import MODEL_FILE, SIDECAR_FILE, TOKENIZER_FILE, ContextualModel
 from coaching.detectors import Detectors
+from coaching.steps import gives_instructions
 from training import contextual, datasets
 from training import contextual_data as cd
 
@@ -44,7 +44,8 @@ CALM_FALSE_ALARMS = 0.01
 MIN_THRESHOLD = 0.5
 OPERATING_POINT = (
     "the lowest threshold >= 0.5 that flags <= 1% of the calm turns of every in-fold calm "
-    "chat source (MultiWOZ, Taskmaster-4 rows the run did not train on)"
+    "chat source (MultiWOZ, Taskmaster-4 rows the run did not train on); for confusion, of "
+    "those calm turns that follow an agent message giving instructions"
 )
 THRESHOLD_ROWS = 700  # unused calm rows per in-fold calm source that choose the threshold
 EVAL_ROWS = 2500  # rows of a large left-out source scored (sampled, seeded)
@@ -79,6 +80,23 @@ def threshold_rows(
     return out
 
 
+def after_instructions(
+    pool: dict[str, list[cd.Example]], trained: Sequence[cd.Example], seed: int
+) -> dict[str, list[cd.Example]]:
+    """Every unused calm row of the in-fold calm sources whose agent message (as it would
+    arrive live) gives instructions: the only turns a confusion nudge can be sent on
+    (coaching/confusion.py), so the turns confusion's operating point must keep quiet."""
+    used = {(r.source, r.id) for r in trained}
+    out = {}
+    for source in CALM_SOURCES:
+        calm = [r for r in pool.get(source, []) if r.calm and (r.source, r.id) not in used]
+        lent = cd.with_contexts(calm, LEND, seed + 2)
+        chosen = [r for r in lent if r.context and gives_instructions(r.context)]
+        if chosen:
+            out[source] = chosen
+    return out
+
+
 def scores(model: ContextualModel, rows: Sequence[cd.Example], context: bool = True) -> np.ndarray:
     out = np.zeros((len(rows), 2))
     for i, r in enumerate(rows):
@@ -95,6 +113,8 @@ def lexicon_scores(rows: Sequence[cd.Example]) -> np.ndarray:
 def labelled_figures(
     y: np.ndarray, s: np.ndarray, t: float, lexicon: np.ndarray | None = None
 ) -> dict[str, float]:
+    from sklearn.metrics import average_precision_score, roc_auc_score  # the train extra
+
     flagged = s >= t
     tp = int((flagged & (y == 1)).sum())
     precision = tp / flagged.sum() if flagged.sum() else 0.0
@@ -169,23 +189,39 @@ def fold_scores(
     left-out source; cached beside the model."""
     folder, trained = trained_model(pool, left_out, models, seed)
     cached = folder / "scores.json"
-    if cached.exists():
-        return dict(json.loads(cached.read_text()))
-    model = contextual.load(folder)
     in_fold = {s: rows for s, rows in pool.items() if s != left_out}
+    if cached.exists():
+        out = dict(json.loads(cached.read_text()))
+        if AFTER_INSTRUCTIONS not in out:  # scores cached before the confusion rule
+            out[AFTER_INSTRUCTIONS] = _confusion_scores(folder, in_fold, trained, seed)
+            cached.write_text(json.dumps(out))
+        return out
+    model = contextual.load(folder)
     choosing = threshold_rows(in_fold, trained, seed)
-    out: dict[str, Any] = {
+    out = {
         "left_out": left_out,
         "trained_rows": len(trained),
         "ids_sha256": contextual.ids_hash(trained),
         "in_fold_calm": {s: scores(model, rows).round(5).tolist() for s, rows in choosing.items()},
     }
+    out[AFTER_INSTRUCTIONS] = _confusion_scores(folder, in_fold, trained, seed)
     if left_out is not None:
         out["left_out_rows"] = left_out_scores(model, left_out, eval_dir, seed)
     else:
         out["never_trained"] = never_trained_scores(model, eval_dir)
     cached.write_text(json.dumps(out))
     return out
+
+
+AFTER_INSTRUCTIONS = "in_fold_calm_after_instructions"
+
+
+def _confusion_scores(
+    folder: Path, in_fold: dict[str, list[cd.Example]], trained: Sequence[cd.Example], seed: int
+) -> dict[str, list[float]]:
+    model = contextual.load(folder)
+    rows = after_instructions(in_fold, trained, seed)
+    return {s: scores(model, r)[:, 1].round(5).tolist() for s, r in rows.items()}
 
 
 def _scored(model: ContextualModel, rows: Sequence[cd.Example], lexicon: bool) -> dict[str, Any]:
@@ -236,6 +272,8 @@ def never_trained_scores(model: ContextualModel, eval_dir: Path) -> dict[str, An
 
 def figures_of(scored: dict[str, Any], t: float) -> dict[str, Any]:
     """The figures of one scored source at threshold ``t``."""
+    from sklearn.metrics import roc_auc_score  # the train extra: choosing needs none
+
     s = np.asarray(scored["score"])
     y = np.asarray(scored["label"])
     calm = np.asarray(scored["calm"], dtype=bool)
@@ -261,7 +299,9 @@ def evaluate(fold: dict[str, Any]) -> dict[str, Any]:
     calm = {s: v for s, v in fold["in_fold_calm"].items() if s in CALM_SOURCES}
     thresholds = {
         "frustration": pick_threshold({s: [row[0] for row in v] for s, v in calm.items()}),
-        "confusion": pick_threshold({s: [row[1] for row in v] for s, v in calm.items()}),
+        "confusion": pick_threshold(
+            {s: v for s, v in fold[AFTER_INSTRUCTIONS].items() if s in CALM_SOURCES}
+        ),
     }
     result = {k: fold[k] for k in ("left_out", "trained_rows", "ids_sha256")}
     result["thresholds"] = thresholds

@@ -173,6 +173,12 @@ def _year(group: str) -> bool:
     return len(group) == 4 and 1900 <= int(group) <= 2099
 
 
+def _years(groups: list[str]) -> bool:
+    """A list of years ("2019 2020 2021 2022"), not an ID: at least four, in order. Three
+    groups of four digits is an Aadhaar number's shape, and "2000 2000 2000" is one."""
+    return len(groups) >= 4 and all(map(_year, groups)) and groups == sorted(set(groups))
+
+
 def _date(chain: list[str]) -> bool:
     first, second, third = (int(g) for g in chain)
     small = len(chain[1]) <= 2 and (len(chain[0]) <= 2 or _year(chain[0]))
@@ -211,7 +217,7 @@ def _cards(
                 continue
             end = ends[j]
             prefix = sums[end % 2]  # the last digit is never doubled
-            if (prefix[end] - prefix[end - count]) % 10 or all(map(_year, groups[i : j + 1])):
+            if (prefix[end] - prefix[end - count]) % 10 or _years(groups[i : j + 1]):
                 continue  # fails the Luhn check, or 2019 2020 2021 2022: years
             if found and i <= found[-1][1]:
                 found[-1][1] = max(found[-1][1], j)
@@ -255,8 +261,8 @@ def _kind(groups: list[str], seps: list[str], plus: bool, paren: bool) -> str | 
     """What a run of groups left is, judged by its digits (step 3); None: it stays."""
     digits = "".join(groups)
     n = len(digits)
-    if all(map(_year, groups)):
-        return None  # 2019 2020 2021: years
+    if _years(groups):
+        return None
     if (plus and n >= 8) or ((paren or digits.startswith("00")) and n >= 10):
         return PHONE
     if n == 7:  # a local number: 555-1234
