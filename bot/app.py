@@ -24,7 +24,7 @@ from bot.service.commands import CommandService
 from bot.service.outreach import OutreachServices
 from bot.service.policy import policy_from
 from bot.service.runtime import Runtime
-from bot.service.scoring import build_engine
+from bot.service.scoring import build_engine, warm_up
 from bot.service.updates import UpdateService, updates_service
 from bot.store import open_store
 from bot.store.base import Store
@@ -83,6 +83,7 @@ class Bot:
             store, clock, settings.coaching.history_days, settings.storage.retention_days
         )
         engine = build_engine(policy, settings.coaching.model)
+        warm_up(engine.detectors)  # before any event: not a second's stall on the first
         runtime = Runtime(
             engine,
             store,
