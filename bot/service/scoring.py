@@ -18,7 +18,7 @@ from bot.ops.metrics import Metrics
 from bot.service.context_cache import AgentContext
 from coaching.contextual import ModelUnavailable, load_shipped
 from coaching.detectors import Detectors
-from coaching.engine import Engine
+from coaching.engine import Engine, MessageDetectors
 from coaching.model import Assessment
 from coaching.policy import Policy
 from coaching.scoring import ContextualScorer, LexiconScorer, Scorer
@@ -53,7 +53,7 @@ def build_scorer(model: str = DEFAULT_MODEL, policy: Policy | None = None) -> Sc
     return ContextualScorer(shipped, cues_only, policy.frustration_threshold)
 
 
-def warm_up(scorer: Scorer) -> None:
+def warm_up(scorer: MessageDetectors) -> None:
     """Load now, at start-up, what scoring otherwise loads on the first message: nltk and
     VADER's lexicon, the English word list, the models. On the first message it took 1.3 s
     (measured 2026-12-07), and with the lexicon scored on the event loop nothing else,
