@@ -301,3 +301,12 @@ def test_redaction_is_idempotent_and_never_raises(text: str) -> None:
 @given(st.text(max_size=12_000))
 def test_stored_text_is_capped(text: str) -> None:
     assert len(stored_text(text)) <= MAX_STORED_CHARS + 1
+
+
+def test_numbers_made_of_year_like_groups_are_hidden_unless_a_list_of_years() -> None:
+    # Three groups of four is an Aadhaar number's shape, however year-like its groups
+    assert "2019" not in redact("my id is 2019 2020 2021 thanks")
+    # A card whose groups read as years but not in order (it passes the Luhn check)
+    assert "2024" not in redact("card 2024 2024 2024 2000 thanks")
+    # Four or more years in order are a list of years
+    assert redact("in 2017 2018 2019 2020 we grew") == "in 2017 2018 2019 2020 we grew"
