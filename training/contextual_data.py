@@ -86,6 +86,23 @@ def in_context() -> list[Example]:
     ]
 
 
+def tried(confusion_only: bool = False) -> list[Example]:
+    """training/data/tried_in_context.jsonl (no shipped model trained on it); with
+    ``confusion_only`` their frustration labels are masked, so they teach the confusion
+    output alone (docs/how-it-decides.md, "Tried and not shipped")."""
+    return [
+        Example(
+            "written",
+            "tried-" + str(r["id"]),
+            str(r["text"]),
+            str(r.get("context", "")),
+            None if confusion_only else int(r["label"]),  # type: ignore[call-overload]
+            int(r["confused"]),  # type: ignore[call-overload]
+        )
+        for r in datasets._jsonl(datasets.HERE / "data" / "tried_in_context.jsonl")
+    ]
+
+
 def ibm(eval_dir: Path) -> list[Example]:
     contexts = _ibm_contexts(eval_dir)
     return [

@@ -337,8 +337,17 @@ def main(argv: list[str] | None = None) -> int:
         help="where each fold's model and scores are kept (reused when present)",
     )
     parser.add_argument("--report", type=Path, default=Path("training/loso_report.json"))
+    parser.add_argument(
+        "--tried",
+        choices=("none", "confusion", "both"),
+        default="none",
+        help="train on training/data/tried_in_context.jsonl too: for confusion only "
+        "(frustration masked) or for both outputs; not the shipped recipe",
+    )
     args = parser.parse_args(argv)
     pool = cd.training_pool(args.eval_dir)
+    if args.tried != "none":
+        pool["written"] = pool["written"] + cd.tried(confusion_only=args.tried == "confusion")
     LEND[:] = cd.agent_messages(args.eval_dir)
     report: dict[str, Any] = {"seed": args.seed, "commit": _commit(), "folds": []}
     names: list[str | None] = [] if args.no_ship else [None]
