@@ -60,12 +60,53 @@ def cue(
     return CuePattern(
         name,
         label,
-        re.compile("|".join(alternatives)),
+        re.compile(_one_boundary("|".join(alternatives))),
         frozenset(words.split()),
         marks,
         non_ascii,
         re.compile(unless) if unless else None,
     )
+
+
+def _top_level(pattern: str) -> list[str]:
+    """A pattern's alternatives: split at each ``|`` outside groups and classes."""
+    parts, current, depth, escaped, in_class = [], "", 0, False, False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char in "()":
+            depth += 1 if char == "(" else -1
+        elif char == "|" and depth == 0:
+            parts.append(current)
+            current = ""
+            continue
+        current += char
+    return [*parts, current]
+
+
+def _one_boundary(pattern: str) -> str:
+    r"""The same pattern with each run of neighbouring ``\b...`` alternatives written as
+    one ``\b(?:...|...)``: the same matches, the same leftmost-first order, but ``re``
+    tests the word boundary once per position instead of once per alternative (the
+    complaint cue ran in half the time)."""
+    out: list[str] = []
+    run: list[str] = []
+    for part in [*_top_level(pattern), None]:
+        if part is not None and part.startswith(r"\b"):
+            run.append(part[2:])
+            continue
+        if run:
+            out.append(r"\b" + run[0] if len(run) == 1 else r"\b(?:" + "|".join(run) + ")")
+            run = []
+        if part is not None:
+            out.append(part)
+    return "|".join(out)
 
 
 # Words for feelings: customers name them (frustration), agents name them back
@@ -98,15 +139,59 @@ def find(patterns: tuple[CuePattern, ...], text: str, lower: str | None = None) 
     if lower is None:
         lower = text.lower().translate(APOSTROPHES)
     quote = text if len(lower) == len(text) else lower
-    keys = gate_keys(lower)
     hits: dict[str, str] = {}
-    for cue in patterns:
-        if not cue.may_match(lower, keys):
-            continue
+    for cue in _gates(patterns).passed(lower, gate_keys(lower)):
         match = _first_match(cue, lower)
         if match:
             hits[cue.name] = quote[match.start() : match.end()].strip()[:40]
     return hits
+
+
+@dataclass(frozen=True)
+class _Gates:
+    """``CuePattern.may_match`` for a whole tuple of patterns at once: which cues a
+    message's words, marks and characters let through, found by looking each word up
+    instead of asking every cue (the cue order is kept)."""
+
+    patterns: tuple[CuePattern, ...]
+    always: frozenset[int]
+    by_word: dict[str, frozenset[int]]
+    by_mark: tuple[tuple[str, int], ...]
+    non_ascii: frozenset[int]
+
+    @classmethod
+    def of(cls, patterns: tuple[CuePattern, ...]) -> _Gates:
+        by_word: dict[str, set[int]] = {}
+        for i, cue in enumerate(patterns):
+            for word in cue.words:
+                by_word.setdefault(word, set()).add(i)
+        return cls(
+            patterns,
+            frozenset(i for i, cue in enumerate(patterns) if not cue.gated),
+            {word: frozenset(found) for word, found in by_word.items()},
+            tuple((mark, i) for i, cue in enumerate(patterns) for mark in cue.marks),
+            frozenset(i for i, cue in enumerate(patterns) if cue.non_ascii),
+        )
+
+    def passed(self, lower: str, keys: set[str]) -> list[CuePattern]:
+        chosen = set(self.always)
+        for key in keys & self.by_word.keys():
+            chosen |= self.by_word[key]
+        chosen.update(i for mark, i in self.by_mark if mark in lower)
+        if self.non_ascii and not lower.isascii():
+            chosen |= self.non_ascii
+        return [self.patterns[i] for i in sorted(chosen)]
+
+
+_GATES: dict[int, _Gates] = {}
+
+
+def _gates(patterns: tuple[CuePattern, ...]) -> _Gates:
+    """The gates of a tuple of patterns, built once (the tuples are module constants)."""
+    gates = _GATES.get(id(patterns))
+    if gates is None or gates.patterns is not patterns:
+        gates = _GATES[id(patterns)] = _Gates.of(patterns)
+    return gates
 
 
 def _first_match(cue: CuePattern, lower: str) -> re.Match[str] | None:

@@ -92,6 +92,8 @@ class LinearModel:
         into stored state or nudge payloads."""
         grouped: dict[str, float] = {}
         for key, value in features.values.items():
+            if key.startswith(_NEVER_REASONS):
+                continue
             contribution = self.weights.get(key, 0.0) * value
             if contribution <= 0:
                 continue
@@ -113,6 +115,10 @@ class LinearModel:
         ]
         found.sort(key=lambda c: c.weight, reverse=True)
         return tuple(found[:_MAX_CUES])
+
+
+# Word and word-pair features (most of a message's) and its length: never a reason.
+_NEVER_REASONS = ("w:", "b:", "len:")
 
 
 def label(name: str) -> str:

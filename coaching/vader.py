@@ -88,7 +88,8 @@ def _quick_analyzer_class() -> type:
 
     class _QuickAnalyzer(SentimentIntensityAnalyzer):  # type: ignore[misc]
         def polarity_scores(self, text: str) -> dict[str, float]:
-            # nltk 3.10's polarity_scores, with _QuickSentiText in place of SentiText.
+            # nltk 3.10's polarity_scores, with _QuickSentiText in place of SentiText and
+            # a word outside the lexicon given its 0 without a call.
             sentitext = _QuickSentiText(
                 text, self.constants.PUNC_LIST, self.constants.REGEX_REMOVE_PUNCTUATION
             )
@@ -97,11 +98,16 @@ def _quick_analyzer_class() -> type:
             first_index: dict[str, int] = {}
             for index, token in enumerate(words):
                 first_index.setdefault(token, index)
+            lexicon = self.lexicon
             for item in words:
                 i = first_index[item]
+                lowered = item.lower()
                 if (
-                    i < len(words) - 1 and item.lower() == "kind" and words[i + 1].lower() == "of"
-                ) or item.lower() in self.constants.BOOSTER_DICT:
+                    i < len(words) - 1 and lowered == "kind" and words[i + 1].lower() == "of"
+                ) or lowered in self.constants.BOOSTER_DICT:
+                    sentiments.append(0)
+                    continue
+                if lowered not in lexicon:  # what nltk's sentiment_valence adds for it
                     sentiments.append(0)
                     continue
                 sentiments = self.sentiment_valence(0, sentitext, item, i, sentiments)
