@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from coaching import cues
@@ -203,3 +205,34 @@ def test_no_gate_hides_a_match_in_the_tables() -> None:
         keys = cues.gate_keys(lower)
         for cue in FRUSTRATION_CUES + ACKNOWLEDGEMENT_CUES:
             assert cue.may_match(lower, keys) or not cue.pattern.search(lower), (cue.name, text)
+
+
+def test_the_gate_index_lets_through_what_each_cue_s_gate_would() -> None:
+    texts = [text for _, text, _ in FRUSTRATION + ACKNOWLEDGEMENT] + [
+        "Why?? This is a joke #fail 😡",
+        "ok thanks",
+        "",
+    ]
+    for patterns in (FRUSTRATION_CUES, ACKNOWLEDGEMENT_CUES):
+        for text in texts:
+            lower = text.lower().translate(cues.APOSTROPHES)
+            keys = cues.gate_keys(lower)
+            expected = [cue for cue in patterns if cue.may_match(lower, keys)]
+            assert cues._gates(patterns).passed(lower, keys) == expected, text
+
+
+@pytest.mark.parametrize(
+    ("alternatives", "text"),
+    [
+        ((r"\bbad", r"\bbad service"), "what bad service"),  # the first alternative wins
+        ((r"\bservice", r"^what", r"\bwhat bad"), "what bad service"),  # order kept
+        ((r"\bno\b", r"#\w+", r"\bfail"), "a #fail, no"),  # leftmost wins
+        ((r"[(]\b|x", r"\b(?:a|b)\b"), "(a b"),  # a class and a group are one alternative
+    ],
+)
+def test_one_boundary_test_matches_as_the_alternatives_did(
+    alternatives: tuple[str, ...], text: str
+) -> None:
+    plain = re.compile("|".join(alternatives)).search(text)
+    shared = re.compile(cues._one_boundary("|".join(alternatives))).search(text)
+    assert plain and shared and plain.span() == shared.span()
