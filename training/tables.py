@@ -34,7 +34,13 @@ from training import contextual, loso
 def thresholds(folder: Path) -> dict[str, float]:
     scored = folder / "scores.json"
     if scored.exists():
-        return dict(loso.evaluate(json.loads(scored.read_text()))["thresholds"])
+        fold = json.loads(scored.read_text())
+        if loso.AFTER_INSTRUCTIONS not in fold:
+            sys.exit(
+                f"{scored} was scored before confusion's rule: run python -m training.loso "
+                "with this models folder once (it adds the scores without retraining)"
+            )
+        return dict(loso.evaluate(fold)["thresholds"])
     return {
         k: float(v)
         for k, v in json.loads((folder / SIDECAR_FILE).read_text())["thresholds"].items()
