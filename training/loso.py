@@ -2,6 +2,7 @@
 and the shipped model with thresholds chosen the same way.
 
     python -m training.loso [--eval-dir ../shared/eval] [--folds ibm,mwoz,...] [--no-ship]
+                            [--no-install] [--tried none|confusion|both] [--seed N]
 
 For each left-out training source in turn, a model is trained on the others and its
 thresholds are picked by ``pick_threshold`` from in-fold rows only (calm turns of the
@@ -329,6 +330,12 @@ def main(argv: list[str] | None = None) -> int:
         "--folds", default=",".join(s for s in cd.TRAINING_SOURCES if s != "written")
     )
     parser.add_argument("--no-ship", action="store_true", help="only the folds")
+    parser.add_argument(
+        "--no-install",
+        action="store_true",
+        help="train and score the model on all sources too, but leave coaching/data as it is "
+        "(an experiment)",
+    )
     parser.add_argument("--seed", type=int, default=contextual.SEED)
     parser.add_argument(
         "--models",
@@ -361,7 +368,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             report["folds"].append(result)
         args.report.write_text(json.dumps(report, indent=1) + "\n")
-    if not args.no_ship:
+    if not (args.no_ship or args.no_install):
         ship(args.models / "all", report)
     return 0
 
