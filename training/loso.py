@@ -194,7 +194,8 @@ def fold_scores(
     if cached.exists():
         out = dict(json.loads(cached.read_text()))
         if AFTER_INSTRUCTIONS not in out:  # scores cached before the confusion rule
-            out[AFTER_INSTRUCTIONS] = _confusion_scores(folder, in_fold, trained, seed)
+            model = contextual.load(folder)
+            out[AFTER_INSTRUCTIONS] = _confusion_scores(model, in_fold, trained, seed)
             cached.write_text(json.dumps(out))
         return out
     model = contextual.load(folder)
@@ -205,7 +206,7 @@ def fold_scores(
         "ids_sha256": contextual.ids_hash(trained),
         "in_fold_calm": {s: scores(model, rows).round(5).tolist() for s, rows in choosing.items()},
     }
-    out[AFTER_INSTRUCTIONS] = _confusion_scores(folder, in_fold, trained, seed)
+    out[AFTER_INSTRUCTIONS] = _confusion_scores(model, in_fold, trained, seed)
     if left_out is not None:
         out["left_out_rows"] = left_out_scores(model, left_out, eval_dir, seed)
     else:
@@ -218,9 +219,11 @@ AFTER_INSTRUCTIONS = "in_fold_calm_after_instructions"
 
 
 def _confusion_scores(
-    folder: Path, in_fold: dict[str, list[cd.Example]], trained: Sequence[cd.Example], seed: int
+    model: ContextualModel,
+    in_fold: dict[str, list[cd.Example]],
+    trained: Sequence[cd.Example],
+    seed: int,
 ) -> dict[str, list[float]]:
-    model = contextual.load(folder)
     rows = after_instructions(in_fold, trained, seed)
     return {s: scores(model, r)[:, 1].round(5).tolist() for s, r in rows.items()}
 
