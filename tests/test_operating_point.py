@@ -3,6 +3,8 @@ rows only, and confusion's from the calm turns it can fire on (after instruction
 
 from __future__ import annotations
 
+from coaching.contextual import Scores
+from coaching.scoring import CONFUSION_READS_CONTEXT
 from training import loso
 from training.contextual_data import Example
 
@@ -45,3 +47,20 @@ def test_each_threshold_comes_from_its_own_rows() -> None:
 def test_the_floor_holds_when_calm_chat_is_quiet() -> None:
     assert loso.pick_threshold({"mwoz": [0.01] * 200, "taskmaster": [0.2] * 50}) == 0.5
     assert loso.pick_threshold({"mwoz": [0.01] * 98 + [0.9] * 2}) > 0.5
+
+
+class _ReadsContextAsLost:
+    """A model that finds any message read with an agent's steps lost, and none alone."""
+
+    def score(self, text: str, context: str = "") -> Scores:
+        return Scores(0.1, 0.9 if context else 0.1)
+
+
+def test_confusion_is_chosen_on_scores_read_as_the_coach_reads_them() -> None:
+    """The agent message picks the turns; the scores are read as the coach reads confusion
+    (the message alone), or the threshold is chosen on scores it never acts on."""
+    pool = {"mwoz": [calm("mwoz", i, STEPS) for i in range(200)]}
+    scored = loso._confusion_scores(_ReadsContextAsLost(), pool, [], seed=14)  # type: ignore[arg-type]
+    assert len(scored["mwoz"]) > 100  # those that kept their agent message (some lose it)
+    expected = 0.9 if CONFUSION_READS_CONTEXT else 0.1
+    assert set(scored["mwoz"]) == {expected}

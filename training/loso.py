@@ -30,6 +30,7 @@ import numpy as np
 
 from coaching.contextual import MODEL_FILE, SIDECAR_FILE, TOKENIZER_FILE, ContextualModel
 from coaching.detectors import Detectors
+from coaching.scoring import CONFUSION_READS_CONTEXT
 from coaching.steps import gives_instructions
 from training import contextual, datasets
 from training import contextual_data as cd
@@ -215,7 +216,9 @@ def fold_scores(
     return out
 
 
-AFTER_INSTRUCTIONS = "in_fold_calm_after_instructions"
+# Renamed when these scores began to be read as the coach reads confusion: caches holding
+# the earlier ones (confusion read with the agent's message) are scored again.
+AFTER_INSTRUCTIONS = "in_fold_calm_after_instructions_as_read"
 
 
 def _confusion_scores(
@@ -224,8 +227,14 @@ def _confusion_scores(
     trained: Sequence[cd.Example],
     seed: int,
 ) -> dict[str, list[float]]:
+    """Confusion's scores of the calm turns after instructions, read as the coach reads
+    them (coaching/scoring.py: the message alone, ``CONFUSION_READS_CONTEXT``). The agent
+    message only picks the turns."""
     rows = after_instructions(in_fold, trained, seed)
-    return {s: scores(model, r)[:, 1].round(5).tolist() for s, r in rows.items()}
+    return {
+        s: scores(model, r, context=CONFUSION_READS_CONTEXT)[:, 1].round(5).tolist()
+        for s, r in rows.items()
+    }
 
 
 def _scored(model: ContextualModel, rows: Sequence[cd.Example], lexicon: bool) -> dict[str, Any]:
