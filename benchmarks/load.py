@@ -131,6 +131,7 @@ class Result:
     latency: Phase = field(default_factory=Phase)
     latency_ms: list[float] = field(default_factory=list)
     peak_rss_mb: float = 0.0
+    burst_cpu_ms: float = 0.0  # the app's CPU time (user and system) per burst event
     texts: int = 0
     unique_texts: int = 0
     expected: int = 0
@@ -191,7 +192,9 @@ async def run_target(
                 f"[{pair + 1}] {name}: burst of {sum(len(c.turns) for c in burst_convs)} events ...",
                 flush=True,
             )
+            cpu_before = app.cpu_seconds()
             result.burst = await driver.burst(burst_convs, args.senders)
+            result.burst_cpu_ms = (app.cpu_seconds() - cpu_before) * 1000 / result.burst.events
             result.peak_rss_mb = app.rss_kb("VmHWM") / 1024
             print(
                 f"[{pair + 1}] {name}: sustained {args.rate:.0f}/s for {args.duration:.0f} s ...",
@@ -318,7 +321,8 @@ def report(results: list[Result], args: argparse.Namespace) -> int:
     print(
         f"{'':<3} {'':<30} {'burst acked/s':>13} {'processed/s':>11} {'x bare':>6} "
         f"{'peak RSS':>9} {'sustained acked/s':>17} {'processed/s':>11} {'ack p99':>8} "
-        f"{'p50/p99 ms @' + format(args.latency_rate, '.0f') + '/s':>17} {'refused':>7}"
+        f"{'p50/p99 ms @' + format(args.latency_rate, '.0f') + '/s':>17} {'refused':>7} "
+        f"{'burst CPU ms/event':>18}"
     )
     for r in results:
         b, s = r.burst, r.sustained
@@ -328,7 +332,7 @@ def report(results: list[Result], args: argparse.Namespace) -> int:
             f"{r.peak_rss_mb:>7.0f}MB {s.acked_rate:>17.0f} {s.processed_rate:>11.0f} "
             f"{percentile(s.ack_ms, 99):>6.0f}ms "
             f"{percentile(r.latency_ms, 50):>8.1f}/{percentile(r.latency_ms, 99):<8.1f} "
-            f"{r.refused:>7}"
+            f"{r.refused:>7} {r.burst_cpu_ms:>18.3f}"
         )
     coach_runs = [r for r in results if r.is_coach]
     if coach_runs:
@@ -428,7 +432,21 @@ def report(results: list[Result], args: argparse.Namespace) -> int:
         ]
         for what, value, ok in checks:
             print(f"{name:<30} {what:<45} {value:<48} {'PASS' if ok else 'FAIL'}")
+        # CPU per event is steadier than a rate on a shared machine: a change's own cost
+        cpu = [_cpu_ratio(r, results) for r in runs]
+        print(
+            f"{name:<30} {'burst CPU per event, bare over coach':<45} "
+            f"{_list(cpu, 'x')} (median {statistics.median(cpu):.2f}x)"
+        )
     return 0
+
+
+def _cpu_ratio(r: Result, results: list[Result]) -> float:
+    """The bare app's burst CPU per event over the coach's, in the same pair."""
+    bare = next((b for b in results if b.pair == r.pair and not b.is_coach), None)
+    if bare is None or not r.burst_cpu_ms:
+        return float("nan")
+    return bare.burst_cpu_ms / r.burst_cpu_ms
 
 
 def _list(values: list[float], unit: str, digits: int = 2) -> str:

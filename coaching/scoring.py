@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 from coaching.contextual import ContextualModel
 from coaching.detectors import UNSUPPORTED_LANGUAGE, Detectors
@@ -46,9 +46,10 @@ _NOT_WORDS = frozenset({"negative_tone", "unsupported_language"})
 # a3eddb692ecc), read with context it caught 34 of 34 lost customers but nudged on 12 of
 # 34 calm follow-ups and 3 of 96 calm generalisation lines; read alone, 30 of 34, 5 of 34
 # and 0 of 96 (the model before it, f6697a913ad6: with context 32, 5 and 3; alone 29, 4
-# and 0). At the confusion threshold chosen since 2026-12-07 (0.7005): with context 32, 10
-# and 1; alone 28, 3 and 0. Fewer false alarms win; it costs a second model run for a
-# message that has context. Measure again when the model changes.
+# and 0). Each reading at the threshold training/loso.py's rule chooses for it (on calm
+# turns after instructions read the same way): with context 0.7005, 32, 10 and 1; alone
+# 0.5008, 30, 5 and 0. Fewer false alarms win; it costs a second model run for a message
+# that has context. Measure again when the model changes.
 CONFUSION_READS_CONTEXT = False
 
 
@@ -59,6 +60,10 @@ class Scorer(Protocol):
     def name(self) -> str: ...
     @property
     def fingerprint(self) -> str: ...
+    @property
+    def reads_context(self) -> bool:
+        """Whether a customer message is read with the agent message before it."""
+        ...
 
     def frustration(self, text: str, context: str = "") -> Assessment: ...
     def acknowledgement(self, text: str, context: str = "") -> Assessment: ...
@@ -69,6 +74,7 @@ class LexiconScorer:
     detectors: Detectors
     name: str = "lexicon"
     fingerprint: str = "lexicon"
+    reads_context: ClassVar[bool] = False
 
     def frustration(self, text: str, context: str = "") -> Assessment:
         return replace(self.detectors.frustration(text), detector=self.fingerprint)
@@ -79,6 +85,7 @@ class LexiconScorer:
 
 class ContextualScorer:
     name = "contextual"
+    reads_context = True
 
     def __init__(
         self, model: ContextualModel, detectors: Detectors, threshold: float | None = None

@@ -426,7 +426,7 @@ def _bug(*_: object, **__: object) -> None:
 
 
 async def test_agent_context_only_in_memory(tmp_path: Path) -> None:
-    """To read a customer's message in context, the last words of the agent message before it (redacted, at most 40 words) are kept in the running process's memory only, never in the store, so after a restart a conversation's next message is read without them."""
+    """To read a customer's message in context, the last words of the agent message before it (redacted, at most 40 words) are kept in the running process's memory only, never in the store, so after a restart a conversation's next message is read without them; with `[coaching] model = "lexicon"`, which reads each message alone, no agent words are kept at all."""
     path = tmp_path / "coach.db"
     store = await open_store(f"sqlite+aiosqlite:///{path}")
     runtime = Runtime(build_engine(), store, {}, VirtualClock(0))
@@ -440,6 +440,10 @@ async def test_agent_context_only_in_memory(tmp_path: Path) -> None:
     assert marker not in dump  # ... which stayed in memory
     restarted = Runtime(build_engine(), MemoryStore(), {}, VirtualClock(0))
     assert restarted.scoring.context.get(CONV.key) == ""
+    lexicon = Runtime(build_engine(model="lexicon"), MemoryStore(), {}, VirtualClock(0))
+    await lexicon.process(s.msg("agent", "sam", f"Please restart the {marker} router", 120))
+    await lexicon.process(s.msg("customer", "cust", "Done, still the same.", 180))
+    assert len(lexicon.scoring.context) == 0  # the lexicon reads no context: none kept
 
 
 async def test_stored_text_is_redacted_capped_and_latest(tmp_path: Path) -> None:

@@ -137,6 +137,12 @@ level = "WARNING"
             if line.startswith(name) and not line.startswith("#")
         )
 
+    def cpu_seconds(self) -> float:
+        """CPU time the process has used so far (user and system), from /proc."""
+        assert self.process is not None
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def rss_kb(self, field: str = "VmRSS") -> int:
         """Resident memory now (``VmHWM``: the peak so far), from /proc."""
         assert self.process is not None
