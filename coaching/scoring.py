@@ -65,7 +65,7 @@ class Scorer(Protocol):
         """Whether a customer message is read with the agent message before it."""
         ...
 
-    def frustration(self, text: str, context: str = "") -> Assessment: ...
+    def frustration(self, text: str, context: str = "", confusion: bool = True) -> Assessment: ...
     def acknowledgement(self, text: str, context: str = "") -> Assessment: ...
 
 
@@ -76,7 +76,7 @@ class LexiconScorer:
     fingerprint: str = "lexicon"
     reads_context: ClassVar[bool] = False
 
-    def frustration(self, text: str, context: str = "") -> Assessment:
+    def frustration(self, text: str, context: str = "", confusion: bool = True) -> Assessment:
         return replace(self.detectors.frustration(text), detector=self.fingerprint)
 
     def acknowledgement(self, text: str, context: str = "") -> Assessment:
@@ -97,8 +97,10 @@ class ContextualScorer:
         self.confusion_threshold = model.thresholds.get("confusion")
         self.fingerprint = f"contextual:{model.sha256[:12]}"
 
-    def frustration(self, text: str, context: str = "") -> Assessment:
-        """How the customer's message reads: frustrated, and lost (both model outputs)."""
+    def frustration(self, text: str, context: str = "", confusion: bool = True) -> Assessment:
+        """How the customer's message reads: frustrated, and lost (both model outputs).
+        ``confusion=False``: not lost where that would cost a second model run (the
+        runtime knows no confusion nudge can follow: no instructions were given)."""
         message, window = model_input(text, context)
         lexicon = self.detectors.frustration(text)  # cue matches, and the language check
         if not message or UNSUPPORTED_LANGUAGE in lexicon.cues:
@@ -111,10 +113,10 @@ class ContextualScorer:
         assessment = Assessment(
             round(score, 4), fired, cues, lexicon.matched, True, self.fingerprint
         )
-        if self.confusion_threshold is None:
-            return assessment
         lost_in = window if CONFUSION_READS_CONTEXT else ""
         same_reading = lost_in == window  # no second run when the reading is the same
+        if self.confusion_threshold is None or not (confusion or same_reading):
+            return assessment
         lost_score = (
             scores.confusion if same_reading else self.model.score_prepared(message, "").confusion
         )

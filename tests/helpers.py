@@ -24,7 +24,7 @@ class ScriptedDetectors:
     threshold: float = 0.5
     confusion_scores: dict[str, float] = field(default_factory=dict)
 
-    def frustration(self, text: str, context: str = "") -> Assessment:
+    def frustration(self, text: str, context: str = "", confusion: bool = True) -> Assessment:
         score = self.frustration_scores.get(text, 0.0)
         cues = (Cue("complaint", "uses complaint words", 1.0),) if score >= self.threshold else ()
         lost = self.confusion_scores.get(text, 0.0)

@@ -134,7 +134,7 @@ class Scripted:
     def __init__(self) -> None:
         self.contexts: list[tuple[str, str]] = []
 
-    def frustration(self, text: str, context: str = "") -> Assessment:
+    def frustration(self, text: str, context: str = "", confusion: bool = True) -> Assessment:
         self.contexts.append((text, context))
         if "ANGRY" in text:
             return Assessment(0.9, True, (WAITING,), frozenset({"waiting"}))

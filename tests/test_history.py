@@ -34,7 +34,7 @@ class FixedDetectors:
     def __init__(self, frustration: Assessment) -> None:
         self.fixed = frustration
 
-    def frustration(self, text: str, context: str = "") -> Assessment:
+    def frustration(self, text: str, context: str = "", confusion: bool = True) -> Assessment:
         return self.fixed
 
     def acknowledgement(self, text: str, context: str = "") -> Assessment:

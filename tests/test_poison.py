@@ -261,7 +261,7 @@ class StopsTheServer(ScriptedDetectors):
         super().__init__({ANGRY: 0.9}, {PLAIN: 0.1})
         self.proxy, self.loop, self.stopped = proxy, loop, threading.Event()
 
-    def frustration(self, text: str, context: str = "") -> Any:
+    def frustration(self, text: str, context: str = "", confusion: bool = True) -> Any:
         if text == OUTAGE and not self.stopped.is_set():
             self.stopped.set()
             asyncio.run_coroutine_threadsafe(self.proxy.stop(), self.loop).result(5)

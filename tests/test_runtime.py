@@ -204,7 +204,7 @@ async def test_store_briefly_unavailable_loses_nothing_and_keeps_order() -> None
 
 async def test_a_message_the_scorer_refuses_is_judged_by_the_lexicon_and_holds_up_nothing() -> None:
     class Exploding(ScriptedDetectors):
-        def frustration(self, text: str, context: str = ""):  # type: ignore[no-untyped-def]
+        def frustration(self, text: str, context: str = "", confusion: bool = True):  # type: ignore[no-untyped-def]
             if text == "boom":
                 raise ValueError("bug")
             return super().frustration(text, context)
@@ -256,7 +256,7 @@ async def test_retries_back_off_exponentially_then_give_up() -> None:
 class _SlowModel(ScriptedDetectors):
     """A scorer that, like the contextual model, takes a while per message."""
 
-    def frustration(self, text: str, context: str = "") -> Assessment:
+    def frustration(self, text: str, context: str = "", confusion: bool = True) -> Assessment:
         time.sleep(0.05)
         return super().frustration(text, context)
 

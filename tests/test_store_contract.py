@@ -231,6 +231,16 @@ async def test_transactions_on_one_conversation_take_turns(store: Store) -> None
         assert tx.state is not None and sorted(tx.state.agents) == names
 
 
+async def test_read_states_gives_what_is_stored_without_a_transaction(store: Store) -> None:
+    async with store.transaction(A.key) as tx:
+        tx.save(rich_state(A), None, [], [], 0.0)
+    async with store.transaction(B.key) as tx:
+        tx.save(state_of(B, 5), None, [], [], 0.0)
+    found = await store.read_states([B.key, A.key, C.key, A.key])
+    assert found == {A.key: rich_state(A), B.key: state_of(B, 5)}  # C has none
+    assert await store.read_states([]) == {}
+
+
 # --- timers and the outbox ---------------------------------------------------------------
 
 

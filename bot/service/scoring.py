@@ -10,7 +10,7 @@ the coach flags without anyone knowing.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Literal
 
 from bot.ops.logs import describe as describe_error
@@ -94,20 +94,41 @@ class BatchScorer:
         # A scorer that reads each message alone (the lexicon) needs no agent words kept:
         # none are, and their redaction (a tenth of the lexicon's scoring time) is saved.
         self.reads_context: bool = getattr(self.scorer, "reads_context", True)
+        # The model's confusion output reads the message alone: for a message read with
+        # context, a second model run. It is run only where a confusion nudge can follow,
+        # after an agent's instructions, which the runtime reads from the stored states
+        # before the batch (``assess``'s ``instructed``).
+        self.needs_instructions = (
+            isinstance(self.scorer, ContextualScorer)
+            and self.scorer.confusion_threshold is not None
+        )
 
-    def assess(self, events: Sequence[Event]) -> list[Assessment | None]:
+    def assess(
+        self, events: Sequence[Event], instructed: Collection[str] | None = None
+    ) -> list[Assessment | None]:
         """Each event's assessment (None: not a message the engine scores). A message the
-        scorer refuses is judged by the lexicon and logged, and holds up no other."""
-        return [self._one(event) for event in events]
+        scorer refuses is judged by the lexicon and logged, and holds up no other.
+        ``instructed``: the conversations whose latest agent message gave instructions as
+        stored before the batch (None: unknown, confusion judged everywhere); one an agent
+        writes in earlier in the batch counts too."""
+        spoke: set[str] = set()
+        assessed = []
+        for event in events:
+            key = event.conversation.key
+            lost = instructed is None or key in instructed or key in spoke
+            assessed.append(self._one(event, lost))
+            if isinstance(event, MessagePosted | MessageEdited) and event.role is Role.AGENT:
+                spoke.add(key)
+        return assessed
 
-    def _one(self, event: Event) -> Assessment | None:
+    def _one(self, event: Event, lost: bool = True) -> Assessment | None:
         if not isinstance(event, MessagePosted | MessageEdited) or event.role is Role.BOT:
             return None
         key = event.conversation.key
         customer = event.role is Role.CUSTOMER
         try:
             if customer:
-                return self.scorer.frustration(event.text, self.context.get(key))
+                return self.scorer.frustration(event.text, self.context.get(key), lost)
             return self.scorer.acknowledgement(event.text)
         except Exception as exc:
             self.metrics.errors.inc()

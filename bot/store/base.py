@@ -275,6 +275,11 @@ class Store(Protocol):
         given."""
         ...
 
+    async def read_states(self, keys: Sequence[str]) -> dict[str, ConversationState]:
+        """The stored states of these conversations (those that have one), read without
+        locking them: what a batch may need to know before its transaction."""
+        ...
+
     async def inbox(self, agent: str, limit: int = 10) -> list[Nudge]:
         """Nudges kept for an agent who could not be reached privately."""
         ...

@@ -251,6 +251,9 @@ class MemoryStore(MemoryInbox):
             and workspace in (None, s.conversation.workspace)
         ]
 
+    async def read_states(self, keys: Sequence[str]) -> dict[str, ConversationState]:
+        return {k: self.states[k] for k in keys if k in self.states}
+
     async def inbox(self, agent: str, limit: int = 10) -> list[Nudge]:
         kept = [r for r in self.nudges.values() if r.agent == agent and r.status == "kept"]
         kept.sort(key=lambda r: r.created_at, reverse=True)

@@ -238,6 +238,15 @@ def open_states(
     return [s for s in map(schema.state_from, texts) if s is not None]
 
 
+def states(conn: Connection, keys: list[str]) -> dict[str, ConversationState]:
+    if not keys:
+        return {}
+    c = conversations.c
+    query = sa.select(c.key, c.state).where(c.key.in_(keys), c.state.is_not(None))
+    found = {row.key: schema.state_from(row.state) for row in conn.execute(query)}
+    return {k: s for k, s in found.items() if s is not None}
+
+
 def inbox(conn: Connection, agent: str, limit: int) -> list[Nudge]:
     c = nudges.c
     query = (

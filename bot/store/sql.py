@@ -223,6 +223,10 @@ class SqlStore:
             lambda conn: queries.open_states(conn, platform, workspace), bulk=True
         )
 
+    async def read_states(self, keys: Sequence[str]) -> dict[str, ConversationState]:
+        wanted = sorted(set(keys))
+        return await self.runner.read(lambda conn: queries.states(conn, wanted))
+
     async def inbox(self, agent: str, limit: int = 10) -> list[Nudge]:
         return await self.runner.read(lambda conn: queries.inbox(conn, agent, limit))
 
