@@ -74,7 +74,8 @@ async def test_instructions_earlier_in_the_same_batch_count(runs: tuple[Any, lis
     runtime, s = _runtime(engine), Script()
     await runtime.process(s.msg("agent", "sam", NO_STEPS, 0))  # stored: no instructions
     batch = [s.msg("agent", "sam", STEPS, 30), s.msg("customer", "cust", LOST, 60)]
-    assessed = runtime.scoring.assess(batch, instructed=await runtime._instructed(batch))
+    instructed = await runtime.scoring.instructed(runtime.store, batch)
+    assessed = runtime.scoring.assess(batch, instructed)
     customer = assessed[1]
     assert customer is not None and customer.confused  # read alone as well: lost
 
@@ -100,10 +101,10 @@ async def test_the_same_nudges_as_reading_every_message_twice(
         runtime = _runtime(engine)
         if every_message_twice:
 
-            async def unknown(_: Any) -> None:
+            async def unknown(*_: Any) -> None:
                 return None
 
-            runtime._instructed = unknown  # type: ignore[method-assign]
+            runtime.scoring.instructed = unknown  # type: ignore[method-assign]
         made: list[tuple[str, str]] = []
         seen.clear()
         for c in range(3):

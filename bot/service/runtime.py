@@ -43,16 +43,7 @@ from bot.service.storable import storable_event
 from bot.store.base import DeadLetter, Pending, Release, Store
 from bot.store.records import FeedbackRecord, event_record, signal_record
 from coaching.engine import Engine
-from coaching.types import (
-    ConversationRef,
-    Event,
-    MessageEdited,
-    MessagePosted,
-    Nudge,
-    Role,
-    Signal,
-    Tick,
-)
+from coaching.types import ConversationRef, Event, MessageEdited, MessagePosted, Nudge, Signal, Tick
 from coaching.updates import HoldingUpdate
 
 log = logging.getLogger("coach.runtime")
@@ -147,11 +138,7 @@ class Runtime:
         # the engine cannot read the store: customers new to a conversation get their history
         events = await self.history.attach([i.event for i in items])
         items = [replace(i, event=e) for i, e in zip(items, events, strict=True)]
-        instructed = await self._instructed(events)
-        if self.scoring.off_loop:  # the model's milliseconds must not hold up the event loop
-            assessments = await asyncio.to_thread(self.scoring.assess, events, instructed)
-        else:
-            assessments = self.scoring.assess(events, instructed)
+        assessments = await self.scoring.score(self.store, events)
         records = [r for i in items if (r := event_record(i.event, self._stored_text(i.event)))]
         keys = [i.event.conversation.key for i in items]
         seqs = [i.seq for i in items if i.seq is not None]
@@ -204,22 +191,6 @@ class Runtime:
             Outcome(o.duplicate, tuple(n for n in o.nudges if n.nudge_id in new), o.signals)
             for o in outcomes
         ]
-
-    async def _instructed(self, events: Sequence[Event]) -> set[str] | None:
-        """The batch's conversations whose latest agent message gave instructions, as
-        stored: only there can a customer be lost in them, so only there is confusion's
-        second model run worth it (None when the scorer does not need to know)."""
-        if not self.scoring.needs_instructions:
-            return None
-        customers = {
-            e.conversation.key
-            for e in events
-            if isinstance(e, MessagePosted | MessageEdited) and e.role is Role.CUSTOMER
-        }
-        if not customers:
-            return set()
-        states = await self.store.read_states(sorted(customers))
-        return {key for key, state in states.items() if state.instructions > 0}
 
     def _stored_text(self, event: Event) -> str | None:
         if self.store_text and isinstance(event, MessagePosted | MessageEdited):

@@ -9,6 +9,7 @@ the coach flags without anyone knowing.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Collection, Sequence
 from typing import Literal
@@ -16,6 +17,7 @@ from typing import Literal
 from bot.ops.logs import describe as describe_error
 from bot.ops.metrics import Metrics
 from bot.service.context_cache import AgentContext
+from bot.store.base import Store
 from coaching.contextual import ModelUnavailable, load_shipped
 from coaching.detectors import Detectors
 from coaching.engine import Engine, MessageDetectors
@@ -102,6 +104,30 @@ class BatchScorer:
             isinstance(self.scorer, ContextualScorer)
             and self.scorer.confusion_threshold is not None
         )
+
+    async def score(self, store: Store, events: Sequence[Event]) -> list[Assessment | None]:
+        """The batch's assessments, in order (``assess``), knowing where instructions were
+        given; the model runs off the event loop."""
+        instructed = await self.instructed(store, events)
+        if self.off_loop:  # the model's milliseconds must not hold up the event loop
+            return await asyncio.to_thread(self.assess, events, instructed)
+        return self.assess(events, instructed)
+
+    async def instructed(self, store: Store, events: Sequence[Event]) -> set[str] | None:
+        """The batch's conversations whose latest agent message gave instructions, as
+        stored: only there can a customer be lost in them, so only there is confusion's
+        second model run worth it (None when this scorer does not need to know)."""
+        if not self.needs_instructions:
+            return None
+        customers = {
+            e.conversation.key
+            for e in events
+            if isinstance(e, MessagePosted | MessageEdited) and e.role is Role.CUSTOMER
+        }
+        if not customers:
+            return set()
+        states = await store.read_states(sorted(customers))
+        return {key for key, state in states.items() if state.instructions > 0}
 
     def assess(
         self, events: Sequence[Event], instructed: Collection[str] | None = None
