@@ -1,7 +1,9 @@
 """Confusion's second model run (the message read alone) is made only where a confusion
 nudge can follow: after an agent's instructions, as stored before the batch or written
 earlier in it (bot/service/runtime.py, bot/service/scoring.py). It changes no decision:
-the same conversations give the same nudges as when every message is read twice."""
+the same conversations give the same nudges as when every message is read twice. The same
+read of the stored states keeps a replica from reading a customer's message with an agent
+message older than the latest (another replica processed that one)."""
 
 from __future__ import annotations
 
@@ -119,3 +121,20 @@ async def test_the_same_nudges_as_reading_every_message_twice(
     assert lean == full
     assert any(kind == NudgeKind.CONFUSION.value for kind, _ in lean)
     assert lean_runs < full_runs  # the point: fewer model runs for the same decisions
+
+
+async def test_a_replica_forgets_an_agent_message_another_replica_saw_a_later_one_after(
+    runs: tuple[Any, list[str]],
+) -> None:
+    engine, seen = runs
+    store = MemoryStore()
+    first, second = (Runtime(engine, store, {}, VirtualClock(0)) for _ in range(2))
+    s = Script()
+    await first.process(s.msg("agent", "sam", NO_STEPS, 0))  # kept by the first replica
+    await second.process(s.msg("agent", "ana", STEPS, 30))  # the latest, elsewhere
+    seen.clear()
+    await first.process(s.msg("customer", "cust", CALM, 60))
+    assert seen[0] == ""  # read without context, not with the older agent message
+    seen.clear()
+    await second.process(s.msg("customer", "cust", CALM, 90))
+    assert seen[0] and "Privacy" in seen[0]  # the replica that saw the latest reads it

@@ -116,17 +116,22 @@ class BatchScorer:
     async def instructed(self, store: Store, events: Sequence[Event]) -> set[str] | None:
         """The batch's conversations whose latest agent message gave instructions, as
         stored: only there can a customer be lost in them, so only there is confusion's
-        second model run worth it (None when this scorer does not need to know)."""
-        if not self.needs_instructions:
+        second model run worth it (None when this scorer does not need to know). An agent
+        message kept in memory that the store has seen a later one after (another replica
+        processed it) is forgotten on the way: a stale context is worse than none."""
+        if not (self.needs_instructions or self.reads_context):
             return None
         customers = {
             e.conversation.key
             for e in events
             if isinstance(e, MessagePosted | MessageEdited) and e.role is Role.CUSTOMER
         }
-        if not customers:
-            return set()
-        states = await store.read_states(sorted(customers))
+        states = await store.read_states(sorted(customers)) if customers else {}
+        for key, state in states.items():
+            if state.last_agent_at is not None:
+                self.context.forget_older(key, state.last_agent_at)
+        if not self.needs_instructions:
+            return None
         return {key for key, state in states.items() if state.instructions > 0}
 
     def assess(
@@ -169,4 +174,5 @@ class BatchScorer:
             )
         finally:
             if not customer and self.reads_context:
-                self.context.note(key, event.text)
+                at = event.sent_at if isinstance(event, MessagePosted) else event.edited_at
+                self.context.note(key, event.text, at)
