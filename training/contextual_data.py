@@ -41,7 +41,13 @@ CALM_EMOTIONS = frozenset(
 # How many rows of the large calm and Reddit sources one training run takes: enough to
 # teach what ordinary chat looks like without drowning the support rows, and one epoch of
 # the whole mix fits in about ten minutes on two cores.
-SAMPLE = {"goemotions_frustrated": 1400, "goemotions_other": 2000, "mwoz": 1400, "taskmaster": 1000}
+SAMPLE = {
+    "goemotions_frustrated": 1400,
+    "goemotions_other": 2000,
+    "goemotions_confused": 666,  # at most this many of "other" are confused rows
+    "mwoz": 1400,
+    "taskmaster": 1000,
+}
 
 
 @dataclass(frozen=True)
@@ -246,8 +252,12 @@ def with_contexts(rows: list[Example], lend: list[str], seed: int) -> list[Examp
     return out
 
 
-def sample(pool: dict[str, list[Example]], seed: int) -> dict[str, list[Example]]:
-    """The rows one run trains on: our own and IBM rows whole, the big sources sampled."""
+def sample(
+    pool: dict[str, list[Example]], seed: int, sizes: dict[str, int] | None = None
+) -> dict[str, list[Example]]:
+    """The rows one run trains on: our own and IBM rows whole, the big sources sampled
+    (``sizes``: how many of each, ``SAMPLE`` unless an experiment says otherwise)."""
+    sizes = SAMPLE if sizes is None else sizes
     rng = random.Random(seed)
     out: dict[str, list[Example]] = {}
     for source, rows in pool.items():
@@ -257,12 +267,12 @@ def sample(pool: dict[str, list[Example]], seed: int) -> dict[str, list[Example]
             # Confused rows are rare: all of them make the cut, calm rows fill the rest.
             confused = [r for r in other if r.confused]
             rest = [r for r in other if not r.confused]
-            n_other = SAMPLE["goemotions_other"]
-            take = confused[: n_other // 3]
+            n_other = sizes["goemotions_other"]
+            take = confused[: sizes["goemotions_confused"]]
             take += rng.sample(rest, n_other - len(take))
-            out[source] = rng.sample(angry, SAMPLE["goemotions_frustrated"]) + take
-        elif source in SAMPLE:
-            out[source] = rng.sample(rows, min(SAMPLE[source], len(rows)))
+            out[source] = rng.sample(angry, sizes["goemotions_frustrated"]) + take
+        elif source in sizes:
+            out[source] = rng.sample(rows, min(sizes[source], len(rows)))
         else:
             out[source] = list(rows)
     return out

@@ -3,6 +3,7 @@ and the shipped model with thresholds chosen the same way.
 
     python -m training.loso [--eval-dir ../shared/eval] [--folds ibm,mwoz,...] [--no-ship]
                             [--no-install] [--tried none|confusion|both] [--seed N]
+                            [--sample goemotions_other=N,...] [--models DIR] [--report F]
 
 For each left-out training source in turn, a model is trained on the others and its
 thresholds are picked by ``pick_threshold`` from in-fold rows only (calm turns of the
@@ -53,6 +54,7 @@ THRESHOLD_ROWS = 700  # unused calm rows per in-fold calm source that choose the
 EVAL_ROWS = 2500  # rows of a large left-out source scored (sampled, seeded)
 CALM_SOURCES = ("mwoz", "taskmaster")  # calm chat: what the threshold is chosen on
 LEND: list[str] = []  # agent messages lent as context (contextual_data.with_contexts)
+SIZES = dict(cd.SAMPLE)  # rows sampled from the large sources (``--sample`` changes them)
 
 
 def pick_threshold(calm_scores: dict[str, Sequence[float]]) -> float:
@@ -172,7 +174,7 @@ def trained_model(
     """The fold's model, trained once: a models folder that has it already is reused, so
     choosing operating points again needs no retraining."""
     in_fold = {s: rows for s, rows in pool.items() if s != left_out}
-    trained = [r for rows in cd.sample(in_fold, seed).values() for r in rows]
+    trained = [r for rows in cd.sample(in_fold, seed, SIZES).values() for r in rows]
     trained = cd.with_contexts(trained, LEND, seed)
     folder = models / (left_out or "all")
     if not (folder / MODEL_FILE).exists():
@@ -363,12 +365,24 @@ def main(argv: list[str] | None = None) -> int:
         help="train on training/data/tried_in_context.jsonl too: for confusion only "
         "(frustration masked) or for both outputs; not the shipped recipe",
     )
+    parser.add_argument(
+        "--sample",
+        default="",
+        help="an experiment's sample sizes, e.g. goemotions_other=4600 (contextual_data.SAMPLE)",
+    )
     args = parser.parse_args(argv)
+    for item in filter(None, args.sample.split(",")):
+        key, _, value = item.partition("=")
+        if key not in cd.SAMPLE:
+            parser.error(f"--sample: {key!r} is not one of {', '.join(cd.SAMPLE)}")
+        SIZES[key] = int(value)
     pool = cd.training_pool(args.eval_dir)
     if args.tried != "none":
         pool["written"] = pool["written"] + cd.tried(confusion_only=args.tried == "confusion")
     LEND[:] = cd.agent_messages(args.eval_dir)
     report: dict[str, Any] = {"seed": args.seed, "commit": _commit(), "folds": []}
+    if SIZES != cd.SAMPLE:
+        report["sample"] = SIZES
     names: list[str | None] = [] if args.no_ship else [None]
     names += [f for f in args.folds.split(",") if f]
     for name in names:  # the shipped model first: its rows choose the operating point
