@@ -40,10 +40,13 @@ CALM_EMOTIONS = frozenset(
 )
 # How many rows of the large calm and Reddit sources one training run takes: enough to
 # teach what ordinary chat looks like without drowning the support rows, and one epoch of
-# the whole mix fits in about ten minutes on two cores.
+# the whole mix fits in about twelve minutes on two cores. GoEmotions' other rows were
+# 2,000 until 2026-12-07: with 41% of its rows frustrated the model read Reddit's opinions
+# and banter as frustration; at 3,300 (30%) it ranks every set it never saw better
+# (docs/how-it-decides.md, "More calm Reddit").
 SAMPLE = {
     "goemotions_frustrated": 1400,
-    "goemotions_other": 2000,
+    "goemotions_other": 3300,
     "goemotions_confused": 666,  # at most this many of "other" are confused rows
     "mwoz": 1400,
     "taskmaster": 1000,

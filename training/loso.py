@@ -380,9 +380,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.tried != "none":
         pool["written"] = pool["written"] + cd.tried(confusion_only=args.tried == "confusion")
     LEND[:] = cd.agent_messages(args.eval_dir)
-    report: dict[str, Any] = {"seed": args.seed, "commit": _commit(), "folds": []}
-    if SIZES != cd.SAMPLE:
-        report["sample"] = SIZES
+    report: dict[str, Any] = {"seed": args.seed, "commit": _commit(), "sample": SIZES}
+    report["folds"] = []
     names: list[str | None] = [] if args.no_ship else [None]
     names += [f for f in args.folds.split(",") if f]
     for name in names:  # the shipped model first: its rows choose the operating point
@@ -411,6 +410,7 @@ def ship(folder: Path, report: dict[str, Any]) -> None:
         "sources": list(cd.TRAINING_SOURCES),
         "seed": report["seed"],
         "commit": report["commit"],
+        "sample": report["sample"],
         "thresholds": shipped["thresholds"],
         "operating_point": OPERATING_POINT,
         "figures": {"folds": report["folds"], "never_trained": shipped["never_trained"]},
