@@ -42,14 +42,14 @@ MIN_LOGIT_DROP = 0.4
 _MAX_REASON_CUES = 3
 _NOT_WORDS = frozenset({"negative_tone", "unsupported_language"})
 # Whether the confusion output reads the agent message before the customer's too. Not:
-# measured on tests/test_confusion_tables.py's tables with the shipped model (sha
-# a3eddb692ecc), read with context it caught 34 of 34 lost customers but nudged on 12 of
-# 34 calm follow-ups and 3 of 96 calm generalisation lines; read alone, 30 of 34, 5 of 34
-# and 0 of 96 (the model before it, f6697a913ad6: with context 32, 5 and 3; alone 29, 4
-# and 0). Each reading at the threshold training/loso.py's rule chooses for it (on calm
-# turns after instructions read the same way): with context 0.7005, 32, 10 and 1; alone
-# 0.5008, 30, 5 and 0. Fewer false alarms win; it costs a second model run for a message
-# that has context. Measure again when the model changes.
+# measured on tests/test_confusion_tables.py's tables, each reading at the threshold
+# training/loso.py's rule chooses for it (on calm turns after instructions read the same
+# way). The shipped model (sha 835c7f74e42c): with context 0.6989, 31 of 34 lost customers,
+# 5 of 34 calm follow-ups and 0 of 96 calm generalisation lines; alone 0.6125, 28, 3 and 0
+# (the model before it, a3eddb692ecc: with context 0.7005, 32, 10 and 1; alone 0.5008, 30,
+# 5 and 0). Fewer false alarms win; it costs a second model run for a message that has
+# context. Measure again when the model changes (python -m training.tables on its folder,
+# with this constant and confusion's threshold set for each reading).
 CONFUSION_READS_CONTEXT = False
 
 

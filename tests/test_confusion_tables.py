@@ -34,20 +34,19 @@ from tests.test_generalisation_tables import (
 )
 
 MIN_CONFUSED_RECALL = 0.8
-# What the shipped model (sha a3eddb692ecc, the confusion output read without context:
-# coaching/scoring.py) does at its confusion threshold of 0.5008 (chosen on in-fold calm
-# chat turns after instructions, read as the coach reads them, training/loso.py): 30 of 34
-# confused turns get the confusion nudge (88%), 0 of the 96 generalisation calm lines, and 5
+# What the shipped model (sha 835c7f74e42c, the confusion output read without context:
+# coaching/scoring.py) does at its confusion threshold of 0.6125 (chosen on in-fold calm
+# chat turns after instructions, read as the coach reads them, training/loso.py): 28 of 34
+# confused turns get the confusion nudge (82%), 0 of the 96 generalisation calm lines, and 3
 # of our 34 calm follow-ups to instructions (questions after a step, such as "Set it as
-# default. Does that stick after a restart?"). For a few hours of 2026-12-07 it was 0.7005,
-# chosen on those turns read with the agent's message, which the coach does not do (28, 0
-# and 3 there). Floors, so a change of detection cannot do worse (one line of slack each
+# default. Does that stick after a restart?"). The model before it (a3eddb692ecc, 0.5008):
+# 30, 0 and 5. Floors, so a change of detection cannot do worse (one line of slack each
 # way: int8 kernels differ by CPU, see tests/test_generalisation_tables.py); the target not
 # met is a strict expected failure until a model meets it (then it passes and the mark must
 # go).
-MIN_CONFUSED_SHARE = 29 / 34
+MIN_CONFUSED_SHARE = 27 / 34
 MAX_CALM_CONFUSED = 1
-MAX_FOLLOW_UPS_CONFUSED = 6
+MAX_FOLLOW_UPS_CONFUSED = 4
 NOT_YET = pytest.mark.xfail(strict=True, reason="issue 21 target not met by the shipped model")
 
 

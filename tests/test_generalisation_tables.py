@@ -124,19 +124,19 @@ def play_all(engine: Engine, texts: list[str]) -> list[Played]:
 
 
 # Issue 18's targets (no calm line nudges; 80% of terse ones do) are not all met by the
-# shipped model (sha a3eddb692ecc): 5 of 96 calm lines (none of the problem-age or praise
-# lines; 2 "several times" and 3 opinions of a thing) and 11 of 28 terse ones (see
-# training/loso_report.json and docs/how-it-decides.md); the model before it, f6697a913ad6,
-# 6 of 96 and 11 of 28. Strict: when a model meets a target, its test passes and the mark
-# must go.
+# shipped model (sha 835c7f74e42c): 4 of 96 calm lines (none of the problem-age or praise
+# lines; 1 "several times" and 3 opinions of a thing) and 10 of 28 terse ones (see
+# training/loso_report.json and docs/how-it-decides.md); the models before it, a3eddb692ecc
+# and f6697a913ad6, 5 and 6 of 96, 11 and 11 of 28. Strict: when a model meets a target,
+# its test passes and the mark must go.
 NOT_YET = pytest.mark.xfail(strict=True, reason="issue 18 target not met by the shipped model")
 MET = frozenset({"problem_age", "praise_not_sarcasm"})  # classes the shipped model gets right
 # What the shipped model does today, as a floor: a change of detection must not do worse.
 # onnxruntime's int8 kernels differ by CPU (VNNI or not) and move a score by ~0.01, and a
 # line or two sit that close to the threshold: the floor allows one line each way
-# (7 of 96 calm, 10 of 28 terse).
-MAX_CALM_SHARE = 0.075
-MIN_TERSE_SHARE = 0.35
+# (5 of 96 calm, 9 of 28 terse).
+MAX_CALM_SHARE = 0.055
+MIN_TERSE_SHARE = 0.32
 
 
 def test_the_model_does_no_worse_than_when_it_shipped(engine: Engine) -> None:

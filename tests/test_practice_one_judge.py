@@ -58,7 +58,7 @@ SEQUENCES = (
 # The case reproduced on the old code (both models): the live coach followed the fix up;
 # the scorecard said acknowledgement was never missed. Whether Priya's "Reversing it how? I
 # need something in writing..." reads as frustrated after the apology is the model's call.
-# The lexicon and the shipped contextual model (a3eddb692ecc) hear it so, and the fix
+# The lexicon and the contextual models a3eddb692ecc and 835c7f74e42c hear it so, and the fix
 # answers it (SHORT); the contextual model before it (f6697a913ad6) read it as calm, so
 # its case went one step further: a bare "ok" sent her to her bank ("Unbelievable...").
 THURSDAY = "I'm emailing you the reversal confirmation now, and I'll message you by Thursday to check the money is back."  # fmt: skip
