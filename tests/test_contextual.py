@@ -47,6 +47,17 @@ def test_the_sidecar_describes_the_shipped_file() -> None:
     assert not {"airline", "epitome", "sgd"} & set(sidecar["sources"])  # evaluation only
 
 
+def test_the_recipe_in_training_is_the_one_that_made_the_shipped_file() -> None:
+    """Running training/loso.py again must reproduce the shipped model: a change of the
+    recipe's sample sizes or seed without a new model (or the reverse) fails here."""
+    from training import contextual as recipe
+    from training.contextual_data import SAMPLE
+
+    sidecar = json.loads((DATA / contextual.SIDECAR_FILE).read_text())
+    assert sidecar["sample"] == SAMPLE
+    assert sidecar["seed"] == recipe.SEED
+
+
 def test_a_message_scores_the_same_alone_and_in_a_mixed_batch_of_64() -> None:
     engine = build_engine()
     target = "I've been waiting two days for a reply about my refund."
