@@ -42,7 +42,7 @@ CALM_EMOTIONS = frozenset(
 # teach what ordinary chat looks like without drowning the support rows, and one epoch of
 # the whole mix fits in about twelve minutes on two cores. GoEmotions' other rows were
 # 2,000 until 2026-12-07: with 41% of its rows frustrated the model read Reddit's opinions
-# and banter as frustration; at 3,300 (30%) it ranks every set it never saw better
+# and banter as frustration; at 3,300 (30%) it ranks the sets no model trains on better
 # (docs/how-it-decides.md, "More calm Reddit").
 SAMPLE = {
     "goemotions_frustrated": 1400,
@@ -267,7 +267,7 @@ def sample(
         if source == "goemotions":
             angry = [r for r in rows if r.frustrated]
             other = [r for r in rows if not r.frustrated]
-            # Confused rows are rare: all of them make the cut, calm rows fill the rest.
+            # Confused rows are rare: the first of them make the cut, calm rows fill the rest.
             confused = [r for r in other if r.confused]
             rest = [r for r in other if not r.confused]
             n_other = sizes["goemotions_other"]

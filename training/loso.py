@@ -196,6 +196,8 @@ def fold_scores(
     in_fold = {s: rows for s, rows in pool.items() if s != left_out}
     if cached.exists():
         out = dict(json.loads(cached.read_text()))
+        if out["ids_sha256"] != contextual.ids_hash(trained):  # another recipe's model
+            sys.exit(f"{folder} holds a model trained on other rows: use another --models")
         if AFTER_INSTRUCTIONS not in out:  # scores cached before the confusion rule
             model = contextual.load(folder)
             out[AFTER_INSTRUCTIONS] = _confusion_scores(model, in_fold, trained, seed)
@@ -373,8 +375,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     for item in filter(None, args.sample.split(",")):
         key, _, value = item.partition("=")
-        if key not in cd.SAMPLE:
-            parser.error(f"--sample: {key!r} is not one of {', '.join(cd.SAMPLE)}")
+        if key not in cd.SAMPLE or not value.isdigit():
+            parser.error(f"--sample: {item!r} is not NAME=ROWS, NAME one of {', '.join(cd.SAMPLE)}")
         SIZES[key] = int(value)
     pool = cd.training_pool(args.eval_dir)
     if args.tried != "none":
