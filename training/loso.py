@@ -382,8 +382,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.tried != "none":
         pool["written"] = pool["written"] + cd.tried(confusion_only=args.tried == "confusion")
     LEND[:] = cd.agent_messages(args.eval_dir)
-    report: dict[str, Any] = {"seed": args.seed, "commit": _commit(), "sample": SIZES}
-    report["folds"] = []
+    report: dict[str, Any] = {
+        "seed": args.seed,
+        "commit": _commit(),
+        "sample": SIZES,
+        "folds": [],
+    }
     names: list[str | None] = [] if args.no_ship else [None]
     names += [f for f in args.folds.split(",") if f]
     for name in names:  # the shipped model first: its rows choose the operating point
