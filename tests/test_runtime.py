@@ -50,6 +50,35 @@ async def test_redelivered_event_is_processed_once_and_nudges_once() -> None:
     assert runtime.metrics.duplicates._value.get() == 1
 
 
+async def test_a_retry_of_a_processed_event_is_not_scored_again() -> None:
+    """Slack retries most when the bot is slowest; a retry of an event processed before
+    costs a duplicate check, not another run of the model."""
+
+    class Counting(ScriptedDetectors):
+        def frustration(self, text: str, context: str = "", confusion: bool = True) -> Assessment:
+            scored.append(text)
+            return super().frustration(text, context)
+
+    scored: list[str] = []
+    delivery = RecordingDelivery()
+    runtime = Runtime(
+        Engine(Policy(), Counting({ANGRY: 0.9})), MemoryStore(), {"test": delivery}, VirtualClock(0)
+    )
+    await runtime.start()
+    s = Script()
+    hello, angry = s.msg("agent", "sam", PLAIN, 0), s.msg("customer", "cust", ANGRY, 1)
+    for event in (hello, angry):
+        await runtime.submit(event)
+    await asyncio.wait_for(runtime.drain(), 10)
+    for event in (hello, angry, s.msg("customer", "cust", PLAIN, 2)):  # retries, and a new one
+        await runtime.submit(event)
+    await asyncio.wait_for(runtime.drain(), 10)
+    await runtime.stop()
+    assert scored == [ANGRY, PLAIN]
+    assert runtime.metrics.duplicates._value.get() == 2
+    assert [n.kind.value for n in delivery.sent] == ["frustration"]
+
+
 async def test_workers_keep_each_conversation_in_order() -> None:
     delivery, clock = RecordingDelivery(), VirtualClock(0)
     runtime = make(delivery, clock, workers=4)

@@ -91,6 +91,18 @@ async def test_only_the_batch_that_processes_events_removes_them(store: Store) -
     assert [p.event_id for p in await store.inbox_lease("one", 2.0, 30.0, 5, 10)] == ["a2"]
 
 
+async def test_a_lease_says_which_events_were_processed_before(store: Store) -> None:  # noqa: F811
+    await store.inbox_put([row("a1", A)])
+    leased = await store.inbox_lease("one", 1.0, 30.0, 5, 10)
+    assert [p.processed for p in leased] == [False]
+    record = EventRecord("a1", A.key, "posted", "m-a1", "cust", "customer", 1.0)
+    async with store.batch([A.key], [record], [leased[0].seq], ("one", [A.key])):
+        pass
+    await store.inbox_put([row("a1", A), row("a2", A)])  # the platform's retry, and a new one
+    again = await store.inbox_lease("one", 2.0, 30.0, 5, 10)
+    assert [(p.event_id, p.processed) for p in again] == [("a1", True), ("a2", False)]
+
+
 async def test_a_batch_ends_its_leases_in_its_own_commit_and_only_then(store: Store) -> None:  # noqa: F811
     await store.inbox_put([row("a1", A), row("b1", B)])
     leased = await store.inbox_lease("one", 1.0, 30.0, 5, 10)

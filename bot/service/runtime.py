@@ -70,6 +70,7 @@ class _Item:
     event: Event
     seq: int | None = None  # its inbox row, removed when it is processed
     received: float | None = None  # wall clock when it was received (latency)
+    processed: bool = False  # a redelivery of an event processed before: not scored again
 
 
 class Runtime:
@@ -138,7 +139,13 @@ class Runtime:
         # the engine cannot read the store: customers new to a conversation get their history
         events = await self.history.attach([i.event for i in items])
         items = [replace(i, event=e) for i, e in zip(items, events, strict=True)]
-        assessments = await self.scoring.score(self.store, events)
+        # A platform retries what it thinks was lost, most when the bot is slowest: a retry of
+        # an event already processed is a duplicate (the claim below decides), not worth the
+        # model's milliseconds.
+        scored = iter(
+            await self.scoring.score(self.store, [i.event for i in items if not i.processed])
+        )
+        assessments = [None if i.processed else next(scored) for i in items]
         records = [r for i in items if (r := event_record(i.event, self._stored_text(i.event)))]
         keys = [i.event.conversation.key for i in items]
         seqs = [i.seq for i in items if i.seq is not None]
@@ -265,7 +272,7 @@ class Runtime:
         now = self.clock.now()
         for p in leased:
             try:
-                items.append(_Item(event_codec.loads(p.payload), p.seq, p.received_at))
+                items.append(_Item(event_codec.loads(p.payload), p.seq, p.received_at, p.processed))
             except ValueError as exc:
                 unreadable.append(
                     DeadLetter(p.event_id, p.conversation, str(exc), p.received_at, now, p.seq)

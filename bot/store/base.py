@@ -37,6 +37,9 @@ class Pending:
     conversation: str
     payload: str = ""  # the event as JSON (bot/service/event_codec.py)
     received_at: float = 0.0  # wall clock when it was stored
+    # Already processed when leased (a platform's retry of an event handled before): the
+    # batch's claim still decides, but the model need not score it again.
+    processed: bool = False
 
 
 @dataclass(frozen=True, slots=True)

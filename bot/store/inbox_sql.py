@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection
 
 from bot.store.base import DeadLetter, Pending
 from bot.store.queries import insert_for
-from bot.store.schema import dead_letters, inbox_events, inbox_leases
+from bot.store.schema import dead_letters, events, inbox_events, inbox_leases
 
 
 @functools.cache
@@ -83,9 +83,14 @@ def _take() -> sa.Update:
 
 @functools.cache
 def _events(limit: int) -> sa.Select[Any]:
+    """The leased conversations' waiting events, each with whether it was processed before
+    (a redelivery: the lease reads it in the same round trip, so the model is spared)."""
     i = inbox_events.c
+    processed = sa.exists().where(events.c.event_id == i.event_id)
     return (
-        sa.select(i.seq, i.event_id, i.conversation, i.payload, i.received_at)
+        sa.select(
+            i.seq, i.event_id, i.conversation, i.payload, i.received_at, processed.label("done")
+        )
         .where(i.conversation.in_(sa.bindparam("keys", expanding=True)))
         .order_by(i.seq)
         .limit(limit)
@@ -119,7 +124,10 @@ def lease(
     if not won:
         return []
     rows = conn.execute(_events(events), {"keys": won})
-    return [Pending(r.seq, r.event_id, r.conversation, r.payload, r.received_at) for r in rows]
+    return [
+        Pending(r.seq, r.event_id, r.conversation, r.payload, r.received_at, bool(r.done))
+        for r in rows
+    ]
 
 
 def release(conn: Connection, owner: str, conversations: list[str]) -> None:

@@ -11,6 +11,8 @@ from bot.store.base import DeadLetter, Pending
 
 
 class MemoryInbox:
+    seen: set[str]  # the events processed (claimed): MemoryStore's, as the events table
+
     def __init__(self) -> None:
         self.waiting: list[Pending] = []  # the inbox, in arrival order
         self.inbox_leases: dict[str, tuple[str, float]] = {}  # conversation -> owner, until
@@ -42,7 +44,8 @@ class MemoryInbox:
             if len(won) >= conversations:
                 break
         chosen = set(won)
-        return [p for p in self.waiting if p.conversation in chosen][:events]
+        leased = [p for p in self.waiting if p.conversation in chosen][:events]
+        return [replace(p, processed=p.event_id in self.seen) for p in leased]
 
     async def inbox_release(self, owner: str, conversations: list[str]) -> None:
         for key in conversations:
