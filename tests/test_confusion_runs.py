@@ -76,8 +76,7 @@ async def test_instructions_earlier_in_the_same_batch_count(runs: tuple[Any, lis
     runtime, s = _runtime(engine), Script()
     await runtime.process(s.msg("agent", "sam", NO_STEPS, 0))  # stored: no instructions
     batch = [s.msg("agent", "sam", STEPS, 30), s.msg("customer", "cust", LOST, 60)]
-    instructed = await runtime.scoring.instructed(runtime.store, batch)
-    assessed = runtime.scoring.assess(batch, instructed)
+    assessed = await runtime.scoring.score(runtime.store, batch)
     customer = assessed[1]
     assert customer is not None and customer.confused  # read alone as well: lost
 
@@ -101,12 +100,8 @@ async def test_the_same_nudges_as_reading_every_message_twice(
 
     async def play(every_message_twice: bool) -> tuple[list[tuple[str, str]], int]:
         runtime = _runtime(engine)
-        if every_message_twice:
-
-            async def unknown(*_: Any) -> None:
-                return None
-
-            runtime.scoring.instructed = unknown  # type: ignore[method-assign]
+        if every_message_twice:  # where instructions were given unknown: judged everywhere
+            runtime.scoring.needs_instructions = False
         made: list[tuple[str, str]] = []
         seen.clear()
         for c in range(3):

@@ -139,13 +139,8 @@ class Runtime:
         # the engine cannot read the store: customers new to a conversation get their history
         events = await self.history.attach([i.event for i in items])
         items = [replace(i, event=e) for i, e in zip(items, events, strict=True)]
-        # A platform retries what it thinks was lost, most when the bot is slowest: a retry of
-        # an event already processed is a duplicate (the claim below decides), not worth the
-        # model's milliseconds.
-        scored = iter(
-            await self.scoring.score(self.store, [i.event for i in items if not i.processed])
-        )
-        assessments = [None if i.processed else next(scored) for i in items]
+        processed = [i.processed for i in items]  # retries: the claim below decides
+        assessments = await self.scoring.score(self.store, events, processed)
         records = [r for i in items if (r := event_record(i.event, self._stored_text(i.event)))]
         keys = [i.event.conversation.key for i in items]
         seqs = [i.seq for i in items if i.seq is not None]

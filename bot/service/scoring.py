@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Literal
 
 from bot.ops.logs import describe as describe_error
@@ -24,6 +24,7 @@ from coaching.engine import Engine, MessageDetectors
 from coaching.model import Assessment
 from coaching.policy import Policy
 from coaching.scoring import ContextualScorer, LexiconScorer, Scorer
+from coaching.state import ConversationState
 from coaching.types import Event, MessageEdited, MessagePosted, Role
 
 log = logging.getLogger("coach.scoring")
@@ -105,31 +106,50 @@ class BatchScorer:
             and self.scorer.confusion_threshold is not None
         )
 
-    async def score(self, store: Store, events: Sequence[Event]) -> list[Assessment | None]:
+    async def score(
+        self, store: Store, events: Sequence[Event], processed: Sequence[bool] = ()
+    ) -> list[Assessment | None]:
         """The batch's assessments, in order (``assess``), knowing where instructions were
-        given; the model runs off the event loop."""
-        instructed = await self.instructed(store, events)
+        given; the model runs off the event loop. ``processed``: which events were
+        processed before (a platform's retries, most frequent when the bot is slowest):
+        not scored again, their assessment None."""
+        skip = list(processed) or [False] * len(events)
+        fresh = [e for e, done in zip(events, skip, strict=True) if not done]
+        states = await self._customers_states(store, fresh)
+        self._forget_stale_context(states)
+        instructed = self._instructed(states)
         if self.off_loop:  # the model's milliseconds must not hold up the event loop
-            return await asyncio.to_thread(self.assess, events, instructed)
-        return self.assess(events, instructed)
+            scored = await asyncio.to_thread(self.assess, fresh, instructed)
+        else:
+            scored = self.assess(fresh, instructed)
+        each = iter(scored)
+        return [None if done else next(each) for done in skip]
 
-    async def instructed(self, store: Store, events: Sequence[Event]) -> set[str] | None:
-        """The batch's conversations whose latest agent message gave instructions, as
-        stored: only there can a customer be lost in them, so only there is confusion's
-        second model run worth it (None when this scorer does not need to know). An agent
-        message kept in memory that the store has seen a later one after (another replica
-        processed it) is forgotten on the way: a stale context is worse than none."""
+    async def _customers_states(
+        self, store: Store, events: Sequence[Event]
+    ) -> Mapping[str, ConversationState]:
+        """The stored states of the batch's conversations with a customer message (none
+        read when this scorer needs neither the context nor the instructions)."""
         if not (self.needs_instructions or self.reads_context):
-            return None
+            return {}
         customers = {
             e.conversation.key
             for e in events
             if isinstance(e, MessagePosted | MessageEdited) and e.role is Role.CUSTOMER
         }
-        states = await store.read_states(sorted(customers)) if customers else {}
+        return await store.read_states(sorted(customers)) if customers else {}
+
+    def _forget_stale_context(self, states: Mapping[str, ConversationState]) -> None:
+        """An agent message kept in memory that the store has seen a later one after
+        (another replica processed it) is forgotten: a stale context is worse than none."""
         for key, state in states.items():
             if state.last_agent_at is not None:
                 self.context.forget_older(key, state.last_agent_at)
+
+    def _instructed(self, states: Mapping[str, ConversationState]) -> set[str] | None:
+        """The conversations whose latest agent message gave instructions, as stored: only
+        there can a customer be lost in them, so only there is confusion's second model run
+        worth it (None when this scorer does not need to know)."""
         if not self.needs_instructions:
             return None
         return {key for key, state in states.items() if state.instructions > 0}
