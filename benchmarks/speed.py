@@ -19,7 +19,9 @@ alone (stricter: the model reads only those) and on customer turns with context.
 2. Context: customer turns of the IBM and USS transcripts (the demo's without them),
    through the same path with the agent message before each as its ``context`` (kept
    as `coach run` keeps it: redacted, its last words), and the same turns without; both
-   next to VADER on the same texts.
+   next to VADER on the same texts. Each is a row of its own, which no confusion nudge
+   can follow, so confusion is not read (in a conversation it is, after an agent's
+   instructions: a second model run then; `benchmarks.load` counts the runs live).
 
 The contextual model's runs per message are counted in an untimed pass: a flagged
 message's explanation re-reads it with each cue's words left out.

@@ -29,10 +29,17 @@ from coaching.text import clean
 from coaching.types import MessagePosted, Nudge, NudgeKind, Signal, SignalKind
 
 
+def can_follow(state: ConversationState | None) -> bool:
+    """Whether the conversation's next customer message can earn a confusion nudge: its
+    latest agent message gave instructions. Where not, a scorer need not read confusion
+    (for the contextual model, a second run)."""
+    return state is not None and state.instructions > 0
+
+
 def lost(state: ConversationState, result: Assessment) -> bool:
     """The model reads the customer as lost, after an agent's instructions, and no
     episode is open already (one nudge per episode)."""
-    return result.confused and state.instructions > 0 and state.confusion is None
+    return result.confused and can_follow(state) and state.confusion is None
 
 
 def on_customer(

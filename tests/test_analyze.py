@@ -133,9 +133,11 @@ class Scripted:
 
     def __init__(self) -> None:
         self.contexts: list[tuple[str, str]] = []
+        self.confusion_read: list[tuple[str, bool]] = []
 
     def frustration(self, text: str, context: str = "", confusion: bool = True) -> Assessment:
         self.contexts.append((text, context))
+        self.confusion_read.append((text, confusion))
         if "ANGRY" in text:
             return Assessment(0.9, True, (WAITING,), frozenset({"waiting"}))
         if "BROKEN" in text:
@@ -188,6 +190,30 @@ def test_customer_rows_are_read_after_the_previous_agent_row_of_their_conversati
         ("no", ""),  # a row without a conversation is a conversation of its own
         ("no thanks", kept("Anything else?")),
         ("hello", kept("Hi!")),
+    ]
+
+
+def test_confusion_is_read_only_where_a_confusion_nudge_can_follow() -> None:
+    """After an agent's instructions, and nowhere else: reading confusion costs the model a
+    second run for a message read with context (coaching/scoring.py), as in the runtime."""
+    scorer = Scripted()
+    steps = "Go to Settings, then Privacy, and switch off Background Sync."
+    run(
+        [
+            {"conversation": "a", "role": "customer", "text": "hi, it drains my battery"},
+            {"conversation": "a", "role": "agent", "text": steps},
+            {"conversation": "a", "role": "customer", "text": "where is Privacy?"},
+            {"conversation": "a", "role": "agent", "text": "Thanks for waiting."},
+            {"conversation": "a", "role": "customer", "text": "ok"},
+            {"role": "customer", "text": "where?", "context": steps},  # no conversation
+        ],
+        scorer,
+    )
+    assert scorer.confusion_read == [
+        ("hi, it drains my battery", False),
+        ("where is Privacy?", True),
+        ("ok", False),
+        ("where?", False),  # a row of its own gets no nudge after its context
     ]
 
 

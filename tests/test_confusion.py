@@ -286,6 +286,27 @@ def test_lost_messages_are_read_without_context_by_the_shipped_model() -> None:
         assert alone.confusion == with_steps.confusion is not None
 
 
+def test_analyze_sends_the_confusion_nudge_after_instructions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`coach analyze` reads confusion only after instructions (bot/cli/analyze.py): there
+    it still does, with the shipped model; after a plain agent message it cannot."""
+    rows = [
+        ("customer", "Hi, the app drains my battery."),
+        ("agent", STEPS),
+        ("customer", "I don't understand, what do you mean by that?"),
+        ("agent", LET_ME_CHECK),
+        ("customer", "I don't understand, what do you mean by that?"),
+    ]
+    path = tmp_path / "a.jsonl"
+    path.write_text(
+        "\n".join(json.dumps({"conversation": "c", "role": r, "text": t}) for r, t in rows)
+    )
+    assert main(["analyze", str(path)]) == 0
+    out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [row["coach"]["nudges"] for row in out] == [[], [], ["confusion"], [], []]
+
+
 def test_replay_json_and_summary_carry_confusion(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

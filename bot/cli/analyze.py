@@ -58,6 +58,7 @@ from adapters.console.adapter import conversation_ref, to_event
 from adapters.console.transcript import MAX_ROWS, SYNTHETIC_GAP, Turn, parse_ts
 from adapters.json_input import loads
 from bot.service.context_cache import AgentContext
+from coaching import confusion
 from coaching.detectors import Detectors
 from coaching.engine import Engine, MessageDetectors
 from coaching.model import Assessment
@@ -121,7 +122,10 @@ class Analyzer:
         conv.last = at
         customer = parsed.role == "customer"
         if customer:
-            assessment = self.scorer.frustration(parsed.text, self._context(parsed))
+            # Reading confusion can cost the model a second run: only where a confusion
+            # nudge can follow, as the runtime does (``BatchScorer``). The same nudges.
+            lost = confusion.can_follow(conv.state)
+            assessment = self.scorer.frustration(parsed.text, self._context(parsed), lost)
         else:
             assessment = self.scorer.acknowledgement(parsed.text)
             if parsed.conversation is not None:  # a row of its own has no next row to read it

@@ -27,6 +27,7 @@ from bot.redact import redact
 from bot.service.context_cache import AgentContext
 from bot.service.scoring import DEFAULT_MODEL, build_engine
 from coaching import suggestions
+from coaching.confusion import can_follow
 from coaching.policy import Policy
 from coaching.practice.scenario import MAX_TEXT, from_dict
 from coaching.text import without_controls
@@ -100,7 +101,7 @@ def exchanges(
             f"import:{number}", ref, f"m{number}", turn.author, role, turn.text, turn.ts
         )
         scored = (
-            engine.detectors.frustration(turn.text, context.get(ref.key))
+            engine.detectors.frustration(turn.text, context.get(ref.key), can_follow(state))
             if role is Role.CUSTOMER
             else engine.detectors.acknowledgement(turn.text)
         )

@@ -18,6 +18,7 @@ from bot.ops.logs import describe as describe_error
 from bot.ops.metrics import Metrics
 from bot.service.context_cache import AgentContext
 from bot.store.base import Store
+from coaching import confusion
 from coaching.contextual import ModelUnavailable, load_shipped
 from coaching.detectors import Detectors
 from coaching.engine import Engine, MessageDetectors
@@ -152,7 +153,7 @@ class BatchScorer:
         worth it (None when this scorer does not need to know)."""
         if not self.needs_instructions:
             return None
-        return {key for key, state in states.items() if state.instructions > 0}
+        return {key for key, state in states.items() if confusion.can_follow(state)}
 
     def assess(
         self, events: Sequence[Event], instructed: Collection[str] | None = None
