@@ -7,6 +7,9 @@ A follow-up says "your reply to a frustrated customer did not acknowledge their 
 It is right when a customer message the agent was answering (since the agent's previous
 reply) is labelled frustrated *and* the reply is labelled not acknowledging
 (training/labels/ibm_*.jsonl). Follow-ups where either has no label are counted apart.
+Heads-ups too (a frustration heads-up or an escalation warning): right when the customer
+message that set it off is labelled frustrated. Each precision with its 95% interval
+(Wilson, bot/reports/shares.py).
 Scored by today's lexicon and by the contextual model trained with IBM left out (the LOSO
 fold, training/loso.py: ``--model-dir`` and its threshold from training/loso_report.json),
 so the IBM rows never trained the model judged here.
@@ -22,6 +25,7 @@ from pathlib import Path
 
 from adapters.console.adapter import to_event
 from adapters.console.transcript import Turn, in_order, load
+from bot.reports.shares import Share
 from bot.service.replay import Replayer
 from bot.service.scoring import build_engine
 from coaching.contextual import ContextualModel
@@ -33,6 +37,7 @@ from coaching.types import Nudge, NudgeKind
 from training import datasets
 
 LABELS = Path(__file__).resolve().parent.parent / "training" / "labels"
+HEADS_UPS = (NudgeKind.FRUSTRATION, NudgeKind.ESCALATION)
 
 
 @dataclass
@@ -40,13 +45,25 @@ class Precision:
     follow_ups: int = 0
     labelled: int = 0
     right: int = 0
+    heads_ups: int = 0
+    heads_ups_labelled: int = 0
+    heads_ups_right: int = 0
 
     def line(self, name: str) -> str:
-        share = f"{self.right / self.labelled:.1%}" if self.labelled else "n/a"
         return (
             f"{name:<28} follow-ups {self.follow_ups:>4}  labelled {self.labelled:>4}  "
-            f"right {self.right:>4}  precision {share}"
+            f"right {self.right:>4}  precision {_share(self.right, self.labelled)}\n"
+            f"{'':<28} heads-ups {self.heads_ups:>5}  labelled {self.heads_ups_labelled:>4}  "
+            f"right {self.heads_ups_right:>4}  precision "
+            f"{_share(self.heads_ups_right, self.heads_ups_labelled)}"
         )
+
+
+def _share(right: int, labelled: int) -> str:
+    if not labelled:
+        return "n/a"
+    low, high = Share(right, labelled).wilson()
+    return f"{right / labelled:.1%} (95% CI {low:.1%}-{high:.1%})"
 
 
 def _labels(name: str) -> dict[str, int]:
@@ -68,6 +85,18 @@ def precision(turns: list[Turn], nudges: list[Nudge], eval_dir: Path) -> Precisi
     by_event = {to_event(t, i, "ibm").event_id: i for i, t in enumerate(turns)}
     out = Precision()
     for nudge in nudges:
+        if nudge.kind in HEADS_UPS:
+            out.heads_ups += 1
+            index = by_event.get(nudge.trigger_event)
+            label = (
+                None
+                if index is None
+                else frustrated.get(ids.get(("customer", turns[index].text), ""))
+            )
+            if label is not None:
+                out.heads_ups_labelled += 1
+                out.heads_ups_right += label
+            continue
         if nudge.kind is not NudgeKind.ACKNOWLEDGE:
             continue
         out.follow_ups += 1
