@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
+from typing import Any
 
 from adapters.base import DeliveryResult, DeliveryStatus
 from bot.ops.clock import VirtualClock
@@ -317,3 +319,35 @@ async def test_a_model_is_scored_off_the_event_loop_and_the_lexicon_on_it() -> N
     await beating
     assert len(gaps) >= 20  # the loop kept turning while 0.3 s of scoring ran
     assert max(gaps) < 0.15, max(gaps)
+
+
+async def test_a_retry_of_a_processed_event_reads_no_customer_history() -> None:
+    """After a restart, or on another replica, a retried customer message looks like a
+    customer new to the conversation; it is a duplicate, so their history is not read."""
+
+    class Counting(MemoryStore):
+        async def customers_signals(self, customers: Sequence[str], *args: Any) -> Any:
+            reads.append(list(customers))
+            return await super().customers_signals(customers, *args)
+
+    reads: list[list[str]] = []
+    store = Counting()
+    s = Script()
+    hello, angry = s.msg("agent", "sam", PLAIN, 0), s.msg("customer", "cust", ANGRY, 1)
+    replicas = [
+        Runtime(
+            Engine(Policy(), ScriptedDetectors({ANGRY: 0.9})),
+            store,
+            {"test": RecordingDelivery()},
+            VirtualClock(0),
+        )
+        for _ in range(2)
+    ]
+    for runtime, events in ((replicas[0], (hello, angry)), (replicas[1], (angry,))):
+        await runtime.start()
+        for event in events:
+            await runtime.submit(event)
+        await asyncio.wait_for(runtime.drain(), 10)
+        await runtime.stop()
+    assert reads == [["cust"]]  # the new customer's, once: not again for the retry
+    assert replicas[1].metrics.duplicates._value.get() == 1

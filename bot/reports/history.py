@@ -100,13 +100,16 @@ class HistoryLookup:
         # A pair forgotten costs one more lookup, which the engine then ignores.
         self._known: dict[int, None] = {}
 
-    async def attach(self, events: Sequence[Event]) -> list[Event]:
+    async def attach(self, events: Sequence[Event], skip: Sequence[bool] = ()) -> list[Event]:
         """``events``, each customer's message with their history if they are new to its
-        conversation: one read per platform workspace, however many customers are new."""
+        conversation: one read per platform workspace, however many customers are new.
+        ``skip``: events processed before (a platform's retries), left as they are: each
+        is a duplicate, which the engine never steps."""
         attached = list(events)
         new: defaultdict[str, list[tuple[int, MessagePosted]]] = defaultdict(list)  # by workspace
-        for index, event in enumerate(events):
-            if isinstance(event, MessagePosted) and self._is_new(event):
+        done = list(skip) or [False] * len(events)
+        for index, (event, retried) in enumerate(zip(events, done, strict=True)):
+            if not retried and isinstance(event, MessagePosted) and self._is_new(event):
                 new[team(event.conversation)].append((index, event))
         for prefix, group in new.items():
             windows = [self._window(e.sent_at) for _, e in group]

@@ -136,10 +136,10 @@ class Runtime:
         before this returns; otherwise in the background). Events of one conversation are
         stepped in the order given; EngineFailure rolls the batch back."""
         now = self.clock.now()
-        # the engine cannot read the store: customers new to a conversation get their history
-        events = await self.history.attach([i.event for i in items])
-        items = [replace(i, event=e) for i, e in zip(items, events, strict=True)]
         processed = [i.processed for i in items]  # retries: the claim below decides
+        # the engine cannot read the store: customers new to a conversation get their history
+        events = await self.history.attach([i.event for i in items], processed)
+        items = [replace(i, event=e) for i, e in zip(items, events, strict=True)]
         assessments = await self.scoring.score(self.store, events, processed)
         records = [r for i in items if (r := event_record(i.event, self._stored_text(i.event)))]
         keys = [i.event.conversation.key for i in items]
