@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from adapters.base import Roles
+from adapters.console.transcript import Turn
 from adapters.console.transcript import load as load_transcript
 from adapters.practice import PracticeCommand, PracticeMessage
 from bot.ops.clock import VirtualClock
@@ -30,11 +31,14 @@ from bot.practice import importer, library
 from bot.practice.service import PracticeService
 from bot.practice.store import MemoryPracticeStore
 from bot.service.scoring import build_scorer
+from coaching.engine import Engine
+from coaching.model import Assessment
 from coaching.policy import Policy
 from coaching.practice.roleplay import CoachTip, CustomerSays, Line, Roleplay, Session
 from coaching.practice.scenario import Need, Scenario, from_dict
 from coaching.practice.scorecard import Scorecard
 from coaching.types import NudgeKind
+from tests.helpers import ScriptedDetectors
 
 SHIPPED = library.load()
 MODELS = ("lexicon", "contextual")
@@ -286,3 +290,27 @@ class _Lines:
 
     def isatty(self) -> bool:
         return False
+
+
+def test_the_importer_reads_confusion_only_after_instructions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As live (coaching.confusion.can_follow): a second model run saved wherever no
+    confusion nudge could follow."""
+    read: list[bool] = []
+
+    class Recording(ScriptedDetectors):
+        def frustration(self, text: str, context: str = "", confusion: bool = True) -> Assessment:
+            read.append(confusion)
+            return super().frustration(text, context, confusion)
+
+    monkeypatch.setattr(importer, "build_engine", lambda *_: Engine(Policy(), Recording()))
+    turns = [
+        Turn("c", "customer", "kim", "Hi, the app drains my battery.", 0.0, 1),
+        Turn("c", "agent", "sam", "Go to Settings, then Privacy, and switch it off.", 60.0, 2),
+        Turn("c", "customer", "kim", "where is Privacy?", 120.0, 3),
+        Turn("c", "agent", "sam", "Thanks for waiting.", 180.0, 4),
+        Turn("c", "customer", "kim", "ok", 240.0, 5),
+    ]
+    importer.exchanges(turns)
+    assert read == [False, True, False]

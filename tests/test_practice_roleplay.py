@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from coaching.acknowledgement import Verdict
+from coaching.model import Assessment
 from coaching.policy import Policy
 from coaching.practice import criteria
 from coaching.practice.judgement import honest, judge
@@ -30,7 +31,9 @@ from coaching.practice.roleplay import (
 from coaching.practice.scenario import Need, Outcome, Reaction, Scenario, Step, from_dict
 from coaching.practice.scorecard import Scorecard
 from coaching.state import Promised
+from coaching.steps import gives_instructions
 from coaching.types import NudgeKind
+from tests.helpers import ScriptedDetectors
 
 SCENARIO: dict[str, Any] = {
     "id": "parcel",
@@ -301,3 +304,21 @@ def test_stop_words_end_a_chat_practice(text: str) -> None:
 
 def test_a_sentence_with_stop_is_a_reply() -> None:
     assert not is_stop("I'll stop the second charge now.")
+
+
+def test_confusion_is_read_only_after_the_agent_gave_instructions(scenario: Scenario) -> None:
+    """As live (coaching.confusion.can_follow): reading confusion can cost the model a
+    second run, and no confusion nudge can follow a reply that gave no instructions."""
+
+    class Recording(ScriptedDetectors):
+        def frustration(self, text: str, context: str = "", confusion: bool = True) -> Assessment:
+            read.append(confusion)
+            return super().frustration(text, context, confusion)
+
+    read: list[bool] = []
+    roleplay = Roleplay(Policy(), Recording())
+    session, _ = roleplay.start(scenario, "U1")
+    for reply in DISMISSIVE:  # no instructions, then "You'll need to contact the courier"
+        session, _ = roleplay.reply(scenario, session, reply)
+    assert [gives_instructions(r) for r in DISMISSIVE] == [False, True]
+    assert read == [False, False, True]  # the opening, then after each reply

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from coaching import confusion
 from coaching.engine import Engine, MessageDetectors
 from coaching.policy import Policy
 from coaching.practice import scorecard
@@ -238,7 +239,8 @@ class Roleplay:
             text=step.says,
             sent_at=at,
         )
-        assessment = self.engine.detectors.frustration(step.says, context)
+        lost = confusion.can_follow(session.state)  # as live: only after instructions
+        assessment = self.engine.detectors.frustration(step.says, context, lost)
         result = self.engine.step(session.state, event, at, assessment)
         felt = next(s for s in result.signals if s.kind is SignalKind.FRUSTRATION)
         session = replace(
