@@ -51,12 +51,21 @@ def ids_hash(rows: Sequence[Example]) -> str:
 
 
 def _build(torch: Any, transformers: Any, base: Path) -> Any:
+    return _classifier(torch, transformers.AutoModel.from_pretrained(str(base)))
+
+
+def build_from_config(torch: Any, transformers: Any, config: Any) -> Any:
+    """The same architecture from a configuration, random weights (training/base_sizes.py)."""
+    return _classifier(torch, transformers.AutoModel.from_config(config))
+
+
+def _classifier(torch: Any, encoder: Any) -> Any:
     class Classifier(torch.nn.Module):  # type: ignore[misc,name-defined]
         """The encoder, mean pooling over real tokens, and one logit per output."""
 
         def __init__(self) -> None:
             super().__init__()
-            self.encoder = transformers.AutoModel.from_pretrained(str(base))
+            self.encoder = encoder
             self.head = torch.nn.Linear(self.encoder.config.hidden_size, 2)
 
         def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
@@ -112,7 +121,7 @@ def train(rows: Sequence[Example], out_dir: Path, *, seed: int = SEED, log: Any 
                 log(f"epoch {epoch} step {step}/{len(batches)} loss {loss.item():.4f}")
     model.eval()
     out_dir.mkdir(parents=True, exist_ok=True)
-    _export(torch, model, out_dir)
+    export(torch, model, out_dir)
     shutil.copyfile(base / "tokenizer.json", out_dir / TOKENIZER_FILE)
     return out_dir / MODEL_FILE
 
@@ -141,7 +150,7 @@ def _tensors(torch: Any, tokenizer: Any, batch: Sequence[Example]) -> tuple[Any,
     return feeds, labels, mask
 
 
-def _export(torch: Any, model: Any, out_dir: Path) -> None:
+def export(torch: Any, model: Any, out_dir: Path) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     example = (
